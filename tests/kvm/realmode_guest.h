@@ -1,0 +1,90 @@
+#pragma once
+// A one-vCPU VM in real mode running a few bytes of code: the smallest real
+// guest, shared by the KVM wrapper tests.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "kvm/kvm_system.h"
+#include "kvm/vcpu_fd.h"
+#include "kvm/vm_fd.h"
+#include "memory/guest_memory.h"
+
+namespace hf::test {
+
+inline constexpr uint64_t kCodeAddr = 0x1000;
+inline constexpr uint64_t kGuestRam = 0x10000;
+
+// KVM objects of one VM; memory is separate because a fork clone keeps it.
+struct RealModeVm {
+    std::optional<kvm::KvmSystem> sys;
+    std::optional<kvm::VmFd> vm;
+    std::optional<kvm::VcpuFd> vcpu;
+};
+
+// Builds KVM objects over `mem`: new VM, memory slot, one vCPU.
+inline Result<RealModeVm> createRealModeVm(const memory::GuestMemory& mem)
+{
+    RealModeVm r;
+    auto sys = kvm::KvmSystem::open();
+    if (!sys)
+        return fail(sys.error());
+    r.sys.emplace(std::move(*sys));
+    auto vm = r.sys->createVm();
+    if (!vm)
+        return fail(vm.error());
+    r.vm.emplace(std::move(*vm));
+    HF_TRY(mem.registerWith(*r.vm));
+    auto size = r.sys->vcpuMmapSize();
+    if (!size)
+        return fail(size.error());
+    auto vcpu = r.vm->createVcpu(0, *size);
+    if (!vcpu)
+        return fail(vcpu.error());
+    r.vcpu.emplace(std::move(*vcpu));
+    return r;
+}
+
+// Points the vCPU at kCodeAddr in real mode with flat segments.
+inline Status enterRealMode(kvm::VcpuFd& vcpu)
+{
+    auto sregs = vcpu.getSregs();
+    if (!sregs)
+        return fail(sregs.error());
+    sregs->cs.base = 0;
+    sregs->cs.selector = 0;
+    sregs->ds.base = 0;
+    sregs->ds.selector = 0;
+    HF_TRY(vcpu.setSregs(*sregs));
+    kvm_regs regs{};
+    regs.rip = kCodeAddr;
+    regs.rflags = 0x2;  // bit 1 is reserved and must be set
+    return vcpu.setRegs(regs);
+}
+
+struct IoExit {
+    uint16_t port;
+    std::vector<uint8_t> bytes;
+};
+
+// Runs until HLT, collecting every OUT. Fails on any other exit.
+inline Result<std::vector<IoExit>> runUntilHlt(kvm::VcpuFd& vcpu, int maxExits = 64)
+{
+    std::vector<IoExit> outs;
+    for (int i = 0; i < maxExits; ++i) {
+        HF_TRY(vcpu.run());
+        kvm_run* run = vcpu.runData();
+        if (run->exit_reason == KVM_EXIT_HLT)
+            return outs;
+        if (run->exit_reason != KVM_EXIT_IO || run->io.direction != KVM_EXIT_IO_OUT)
+            return failMsg("unexpected exit reason " + std::to_string(run->exit_reason));
+        const auto* data = reinterpret_cast<const uint8_t*>(run) + run->io.data_offset;
+        outs.push_back({run->io.port, std::vector<uint8_t>(data, data + size_t(run->io.size) * run->io.count)});
+    }
+    return failMsg("no HLT after " + std::to_string(maxExits) + " exits");
+}
+
+} // namespace hf::test
