@@ -1,0 +1,104 @@
+/* hf-signal: the guest side of HyperFork's signal port (docs/signal-port.md).
+ *
+ *   hf-signal hello          print the protocol version, or fail when not under hyperfork-vmm
+ *   hf-signal ready          tell the host the guest is ready (boot benchmarks, "fork when ready")
+ *   hf-signal fork           ask the host to fork this VM; prints "parent" or "clone K"
+ *   hf-signal done [CODE]    tell the host the workload finished (CODE 0..255)
+ *   hf-signal mark N         record a benchmark timestamp N (0..16777215)
+ *
+ * One 32-bit OUT to port 0x0ef0 (command << 24 | argument), then one 32-bit
+ * IN from 0x0ef4 for this vCPU's reply. Needs root (ioperm).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+
+enum { PORT_BASE = 0x0ef0, PORT_COMMAND = 0x0ef0, PORT_REPLY = 0x0ef4 };
+enum { CMD_HELLO = 0x00, CMD_READY = 0x01, CMD_FORK = 0x02, CMD_DONE = 0x03, CMD_MARK = 0x04 };
+#define MAGIC 0x314b4648u /* "HFK1" */
+#define REFUSED 0xffffffffu
+#define UNKNOWN 0xfffffffeu
+#define EXIT_USAGE 64
+
+static int usage(void)
+{
+    fputs("usage: hf-signal hello|ready|fork|done [CODE]|mark N\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int parse_arg(const char *s, unsigned long max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 0);
+    if (errno || *s == '\0' || *end != '\0' || v > max)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static uint32_t signal_host(uint8_t cmd, uint32_t arg)
+{
+    outl(((uint32_t)cmd << 24) | (arg & 0xffffff), PORT_COMMAND);
+    return inl(PORT_REPLY);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    const char *what = argv[1];
+    uint8_t cmd;
+    uint32_t arg = 0;
+    if (!strcmp(what, "hello") && argc == 2)
+        cmd = CMD_HELLO;
+    else if (!strcmp(what, "ready") && argc == 2)
+        cmd = CMD_READY;
+    else if (!strcmp(what, "fork") && argc == 2)
+        cmd = CMD_FORK;
+    else if (!strcmp(what, "done") && argc <= 3) {
+        cmd = CMD_DONE;
+        if (argc == 3 && parse_arg(argv[2], 255, &arg) < 0)
+            return usage();
+    } else if (!strcmp(what, "mark") && argc == 3) {
+        cmd = CMD_MARK;
+        if (parse_arg(argv[2], 0xffffff, &arg) < 0)
+            return usage();
+    } else
+        return usage();
+
+    if (ioperm(PORT_BASE, 8, 1) < 0) {
+        fprintf(stderr, "hf-signal: ioperm: %s (run as root)\n", strerror(errno));
+        return 2;
+    }
+    /* Every command but HELLO is only meaningful to a HyperFork host: check
+     * first, so under another VMM we fail clearly instead of writing to an
+     * unknown port. */
+    if (signal_host(CMD_HELLO, 0) != MAGIC) {
+        fputs("hf-signal: no HyperFork signal port (not running under hyperfork-vmm?)\n", stderr);
+        return 2;
+    }
+    if (cmd == CMD_HELLO) {
+        puts("HFK1");
+        return 0;
+    }
+    uint32_t reply = signal_host(cmd, arg);
+    if (reply == UNKNOWN) {
+        fputs("hf-signal: the host does not know this command\n", stderr);
+        return 2;
+    }
+    if (cmd != CMD_FORK)
+        return reply == 0 ? 0 : 1;
+    if (reply == REFUSED) {
+        fputs("hf-signal: fork refused by host\n", stderr);
+        return 1;
+    }
+    if (reply == 0)
+        puts("parent");
+    else
+        printf("clone %u\n", reply);
+    return 0;
+}

@@ -1,0 +1,75 @@
+// hyperfork-vmm command-line parsing: every option and every error.
+#include <gtest/gtest.h>
+
+#include "vm/vm_config.h"
+
+using namespace hf::vm;
+
+TEST(VmmArgs, ParsesEveryOption)
+{
+    auto a = parseVmmArgs({"--kernel", "k", "--initrd", "i", "--cmdline", "quiet", "--mem", "1G", "--cpus", "4",
+                           "--console", "stdio", "--control", "/tmp/c.sock", "--name", "ref", "--huge-pages"});
+    ASSERT_TRUE(a) << a.error().message();
+    EXPECT_EQ(a->config.kernelPath, "k");
+    EXPECT_EQ(a->config.initrdPath, "i");
+    EXPECT_EQ(a->config.cmdline, "quiet");
+    EXPECT_FALSE(a->config.replaceCmdline);
+    EXPECT_EQ(a->config.memBytes, 1ull << 30);
+    EXPECT_EQ(a->config.cpus, 4u);
+    EXPECT_EQ(a->config.console, ConsoleMode::Stdio);
+    EXPECT_EQ(a->config.controlPath, "/tmp/c.sock");
+    EXPECT_EQ(a->config.name, "ref");
+    EXPECT_TRUE(a->config.hugePages);
+}
+
+TEST(VmmArgs, DefaultsAreAPtyConsoleOneCpuAnd512M)
+{
+    auto a = parseVmmArgs({});
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->config.console, ConsoleMode::Pty);
+    EXPECT_EQ(a->config.cpus, 1u);
+    EXPECT_EQ(a->config.memBytes, 512ull << 20);
+}
+
+struct ArgError {
+    std::vector<std::string> args;
+    std::string message;
+};
+
+class VmmArgsError : public ::testing::TestWithParam<ArgError> {};
+
+TEST_P(VmmArgsError, IsRejectedWithAClearMessage)
+{
+    auto a = parseVmmArgs(GetParam().args);
+    ASSERT_FALSE(a);
+    EXPECT_NE(a.error().message().find(GetParam().message), std::string::npos) << a.error().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, VmmArgsError,
+    ::testing::Values(ArgError{{"--mem"}, "--mem needs a value"}, ArgError{{"--mem", "abc"}, "invalid memory size"},
+                      ArgError{{"--mem", "12Q"}, "unknown suffix"}, ArgError{{"--mem", "1M"}, "smaller than the minimum"},
+                      ArgError{{"--mem", "100G"}, "larger than the maximum"},
+                      ArgError{{"--mem", "33554433"}, "not a multiple of 4 KiB"},
+                      ArgError{{"--cpus", "0"}, "invalid CPU count"}, ArgError{{"--cpus", "9"}, "invalid CPU count"},
+                      ArgError{{"--cpus", "2x"}, "invalid CPU count"}, ArgError{{"--console", "tv"}, "invalid console"},
+                      ArgError{{"--control", std::string(200, 'x')}, "too long"},
+                      ArgError{{"--name", ""}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"}));
+
+TEST(MemSize, AcceptsSuffixes)
+{
+    EXPECT_EQ(*parseMemSize("512M"), 512ull << 20);
+    EXPECT_EQ(*parseMemSize("2G"), 2ull << 30);
+    EXPECT_EQ(*parseMemSize("65536K"), 64ull << 20);
+    EXPECT_EQ(*parseMemSize("134217728"), 128ull << 20);
+}
+
+TEST(DefaultGuest, MissingKernelCacheSaysToRunSetup)
+{
+    ::setenv("XDG_CACHE_HOME", "/nonexistent-cache", 1);
+    ::unsetenv("HYPERFORK_KERNEL");
+    VmConfig c;
+    auto r = resolveDefaultGuest(c, "/nonexistent-bin");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("scripts/setup"), std::string::npos) << r.error().message();
+}

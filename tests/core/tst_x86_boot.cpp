@@ -1,0 +1,428 @@
+// x86-64 boot structures over guest memory, without KVM: bzImage parsing,
+// boot_params and e820, initrd placement, page tables, GDT and long-mode
+// registers, CPUID, MP table, ACPI tables.
+#include <gtest/gtest.h>
+
+#include <glob.h>
+
+#include <cstring>
+
+#include "acpi/acpi_tables.h"
+#include "arch/x86/boot_params.h"
+#include "arch/x86/bzimage.h"
+#include "arch/x86/cpu_setup.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/mptable.h"
+#include "arch/x86/page_tables.h"
+#include "base/file.h"
+
+using namespace hf;
+using namespace hf::x86;
+
+namespace {
+
+// A synthetic bzImage header: setup_sects 1, protocol 2.15, 64-bit entry.
+std::vector<uint8_t> fakeBzImage(uint16_t version = 0x020f, uint16_t xloadflags = kXlfKernel64, size_t pmSize = 4096)
+{
+    std::vector<uint8_t> f(2 * 512 + pmSize, 0);
+    f[0x1f1] = 1;
+    f[0x1fe] = 0x55;
+    f[0x1ff] = 0xaa;
+    f[0x201] = 0x6a;  // header ends at 0x26c
+    std::memcpy(&f[0x202], "HdrS", 4);
+    std::memcpy(&f[0x206], &version, 2);
+    f[0x211] = kLoadedHigh;
+    uint32_t initrdMax = 0x7fffffff, align = 0x200000, cmdlineSize = 2047, initSize = 0x800000;
+    std::memcpy(&f[0x22c], &initrdMax, 4);
+    std::memcpy(&f[0x230], &align, 4);
+    f[0x234] = 1;
+    std::memcpy(&f[0x236], &xloadflags, 2);
+    std::memcpy(&f[0x238], &cmdlineSize, 4);
+    std::memcpy(&f[0x260], &initSize, 4);
+    for (size_t i = 1024; i < f.size(); ++i)
+        f[i] = uint8_t(i);
+    return f;
+}
+
+memory::GuestMemory guestRam(uint64_t bytes)
+{
+    auto m = memory::GuestMemory::create(ramRanges(bytes));
+    EXPECT_TRUE(m);
+    return std::move(*m);
+}
+
+template <class T>
+T at(const memory::GuestMemory& m, uint64_t gpa)
+{
+    return *m.readObject<T>(gpa);
+}
+
+uint8_t sum(const memory::GuestMemory& m, uint64_t gpa, size_t len)
+{
+    uint8_t s = 0;
+    for (size_t i = 0; i < len; ++i)
+        s = uint8_t(s + m.base()[gpa + i]);
+    return s;
+}
+
+TEST(BzImage, ParsesAValidHeader)
+{
+    auto f = fakeBzImage();
+    auto k = parseBzImage(f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_EQ(k->protocolVersion, 0x020f);
+    EXPECT_EQ(k->protectedMode.size(), 4096u);
+    EXPECT_EQ(k->protectedMode[0], uint8_t(1024));
+    EXPECT_EQ(k->setupHeader.size(), size_t(0x26c - 0x1f1));
+    EXPECT_EQ(k->cmdlineSize, 2047u);
+    EXPECT_EQ(k->initSize, 0x800000u);
+}
+
+struct BadImage {
+    const char* name;
+    std::vector<uint8_t> file;
+    const char* message;
+};
+
+class BzImageBad : public ::testing::TestWithParam<BadImage> {};
+
+TEST_P(BzImageBad, IsRejectedWithAReason)
+{
+    auto k = parseBzImage(GetParam().file);
+    ASSERT_FALSE(k);
+    EXPECT_NE(k.error().message().find(GetParam().message), std::string::npos) << k.error().message();
+}
+
+std::vector<uint8_t> without(std::vector<uint8_t> f, size_t off)
+{
+    f[off] = 0;
+    return f;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, BzImageBad,
+                         ::testing::Values(BadImage{"short", std::vector<uint8_t>(100), "too short"},
+                                           BadImage{"noBootFlag", without(fakeBzImage(), 0x1fe), "0xAA55"},
+                                           BadImage{"noMagic", without(fakeBzImage(), 0x202), "HdrS"},
+                                           BadImage{"old", fakeBzImage(0x020a), "2.10 is too old"},
+                                           BadImage{"no64", fakeBzImage(0x020f, 0), "64-bit entry"},
+                                           BadImage{"notHigh", without(fakeBzImage(), 0x211), "LOADED_HIGH"}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(BzImage, ParsesDebiansKernelWhenPresent)
+{
+    glob_t g{};
+    std::string home = getenv("HOME") ? getenv("HOME") : "/root";
+    std::string pattern = home + "/.cache/hyperfork/linux/boot/vmlinuz-*";
+    if (::glob(pattern.c_str(), 0, nullptr, &g) != 0) {
+        ::globfree(&g);
+        GTEST_SKIP() << "no kernel in " << pattern << " (scripts/setup provides it)";
+    }
+    std::string path = g.gl_pathv[0];
+    ::globfree(&g);
+    auto f = readFile(path, 256u << 20);
+    ASSERT_TRUE(f) << f.error().message();
+    auto k = parseBzImage(*f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_GE(k->protocolVersion, 0x020c);
+    EXPECT_TRUE(k->relocatable);
+    EXPECT_GT(k->initSize, k->protectedMode.size());
+}
+
+TEST(Layout, RamSkipsTheMmioHoleAbove3GiB)
+{
+    auto small = ramRanges(128u << 20);
+    ASSERT_EQ(small.size(), 1u);
+    EXPECT_EQ(small[0].size, 128u << 20);
+    auto big = ramRanges(4ull << 30);
+    ASSERT_EQ(big.size(), 2u);
+    EXPECT_EQ(big[0].size, kMmioHoleStart);
+    EXPECT_EQ(big[1].guestPhys, kMmioHoleEnd);
+    EXPECT_EQ(big[1].size, (4ull << 30) - kMmioHoleStart);
+}
+
+TEST(Layout, E820ReservesTheEbdaAndBiosArea)
+{
+    auto map = e820Map(ramRanges(4ull << 30));
+    ASSERT_EQ(map.size(), 4u);
+    EXPECT_EQ(map[0].addr, 0u);
+    EXPECT_EQ(map[0].size, kEbdaStart);
+    EXPECT_EQ(map[1].type, E820Type::Reserved);
+    EXPECT_EQ(map[2].addr, kHighMemStart);
+    EXPECT_EQ(map[2].addr + map[2].size, kMmioHoleStart);
+    EXPECT_EQ(map[3].addr, kMmioHoleEnd);
+}
+
+TEST(BootParams, LoadsKernelCmdlineInitrdAndZeroPage)
+{
+    auto mem = guestRam(128u << 20);
+    auto f = fakeBzImage();
+    auto k = parseBzImage(f);
+    ASSERT_TRUE(k);
+    std::vector<uint8_t> initrd(3 * 4096 + 100, 0xab);
+    auto b = loadLinux(mem, *k, initrd, "console=ttyS0");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->entry, kKernelLoadAddr + 0x200);
+    EXPECT_EQ(b->zeroPage, kZeroPageAddr);
+    EXPECT_EQ(mem.base()[kKernelLoadAddr], uint8_t(1024));
+    EXPECT_STREQ(reinterpret_cast<const char*>(mem.base() + kCmdlineAddr), "console=ttyS0");
+
+    // The initrd sits as high as it can, page-aligned, inside RAM.
+    EXPECT_EQ(b->initrdAddr % 4096, 0u);
+    EXPECT_LE(b->initrdAddr + initrd.size(), 128u << 20);
+    EXPECT_GT(b->initrdAddr, (128u << 20) - initrd.size() - 4096);
+    EXPECT_EQ(mem.base()[b->initrdAddr], 0xab);
+
+    const uint64_t zp = kZeroPageAddr;
+    EXPECT_EQ(at<uint32_t>(mem, zp + zp::kRamdiskImage), b->initrdAddr);
+    EXPECT_EQ(at<uint32_t>(mem, zp + zp::kRamdiskSize), initrd.size());
+    EXPECT_EQ(at<uint32_t>(mem, zp + zp::kCmdLinePtr), kCmdlineAddr);
+    EXPECT_EQ(at<uint8_t>(mem, zp + zp::kTypeOfLoader), 0xff);
+    EXPECT_EQ(at<uint8_t>(mem, zp + zp::kLoadflags) & kCanUseHeap, kCanUseHeap);
+    EXPECT_EQ(std::memcmp(mem.base() + zp + 0x202, "HdrS", 4), 0) << "setup header copied";
+    ASSERT_EQ(at<uint8_t>(mem, zp + zp::kE820Entries), 3);
+    EXPECT_EQ(at<uint64_t>(mem, zp + zp::kE820Table + 2 * 20), kHighMemStart);
+    EXPECT_EQ(at<uint64_t>(mem, zp + zp::kE820Table + 2 * 20 + 8), (128u << 20) - kHighMemStart);
+    EXPECT_EQ(at<uint32_t>(mem, zp + zp::kE820Table + 2 * 20 + 16), 1u);
+}
+
+TEST(BootParams, RejectsALongCmdlineAndAnInitrdThatDoesNotFit)
+{
+    auto mem = guestRam(64u << 20);
+    auto f = fakeBzImage();
+    auto k = parseBzImage(f);
+    ASSERT_TRUE(k);
+    auto r = loadLinux(mem, *k, {}, std::string(3000, 'x'));
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("command line"), std::string::npos);
+    std::vector<uint8_t> huge(60u << 20);
+    r = loadLinux(mem, *k, huge, "");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("does not fit"), std::string::npos) << r.error().message();
+}
+
+TEST(PageTables, IdentityMapTheFirst4GiB)
+{
+    auto mem = guestRam(64u << 20);
+    auto cr3 = writeIdentityPageTables(mem);
+    ASSERT_TRUE(cr3);
+    EXPECT_EQ(*cr3, kPml4Addr);
+    for (uint64_t va : {0x0ull, 0x100200ull, 0x3fffffffull, 0x40000000ull, 0xfee00000ull, 0xffffffffull}) {
+        auto pa = translate(mem, *cr3, va);
+        ASSERT_TRUE(pa) << pa.error().message();
+        EXPECT_EQ(*pa, va);
+    }
+    EXPECT_FALSE(translate(mem, *cr3, 0x100000000ull)) << "nothing above 4 GiB";
+}
+
+TEST(Gdt, EntriesDecodeToFlatLongModeSegments)
+{
+    auto code = segmentFromGdtEntry(kBootGdt[kCodeIndex], kCodeIndex);
+    EXPECT_EQ(code.selector, 0x10);
+    EXPECT_EQ(code.base, 0u);
+    EXPECT_EQ(code.limit, 0xffffffffu);
+    EXPECT_EQ(code.l, 1);
+    EXPECT_EQ(code.db, 0);
+    EXPECT_EQ(code.type, 0xb);
+    EXPECT_EQ(code.present, 1);
+    auto data = segmentFromGdtEntry(kBootGdt[kDataIndex], kDataIndex);
+    EXPECT_EQ(data.selector, 0x18);
+    EXPECT_EQ(data.type, 0x3);
+    EXPECT_EQ(data.db, 1);
+    auto tss = segmentFromGdtEntry(kBootGdt[kTssIndex], kTssIndex);
+    EXPECT_EQ(tss.type, 0xb);
+    EXPECT_EQ(tss.s, 0);
+    EXPECT_EQ(gdtEntry(0xa09b, 0x12345678, 0xfffff) >> 56, 0x12u);
+
+    auto mem = guestRam(64u << 20);
+    ASSERT_TRUE(writeGdt(mem));
+    EXPECT_EQ(at<uint64_t>(mem, kGdtAddr + 8 * kCodeIndex), kBootGdt[kCodeIndex]);
+}
+
+TEST(CpuSetup, LongModeRegistersFollowTheBootProtocol)
+{
+    kvm_sregs s{};
+    s.cr0 = 0x60000010;  // reset value: CD, NW, ET
+    auto l = longModeSregs(s, kPml4Addr);
+    EXPECT_EQ(l.cr0 & (kCr0Pe | kCr0Pg), kCr0Pe | kCr0Pg);
+    EXPECT_EQ(l.cr0 & (kCr0Cd | kCr0Nw), 0u);
+    EXPECT_EQ(l.cr3, kPml4Addr);
+    EXPECT_TRUE(l.cr4 & kCr4Pae);
+    EXPECT_EQ(l.efer & (kEferLme | kEferLma), kEferLme | kEferLma);
+    EXPECT_EQ(l.cs.selector, 0x10);
+    EXPECT_EQ(l.ds.selector, 0x18);
+    EXPECT_EQ(l.ss.selector, 0x18);
+    EXPECT_EQ(l.gdt.base, kGdtAddr);
+    auto r = bootRegs(0x100200, kZeroPageAddr);
+    EXPECT_EQ(r.rip, 0x100200u);
+    EXPECT_EQ(r.rsi, kZeroPageAddr);
+    EXPECT_EQ(r.rflags, 2u);
+    EXPECT_EQ(bootFpu().mxcsr, 0x1f80);
+    bool hasMtrr = false;
+    for (auto& m : bootMsrs())
+        hasMtrr |= m.index == msr::kMtrrDefType && m.data == 0x806;
+    EXPECT_TRUE(hasMtrr);
+}
+
+std::vector<kvm_cpuid_entry2> syntheticSupported()
+{
+    auto e = [](uint32_t f, uint32_t i, uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx) {
+        kvm_cpuid_entry2 x{};
+        x.function = f;
+        x.index = i;
+        x.eax = eax;
+        x.ebx = ebx;
+        x.ecx = ecx;
+        x.edx = edx;
+        return x;
+    };
+    return {e(0, 0, 0xd, 0x68747541, 0x444d4163, 0x69746e65), e(1, 0, 0x800f12, 0x00000800, 0x1, 0x178bfbff),
+            e(0xb, 0, 0, 0, 0, 0), e(0xb, 1, 0, 0, 0, 0)};
+}
+
+TEST(Cpuid, SetsApicIdTopologyHypervisorBitAndKvmLeaves)
+{
+    auto c = vcpuCpuid(syntheticSupported(), 2, 4);
+    auto* leaf1 = findLeaf(c, 1);
+    ASSERT_TRUE(leaf1);
+    EXPECT_EQ(leaf1->ebx >> 24, 2u);
+    EXPECT_EQ((leaf1->ebx >> 16) & 0xff, 4u);
+    EXPECT_EQ(leaf1->ebx & 0xffff, 0x0800u) << "CLFLUSH size kept";
+    EXPECT_TRUE(leaf1->ecx & (1u << 31));
+    EXPECT_TRUE(leaf1->edx & (1u << 28));
+    auto* smt = findLeaf(c, 0xb, 0);
+    auto* core = findLeaf(c, 0xb, 1);
+    ASSERT_TRUE(smt && core);
+    EXPECT_EQ(smt->edx, 2u);
+    EXPECT_EQ(core->ebx, 4u);
+    EXPECT_EQ(core->eax, 2u);
+    auto* sig = findLeaf(c, kKvmCpuidSignature);
+    ASSERT_TRUE(sig);
+    EXPECT_EQ(std::memcmp(&sig->ebx, "KVMK", 4), 0);
+    auto* features = findLeaf(c, kKvmCpuidFeatures);
+    ASSERT_TRUE(features);
+    EXPECT_TRUE(features->eax & kKvmFeatureClocksource2);
+}
+
+TEST(Cpuid, KeepsTheHostsKvmLeavesWhenPresent)
+{
+    auto sup = syntheticSupported();
+    kvm_cpuid_entry2 f{};
+    f.function = kKvmCpuidFeatures;
+    f.eax = 0x1234;
+    sup.push_back(f);
+    auto c = vcpuCpuid(sup, 0, 1);
+    EXPECT_EQ(findLeaf(c, kKvmCpuidFeatures)->eax, 0x1234u);
+    EXPECT_FALSE(findLeaf(c, 1)->edx & (1u << 28)) << "no HTT with one CPU";
+}
+
+TEST(MpTable, DescribesEveryCpuTheIoapicAndIsaIrqs)
+{
+    auto mem = guestRam(64u << 20);
+    ASSERT_TRUE(writeMpTable(mem, 3));
+    const uint64_t fp = kMpTableAddr;
+    EXPECT_EQ(std::memcmp(mem.base() + fp, "_MP_", 4), 0);
+    EXPECT_EQ(sum(mem, fp, 16), 0);
+    uint32_t table = at<uint32_t>(mem, fp + 4);
+    EXPECT_EQ(std::memcmp(mem.base() + table, "PCMP", 4), 0);
+    uint16_t len = at<uint16_t>(mem, table + 4);
+    EXPECT_EQ(sum(mem, table, len), 0);
+    uint16_t count = at<uint16_t>(mem, table + 34);
+    EXPECT_EQ(count, 3 + 1 + 1 + 16 + 2);
+    EXPECT_EQ(at<uint32_t>(mem, table + 36), kLapicAddr);
+    uint64_t p = table + 44;
+    int cpus = 0, ioints = 0;
+    for (int i = 0; i < count; ++i) {
+        uint8_t type = mem.base()[p];
+        if (type == 0) {
+            EXPECT_EQ(mem.base()[p + 1], cpus);
+            EXPECT_EQ(mem.base()[p + 3] & 2, cpus == 0 ? 2 : 0) << "only CPU 0 is the BSP";
+            ++cpus;
+            p += 20;
+        } else {
+            if (type == 2) {
+                EXPECT_EQ(mem.base()[p + 1], 3) << "IOAPIC id follows the CPUs";
+                EXPECT_EQ(at<uint32_t>(mem, p + 4), kIoapicAddr);
+            }
+            if (type == 3) {
+                EXPECT_EQ(mem.base()[p + 5], mem.base()[p + 7]) << "ISA IRQ n on pin n";
+                ++ioints;
+            }
+            p += 8;
+        }
+    }
+    EXPECT_EQ(cpus, 3);
+    EXPECT_EQ(ioints, 16);
+    EXPECT_EQ(p, table + len);
+    EXPECT_FALSE(writeMpTable(mem, 0));
+    EXPECT_FALSE(writeMpTable(mem, 255));
+}
+
+TEST(Acpi, TablesChainFromTheRsdpWithValidChecksums)
+{
+    auto mem = guestRam(64u << 20);
+    acpi::AcpiConfig cfg;
+    cfg.vcpuCount = 8;
+    ASSERT_TRUE(acpi::writeAcpiTables(mem, cfg));
+    const uint64_t rsdp = cfg.rsdpAddr;
+    EXPECT_EQ(std::memcmp(mem.base() + rsdp, "RSD PTR ", 8), 0);
+    EXPECT_EQ(sum(mem, rsdp, 20), 0);
+    EXPECT_EQ(sum(mem, rsdp, 36), 0);
+    uint64_t xsdt = at<uint64_t>(mem, rsdp + 24);
+    EXPECT_EQ(std::memcmp(mem.base() + xsdt, "XSDT", 4), 0);
+    uint32_t xlen = at<uint32_t>(mem, xsdt + 4);
+    EXPECT_EQ(sum(mem, xsdt, xlen), 0);
+    ASSERT_EQ((xlen - 36) / 8, 2u);
+    uint64_t fadt = at<uint64_t>(mem, xsdt + 36);
+    uint64_t madt = at<uint64_t>(mem, xsdt + 44);
+
+    EXPECT_EQ(std::memcmp(mem.base() + fadt, "FACP", 4), 0);
+    EXPECT_EQ(at<uint32_t>(mem, fadt + 4), acpi::kFadtLength);
+    EXPECT_EQ(sum(mem, fadt, acpi::kFadtLength), 0);
+    EXPECT_FALSE(at<uint32_t>(mem, fadt + acpi::kFadtFlags) & acpi::kFadtHwReduced)
+        << "hardware-reduced mode would drop the legacy PIC the UART's IRQ needs";
+    EXPECT_EQ(at<uint32_t>(mem, fadt + acpi::kFadtPm1aCntBlk), cfg.pmBase + 4u);
+    EXPECT_EQ(mem.base()[fadt + acpi::kFadtXPm1aCntBlk], 1) << "system I/O space";
+    EXPECT_EQ(mem.base()[fadt + acpi::kFadtXPm1aCntBlk + 1], 16);
+    EXPECT_EQ(at<uint64_t>(mem, fadt + acpi::kFadtXPm1aCntBlk + 4), cfg.pmBase + 4u);
+    EXPECT_EQ(at<uint16_t>(mem, fadt + acpi::kFadtSciInt), acpi::kSciIrq);
+    uint64_t facs = at<uint64_t>(mem, fadt + acpi::kFadtXFirmwareCtrl);
+    EXPECT_EQ(std::memcmp(mem.base() + facs, "FACS", 4), 0);
+    EXPECT_EQ(facs % 64, 0u);
+
+    uint64_t dsdt = at<uint64_t>(mem, fadt + acpi::kFadtXDsdt);
+    EXPECT_EQ(std::memcmp(mem.base() + dsdt, "DSDT", 4), 0);
+    uint32_t dlen = at<uint32_t>(mem, dsdt + 4);
+    EXPECT_EQ(sum(mem, dsdt, dlen), 0);
+    const uint8_t s5[] = {0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x01, 0x0a, 0x05};
+    ASSERT_EQ(dlen, 36 + sizeof s5);
+    EXPECT_EQ(std::memcmp(mem.base() + dsdt + 36, s5, sizeof s5), 0);
+
+    EXPECT_EQ(std::memcmp(mem.base() + madt, "APIC", 4), 0);
+    uint32_t mlen = at<uint32_t>(mem, madt + 4);
+    EXPECT_EQ(sum(mem, madt, mlen), 0);
+    EXPECT_EQ(at<uint32_t>(mem, madt + 36), cfg.lapicAddr);
+    int lapics = 0, ioapics = 0, overrides = 0;
+    for (uint64_t p = madt + 44; p < madt + mlen; p += mem.base()[p + 1]) {
+        if (mem.base()[p] == 2) {
+            ++overrides;
+            EXPECT_EQ(mem.base()[p + 3], acpi::kSciIrq) << "only the SCI is overridden";
+        }
+        if (mem.base()[p] == 0) {
+            EXPECT_EQ(mem.base()[p + 3], lapics);
+            ++lapics;
+        } else if (mem.base()[p] == 1) {
+            ++ioapics;
+            EXPECT_EQ(at<uint32_t>(mem, p + 4), cfg.ioapicAddr);
+        }
+    }
+    EXPECT_EQ(lapics, 8);
+    EXPECT_EQ(ioapics, 1);
+    EXPECT_EQ(overrides, 1);
+    EXPECT_LT(madt + mlen, 0x100000u);
+    cfg.vcpuCount = 0;
+    EXPECT_FALSE(acpi::writeAcpiTables(mem, cfg));
+}
+
+} // namespace

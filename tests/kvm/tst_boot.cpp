@@ -1,0 +1,116 @@
+// Real KVM: hyperfork-vmm boots the default guest (Debian's kernel and our
+// initramfs) to a shell on its pty, and ends when the guest does.
+#include <gtest/gtest.h>
+
+#include "vmm_process.h"
+
+using hf::test::VmmProcess;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Typed commands compute their marker (`$((6*7))`), so the echo of what we
+// type never matches what we wait for.
+TEST(Boot, DefaultGuestReachesShellUsesKvmClockAndPowersOff)
+{
+    auto vmm = VmmProcess::start({"--mem", "256M", "--name", "boot"});
+    ASSERT_TRUE(vmm);
+    ASSERT_TRUE(vmm->waitReady()) << vmm->stderrText();
+    ASSERT_TRUE(vmm->openConsole());
+
+    auto history = vmm->request({{"cmd", "console"}});
+    ASSERT_TRUE(history.is_object());
+    EXPECT_NE(history["history"].get<std::string>().find("Linux version"), std::string::npos)
+        << "the ring buffer holds the boot log";
+
+    EXPECT_TRUE(vmm->shell("echo hf-$((6*7))", "hf-42")) << vmm->transcript();
+    EXPECT_TRUE(vmm->shell("cat /sys/devices/system/clocksource/clocksource0/current_clocksource", "kvm-clock"))
+        << vmm->transcript();
+
+    vmm->send("poweroff -f\n");
+    auto status = vmm->waitExit(120s);
+    ASSERT_TRUE(status) << vmm->transcript();
+    EXPECT_EQ(*status, 0) << vmm->stderrText();
+    EXPECT_NE(vmm->stderrText().find("powered off"), std::string::npos) << vmm->stderrText();
+}
+
+TEST(Boot, TwoVcpuGuestSeesTwoCpus)
+{
+    auto vmm = VmmProcess::start({"--mem", "256M", "--cpus", "2", "--name", "smp"});
+    ASSERT_TRUE(vmm);
+    ASSERT_TRUE(vmm->waitReady()) << vmm->stderrText();
+    ASSERT_TRUE(vmm->openConsole());
+    EXPECT_TRUE(vmm->shell("echo cpus=$(grep -c ^processor /proc/cpuinfo)", "cpus=2")) << vmm->transcript();
+    EXPECT_TRUE(vmm->shell("echo online=$(cat /sys/devices/system/cpu/online)", "online=0-1")) << vmm->transcript();
+}
+
+TEST(Boot, GuestRebootEndsTheVm)
+{
+    auto vmm = VmmProcess::start({"--mem", "256M", "--name", "reboot"});
+    ASSERT_TRUE(vmm);
+    ASSERT_TRUE(vmm->waitReady()) << vmm->stderrText();
+    ASSERT_TRUE(vmm->openConsole());
+    vmm->send("reboot -f\n");
+    auto status = vmm->waitExit(120s);
+    ASSERT_TRUE(status) << vmm->transcript();
+    EXPECT_EQ(*status, 0) << vmm->stderrText();
+    EXPECT_NE(vmm->stderrText().find("reset"), std::string::npos) << vmm->stderrText();
+}
+
+TEST(Boot, ControlSocketPausesResumesAndStops)
+{
+    auto vmm = VmmProcess::start({"--mem", "256M", "--name", "ctl"});
+    ASSERT_TRUE(vmm);
+    ASSERT_TRUE(vmm->waitReady()) << vmm->stderrText();
+    ASSERT_TRUE(vmm->openConsole());
+
+    auto s = vmm->request({{"cmd", "pause"}});
+    ASSERT_TRUE(s.is_object());
+    EXPECT_EQ(s["ok"], true);
+    EXPECT_EQ(vmm->request({{"cmd", "status"}})["state"], "paused");
+    // While paused the guest does not answer.
+    vmm->send("echo p-$((2*21))\n");
+    EXPECT_FALSE(vmm->expect("p-42", 3s));
+    EXPECT_EQ(vmm->request({{"cmd", "resume"}})["ok"], true);
+    EXPECT_TRUE(vmm->expect("p-42", 60s)) << vmm->transcript();
+
+    auto bad = vmm->request({{"cmd", "fly"}});
+    EXPECT_EQ(bad["ok"], false);
+    EXPECT_NE(bad["error"].get<std::string>().find("unknown command"), std::string::npos);
+
+    EXPECT_EQ(vmm->request({{"cmd", "stop"}})["ok"], true);
+    auto status = vmm->waitExit(60s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, 0) << vmm->stderrText();
+}
+
+// Bad input: a clear message and a non-zero status, never a crash.
+struct BadInput {
+    std::vector<std::string> args;
+    int status;
+    std::string message;
+};
+
+class BootBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BootBadInput, FailsWithAClearMessage)
+{
+    auto vmm = VmmProcess::start(GetParam().args, false);
+    ASSERT_TRUE(vmm);
+    auto status = vmm->waitExit(60s);
+    ASSERT_TRUE(status);
+    EXPECT_EQ(*status, GetParam().status);
+    EXPECT_NE(vmm->stderrText().find(GetParam().message), std::string::npos) << vmm->stderrText();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BootBadInput,
+    ::testing::Values(BadInput{{"--kernel", "/bin/true"}, 1, "not a bzImage"},
+                      BadInput{{"--kernel", "/nonexistent/vmlinuz"}, 1, "No such file or directory"},
+                      BadInput{{"--mem", "12Q"}, 2, "invalid memory size"},
+                      BadInput{{"--mem", "1M"}, 2, "smaller than the minimum"},
+                      BadInput{{"--cpus", "99"}, 2, "invalid CPU count"},
+                      BadInput{{"--console", "tv"}, 2, "invalid console"},
+                      BadInput{{"--initrd", HF_BIG_INITRD, "--mem", "64M"}, 1, "does not fit"}));
+
+} // namespace

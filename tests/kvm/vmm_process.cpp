@@ -1,0 +1,202 @@
+#include "vmm_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+namespace hf::test {
+
+using nlohmann::json;
+
+std::unique_ptr<VmmProcess> VmmProcess::start(const std::vector<std::string>& args, bool withControl)
+{
+    std::unique_ptr<VmmProcess> p(new VmmProcess());
+    char tmpl[] = "/tmp/hf-test.XXXXXX";
+    if (!::mkdtemp(tmpl))
+        return nullptr;
+    p->m_dir = tmpl;
+    p->m_control = p->m_dir + "/control.sock";
+    std::vector<std::string> argv = {HYPERFORK_VMM_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (withControl) {
+        argv.insert(argv.end(), {"--console", "pty", "--control", p->m_control});
+    }
+    int errPipe[2];
+    if (::pipe2(errPipe, O_CLOEXEC) < 0)
+        return nullptr;
+    pid_t pid = ::fork();
+    if (pid < 0)
+        return nullptr;
+    if (pid == 0) {
+        ::dup2(errPipe[1], STDERR_FILENO);
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, STDIN_FILENO);
+        std::vector<char*> cargv;
+        for (auto& a : argv)
+            cargv.push_back(a.data());
+        cargv.push_back(nullptr);
+        ::execv(cargv[0], cargv.data());
+        ::_exit(127);
+    }
+    ::close(errPipe[1]);
+    p->m_stderr.reset(errPipe[0]);
+    ::fcntl(errPipe[0], F_SETFL, O_NONBLOCK);
+    p->m_pid = pid;
+    return p;
+}
+
+VmmProcess::~VmmProcess()
+{
+    if (m_pid > 0 && !m_exit) {
+        ::kill(m_pid, SIGKILL);
+        int st;
+        ::waitpid(m_pid, &st, 0);
+    }
+    m_pty.reset();
+    std::error_code ec;
+    if (!m_dir.empty())
+        std::filesystem::remove_all(m_dir, ec);
+}
+
+std::string VmmProcess::stderrText()
+{
+    char buf[4096];
+    for (ssize_t n; (n = ::read(m_stderr.get(), buf, sizeof buf)) > 0;)
+        m_stderrText.append(buf, size_t(n));
+    return m_stderrText;
+}
+
+json VmmProcess::request(const json& req)
+{
+    UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, m_control.c_str(), sizeof addr.sun_path - 1);
+    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return nullptr;
+    std::string line = req.dump() + "\n";
+    if (::send(s.get(), line.data(), line.size(), MSG_NOSIGNAL) != ssize_t(line.size()))
+        return nullptr;
+    std::string in;
+    char buf[65536];
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (in.find('\n') == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return nullptr;
+        pollfd pfd{s.get(), POLLIN, 0};
+        if (::poll(&pfd, 1, 200) < 0 && errno != EINTR)
+            return nullptr;
+        ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (n <= 0)
+            return nullptr;
+        in.append(buf, size_t(n));
+    }
+    return json::parse(in.substr(0, in.find('\n')), nullptr, false);
+}
+
+bool VmmProcess::waitReady(std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (waitExit(0ms))
+            return false;
+        json s = request({{"cmd", "status"}});
+        if (s.is_object() && s.contains("ready_ms") && !s["ready_ms"].is_null())
+            return true;
+        readConsole(200);  // keep the pty drained while we wait
+    }
+    return false;
+}
+
+bool VmmProcess::openConsole()
+{
+    json s = request({{"cmd", "status"}});
+    if (!s.is_object() || !s.contains("pty"))
+        return false;
+    std::string path = s["pty"];
+    int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    termios t{};
+    ::tcgetattr(fd, &t);
+    ::cfmakeraw(&t);
+    ::tcsetattr(fd, TCSANOW, &t);
+    m_pty.reset(fd);
+    return true;
+}
+
+void VmmProcess::readConsole(int timeoutMs)
+{
+    if (!m_pty.valid())
+        return;
+    pollfd pfd{m_pty.get(), POLLIN, 0};
+    if (::poll(&pfd, 1, timeoutMs) != 1)
+        return;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(m_pty.get(), buf, sizeof buf)) > 0;)
+        m_transcript.append(buf, size_t(n));
+}
+
+void VmmProcess::send(const std::string& text)
+{
+    // A few bytes at a time: the UART's receive FIFO is small and the guest
+    // drains it at emulated speed.
+    for (size_t i = 0; i < text.size(); i += 8) {
+        std::string chunk = text.substr(i, 8);
+        [[maybe_unused]] ssize_t n = ::write(m_pty.get(), chunk.data(), chunk.size());
+        readConsole(20);
+    }
+}
+
+bool VmmProcess::expect(const std::string& needle, std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        size_t at = m_transcript.find(needle, m_consumed);
+        if (at != std::string::npos) {
+            m_consumed = at + needle.size();
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline || waitExit(0ms))
+            return false;
+        readConsole(100);
+    }
+}
+
+bool VmmProcess::shell(const std::string& command, const std::string& needle, std::chrono::milliseconds timeout)
+{
+    send(command + "\n");
+    return expect(needle, timeout);
+}
+
+std::optional<int> VmmProcess::waitExit(std::chrono::milliseconds timeout)
+{
+    if (m_exit)
+        return m_exit;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int st = 0;
+        pid_t r = ::waitpid(m_pid, &st, WNOHANG);
+        if (r == m_pid) {
+            m_exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            return m_exit;
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return std::nullopt;
+        readConsole(50);
+    }
+}
+
+} // namespace hf::test

@@ -1,0 +1,60 @@
+#pragma once
+// Runs hyperfork-vmm as a child process for a test: its control socket, its
+// console pty, its stderr and its exit status. Everything it starts is
+// killed and reaped when the object goes away.
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+
+namespace hf::test {
+
+using namespace std::chrono_literals;
+
+class VmmProcess {
+public:
+    // Starts HYPERFORK_VMM_PATH with `args` plus --console pty and a control
+    // socket in a fresh temporary directory.
+    static std::unique_ptr<VmmProcess> start(const std::vector<std::string>& args, bool withControl = true);
+    ~VmmProcess();
+
+    pid_t pid() const { return m_pid; }
+    const std::string& controlPath() const { return m_control; }
+
+    // One request on a fresh connection; null on failure.
+    nlohmann::json request(const nlohmann::json& req);
+    // Until status reports ready_ms, or the process exits, or timeout.
+    bool waitReady(std::chrono::milliseconds timeout = 180s);
+    // Opens the console pty reported by status.
+    bool openConsole();
+    void send(const std::string& text);
+    // Reads console output until `needle` appears after what earlier expects consumed.
+    bool expect(const std::string& needle, std::chrono::milliseconds timeout = 60s);
+    const std::string& transcript() const { return m_transcript; }
+    // Runs one shell command on the console and returns whether `needle` showed up.
+    bool shell(const std::string& command, const std::string& needle, std::chrono::milliseconds timeout = 60s);
+
+    std::optional<int> waitExit(std::chrono::milliseconds timeout = 60s);
+    std::string stderrText();
+
+private:
+    VmmProcess() = default;
+    void readConsole(int timeoutMs);
+
+    pid_t m_pid = -1;
+    std::optional<int> m_exit;
+    std::string m_dir;
+    std::string m_control;
+    UniqueFd m_stderr;
+    std::string m_stderrText;
+    UniqueFd m_pty;
+    std::string m_transcript;
+    size_t m_consumed = 0;
+};
+
+} // namespace hf::test

@@ -1,0 +1,56 @@
+#pragma once
+// Guest-physical layout of an x86-64 HyperFork VM.
+//
+//   0x0000_0500  GDT (4 entries), IDT (empty) after it
+//   0x0000_7000  boot_params ("zero page", Linux boot protocol)
+//   0x0000_8ff0  initial stack (grows down)
+//   0x0000_9000  PML4, 0xa000 PDPT, 0xb000..0xefff four PDs (identity, 2 MiB pages)
+//   0x0002_0000  kernel command line
+//   0x0009_fc00  MP floating pointer + configuration table (last KiB of base memory)
+//   0x000e_0000  ACPI tables (BIOS area scanned for the RSDP)
+//   0x0010_0000  protected-mode kernel, then the initrd as high as it fits
+//   0xc000_0000  32-bit MMIO hole up to 4 GiB (IOAPIC 0xfec00000, LAPIC 0xfee00000)
+//   0x1_0000_0000  RAM above 3 GiB continues here
+
+#include <cstdint>
+#include <vector>
+
+#include "memory/guest_memory.h"
+
+namespace hf::x86 {
+
+inline constexpr uint64_t kGdtAddr = 0x500;
+inline constexpr uint64_t kIdtAddr = 0x520;
+inline constexpr uint64_t kZeroPageAddr = 0x7000;
+inline constexpr uint64_t kBootStackAddr = 0x8ff0;
+inline constexpr uint64_t kPml4Addr = 0x9000;
+inline constexpr uint64_t kPdptAddr = 0xa000;
+inline constexpr uint64_t kPdAddr = 0xb000;
+inline constexpr uint64_t kCmdlineAddr = 0x20000;
+inline constexpr uint64_t kCmdlineMax = 0x10000;  // bytes including the NUL
+inline constexpr uint64_t kEbdaStart = 0x9fc00;
+inline constexpr uint64_t kMpTableAddr = kEbdaStart;
+inline constexpr uint64_t kBiosAreaStart = 0xe0000;
+inline constexpr uint64_t kHighMemStart = 0x100000;
+inline constexpr uint64_t kKernelLoadAddr = kHighMemStart;
+inline constexpr uint64_t kMmioHoleStart = 0xc0000000;
+inline constexpr uint64_t kMmioHoleEnd = 0x100000000;
+inline constexpr uint64_t kIoapicAddr = 0xfec00000;
+inline constexpr uint64_t kLapicAddr = 0xfee00000;
+
+// e820 types (ACPI 6.4, 15.1 "System Address Map Interfaces").
+enum class E820Type : uint32_t { Ram = 1, Reserved = 2 };
+
+struct E820Entry {
+    uint64_t addr;
+    uint64_t size;
+    E820Type type;
+};
+
+// RAM as guest-physical ranges: [0, min(mem, 3 GiB)) and the rest from 4 GiB.
+std::vector<memory::RamRange> ramRanges(uint64_t memBytes);
+// The e820 map Linux gets: RAM below the EBDA, the EBDA and BIOS area
+// reserved, RAM from 1 MiB, and the RAM above 4 GiB.
+std::vector<E820Entry> e820Map(const std::vector<memory::RamRange>& ram);
+
+} // namespace hf::x86

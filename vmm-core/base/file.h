@@ -1,0 +1,16 @@
+#pragma once
+// Whole-file reads with a size cap and errno context.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace hf {
+
+// Fails when the file is missing, unreadable, not a regular file, or larger
+// than maxBytes (checked before reading, so a huge file costs nothing).
+Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes);
+
+} // namespace hf

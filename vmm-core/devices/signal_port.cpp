@@ -1,0 +1,72 @@
+#include "devices/signal_port.h"
+
+#include <cstring>
+
+#include "base/log.h"
+
+namespace hf::devices {
+
+namespace {
+RateLimit g_badAccess(5);
+}
+
+void SignalPort::ioRead(const IoAccess& a, std::span<uint8_t> data)
+{
+    uint32_t v = kUnknownCommand;
+    if (data.size() == 4 && a.offset == kReplyOffset) {
+        std::lock_guard lock(m_mutex);
+        auto it = m_replies.find(a.vcpu);
+        v = it == m_replies.end() ? kUnknownCommand : it->second;
+    }
+    std::memset(data.data(), 0xff, data.size());
+    if (data.size() == 4)
+        std::memcpy(data.data(), &v, 4);
+}
+
+void SignalPort::ioWrite(const IoAccess& a, std::span<const uint8_t> data)
+{
+    if (data.size() != 4 || a.offset != kCommandOffset) {
+        std::lock_guard lock(m_mutex);
+        ++m_rejected;
+        if (g_badAccess.allow())
+            logWarn("signal port: ignored " + std::to_string(data.size()) + "-byte write at offset " +
+                    std::to_string(a.offset) + " (expected a 32-bit OUT at offset 0)");
+        return;
+    }
+    uint32_t word;
+    std::memcpy(&word, data.data(), 4);
+    uint8_t cmd = uint8_t(word >> 24);
+    uint32_t arg = word & kArgMask;
+    uint32_t reply;
+    switch (cmd) {
+    case uint8_t(SignalCommand::Hello):
+        reply = kMagic;
+        break;
+    case uint8_t(SignalCommand::Ready):
+    case uint8_t(SignalCommand::Fork):
+    case uint8_t(SignalCommand::Done):
+    case uint8_t(SignalCommand::Mark):
+        // Outside our lock: a FORK may take a while and must not block other vCPUs' replies.
+        reply = m_handler.onSignal(a.vcpu, SignalCommand(cmd), arg);
+        break;
+    default: {
+        // Unknown values are rejected, never treated as some other command.
+        std::lock_guard lock(m_mutex);
+        ++m_rejected;
+        if (g_badAccess.allow())
+            logWarn("signal port: unknown command " + std::to_string(cmd) + " from vcpu " + std::to_string(a.vcpu));
+        reply = kUnknownCommand;
+        break;
+    }
+    }
+    std::lock_guard lock(m_mutex);
+    m_replies[a.vcpu] = reply;
+}
+
+uint64_t SignalPort::rejected() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rejected;
+}
+
+} // namespace hf::devices

@@ -1,0 +1,50 @@
+#pragma once
+// The guest signal port (docs/signal-port.md): a guest program tells the host
+// "ready", "fork", "done" or "mark N" with one 32-bit OUT, and reads the
+// host's reply with one 32-bit IN. Replies are kept per vCPU so concurrent
+// signallers on different vCPUs do not see each other's answers.
+
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+#include "devices/io_bus.h"
+
+namespace hf::devices {
+
+enum class SignalCommand : uint8_t { Hello = 0x00, Ready = 0x01, Fork = 0x02, Done = 0x03, Mark = 0x04 };
+
+class SignalHandler {
+public:
+    virtual ~SignalHandler() = default;
+    // Called on the signalling vCPU's thread; the result is that vCPU's reply.
+    virtual uint32_t onSignal(uint32_t vcpu, SignalCommand cmd, uint32_t arg) = 0;
+};
+
+class SignalPort : public PortIoDevice {
+public:
+    static constexpr uint16_t kBase = 0x0ef0;
+    static constexpr uint16_t kLength = 8;
+    static constexpr uint16_t kCommandOffset = 0;  // OUT: cmd << 24 | arg
+    static constexpr uint16_t kReplyOffset = 4;    // IN: reply to this vCPU's last command
+    static constexpr uint32_t kMagic = 0x314b4648; // "HFK1" in memory order; HELLO's reply
+    static constexpr uint32_t kRefused = 0xffffffff;
+    static constexpr uint32_t kUnknownCommand = 0xfffffffe;
+    static constexpr uint32_t kArgMask = 0x00ffffff;
+
+    explicit SignalPort(SignalHandler& handler) : m_handler(handler) {}
+
+    void ioRead(const IoAccess& a, std::span<uint8_t> data) override;
+    void ioWrite(const IoAccess& a, std::span<const uint8_t> data) override;
+
+    // How many writes were rejected (wrong width, wrong port, unknown command).
+    uint64_t rejected() const;
+
+private:
+    SignalHandler& m_handler;
+    mutable std::mutex m_mutex;
+    std::unordered_map<uint32_t, uint32_t> m_replies;
+    uint64_t m_rejected = 0;
+};
+
+} // namespace hf::devices

@@ -1,0 +1,51 @@
+#pragma once
+// The per-VM control socket: a Unix stream socket speaking newline-delimited
+// JSON (docs/vmm-control.md). Runs on the VM's event loop thread.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/error.h"
+#include "base/event_loop.h"
+#include "base/unique_fd.h"
+
+namespace hf::vm {
+
+class ControlServer {
+public:
+    // Answers one request; the returned object is sent back as one line.
+    using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+    static constexpr size_t kMaxLine = 1 << 20;
+
+    static Result<std::unique_ptr<ControlServer>> listen(const std::string& path, EventLoop& loop, Handler handler);
+    ~ControlServer();
+
+    const std::string& path() const { return m_path; }
+    // Sends an unsolicited event line to every connected client.
+    void broadcast(const nlohmann::json& event);
+
+private:
+    ControlServer(std::string path, UniqueFd fd, EventLoop& loop, Handler h)
+        : m_path(std::move(path)), m_listen(std::move(fd)), m_loop(loop), m_handler(std::move(h))
+    {
+    }
+    struct Client {
+        UniqueFd fd;
+        std::string in;
+    };
+    void accept();
+    void onReadable(int fd);
+    void drop(int fd);
+    void send(int fd, const nlohmann::json& j);
+
+    std::string m_path;
+    UniqueFd m_listen;
+    EventLoop& m_loop;
+    Handler m_handler;
+    std::map<int, Client> m_clients;
+};
+
+} // namespace hf::vm

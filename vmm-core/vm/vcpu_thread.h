@@ -1,0 +1,95 @@
+#pragma once
+// One thread per vCPU. The thread creates its vCPU (vCPU ioctls belong to the
+// creating thread) and runs a plain loop driven by a small state machine:
+//
+//   Created --setup ok--> Paused <--pause()/resume()--> Running
+//        \                  \___________________________\___ finish() --> Finished
+//
+// Kicks set kvm_run.immediate_exit and send SIGRTMIN to the thread, so a
+// kick can never be lost between the state check and KVM_RUN. Pausing after
+// an I/O or MMIO exit first re-enters KVM_RUN once with immediate_exit so the
+// instruction completes (kvm-facts: "A pending I/O exit is not finished until
+// the next KVM_RUN"); a paused vCPU is therefore always capturable.
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <span>
+#include <thread>
+
+#include "base/error.h"
+#include "kvm/kvm_uapi.h"
+#include "kvm/vcpu_fd.h"
+#include "kvm/vm_fd.h"
+
+namespace hf::vm {
+
+enum class VcpuState { Created, Paused, Running, Finished };
+const char* toString(VcpuState s);
+
+// Why a vCPU stopped on its own.
+enum class StopReason { None, Shutdown, Reset, TripleFault, Error };
+
+// What a vCPU cannot handle itself. Called on the vCPU thread.
+class VcpuExitSink {
+public:
+    virtual ~VcpuExitSink() = default;
+    virtual void onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data) = 0;
+    virtual void onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) = 0;
+    virtual void onMmio(uint32_t vcpu, uint64_t addr, std::span<uint8_t> data, bool write) = 0;
+    // The vCPU has stopped itself (guest shutdown/reset or a KVM error); the
+    // sink decides what happens to the VM.
+    virtual void onStop(uint32_t vcpu, StopReason reason, const std::string& detail) = 0;
+};
+
+class VcpuThread {
+public:
+    using Job = std::function<void(kvm::VcpuFd&)>;
+
+    // Starts the thread, which creates vCPU `id` on `vm`, runs `setup` on it,
+    // and parks Paused. Returns once that happened or failed.
+    static Result<std::unique_ptr<VcpuThread>> start(const kvm::VmFd& vm, uint32_t id, size_t mmapSize,
+                                                     std::function<Status(kvm::VcpuFd&)> setup, VcpuExitSink& sink);
+    ~VcpuThread();
+
+    uint32_t id() const { return m_id; }
+    VcpuState state() const;
+
+    void resume();
+    // Returns once the vCPU is Paused with no instruction pending (or
+    // Finished). Fails only when the thread does not respond in time.
+    Status pause(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // Runs `job` on the vCPU thread while paused and waits for it.
+    Status runPaused(const Job& job, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // Ends the loop and joins the thread (kicking it until it stops).
+    void finish();
+
+private:
+    VcpuThread(uint32_t id, VcpuExitSink& sink) : m_id(id), m_sink(sink) {}
+    void threadMain(const kvm::VmFd& vm, size_t mmapSize, std::function<Status(kvm::VcpuFd&)> setup);
+    void loop();
+    void kickLocked();
+    bool handleExit(kvm_run* run);
+    void completePendingIo();
+
+    const uint32_t m_id;
+    VcpuExitSink& m_sink;
+    std::optional<kvm::VcpuFd> m_vcpu;
+    std::thread m_thread;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_cv;
+    VcpuState m_state = VcpuState::Created;
+    VcpuState m_desired = VcpuState::Paused;
+    const Job* m_job = nullptr;
+    bool m_jobDone = false;
+    bool m_ioPending = false;  // an exit was handled; KVM_RUN must run once to complete it
+    std::optional<Error> m_startError;
+    bool m_started = false;
+};
+
+} // namespace hf::vm

@@ -1,0 +1,459 @@
+#include "vm/vm.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "acpi/acpi_tables.h"
+#include "acpi/pm_registers.h"
+#include "arch/x86/boot_params.h"
+#include "arch/x86/bzimage.h"
+#include "arch/x86/cpu_setup.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/mptable.h"
+#include "arch/x86/page_tables.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "devices/cmos_rtc.h"
+#include "devices/i8042.h"
+#include "devices/uart8250.h"
+
+namespace hf::vm {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint16_t kCom1Base = 0x3f8;
+constexpr uint32_t kCom1Irq = 4;
+constexpr uint64_t kTssAddr = 0xfffbd000;       // 3 pages KVM needs on Intel, inside the MMIO hole
+constexpr uint64_t kIdentityMapAddr = 0xfffbc000;
+constexpr uint32_t kApicLvt0 = 0x350;
+constexpr uint32_t kApicLvt1 = 0x360;
+constexpr uint32_t kDeliveryExtInt = 7u << 8;
+constexpr uint32_t kDeliveryNmi = 4u << 8;
+
+uint32_t lapicRead(const kvm_lapic_state& s, uint32_t off)
+{
+    uint32_t v;
+    std::memcpy(&v, s.regs + off, 4);
+    return v;
+}
+void lapicWrite(kvm_lapic_state& s, uint32_t off, uint32_t v) { std::memcpy(s.regs + off, &v, 4); }
+
+// Guest-triggered messages are rate-limited.
+RateLimit g_unhandledIo;
+
+} // namespace
+
+void KvmIrqLine::setLevel(bool high)
+{
+    if (auto r = m_vm.irqLine(m_irq, high); !r) {
+        static RateLimit limit;
+        if (limit.allow())
+            logWarn(r.error().message());
+    }
+}
+
+Vm::Vm(VmConfig config) : m_config(std::move(config)), m_start(std::chrono::steady_clock::now()) {}
+
+Vm::~Vm()
+{
+    for (auto& v : m_vcpus)
+        v->finish();
+    m_vcpus.clear();
+    m_control.reset();
+}
+
+double Vm::sinceStartMs() const
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_start).count();
+}
+
+Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
+{
+    std::unique_ptr<Vm> vm(new Vm(config));
+    if (auto r = vm->build(); !r)
+        return fail(r.error());
+    return vm;
+}
+
+Status Vm::build()
+{
+    auto sys = kvm::KvmSystem::open();
+    if (!sys)
+        return fail(sys.error());
+    m_kvm.emplace(std::move(*sys));
+    // What this VMM cannot run without (KVM API doc, section 4 per ioctl).
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_PIT2, "KVM_CAP_PIT2"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK"));
+    if (m_config.cpus > uint32_t(m_kvm->checkExtension(KVM_CAP_MAX_VCPUS)) && m_kvm->checkExtension(KVM_CAP_MAX_VCPUS) > 0)
+        return failMsg("this host's KVM supports at most " + std::to_string(m_kvm->checkExtension(KVM_CAP_MAX_VCPUS)) +
+                       " vCPUs");
+
+    auto vm = m_kvm->createVm();
+    if (!vm)
+        return fail(vm.error());
+    m_vm.emplace(std::move(*vm));
+    // Ordering: the TSS and identity-map addresses must be set before the
+    // first vCPU exists; the irqchip before vCPUs so they get a LAPIC; the
+    // PIT after the irqchip it injects into.
+    HF_TRY(m_vm->setTssAddr(kTssAddr));
+    HF_TRY(m_vm->setIdentityMapAddr(kIdentityMapAddr));
+    HF_TRY(m_vm->createIrqchip());
+    HF_TRY(m_vm->createPit2(KVM_PIT_SPEAKER_DUMMY));
+
+    auto mem = memory::GuestMemory::create(x86::ramRanges(m_config.memBytes),
+                                           m_config.hugePages ? memory::PageBacking::TransparentHuge
+                                                              : memory::PageBacking::Small);
+    if (!mem)
+        return fail(mem.error().withContext("allocating " + std::to_string(m_config.memBytes >> 20) + " MiB"));
+    m_mem.emplace(std::move(*mem));
+    HF_TRY(m_mem->registerWith(*m_vm));
+
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error());
+    m_loop.emplace(std::move(*loop));
+
+    auto console = m_config.console == ConsoleMode::Pty ? Console::createPty() : Console::createStdio();
+    if (!console)
+        return fail(console.error());
+    m_console = std::move(*console);
+
+    m_uartIrq = std::make_unique<KvmIrqLine>(*m_vm, kCom1Irq);
+    m_uart = std::make_unique<devices::Uart8250>(*m_uartIrq, *m_console);
+    m_i8042 = std::make_unique<devices::I8042>([this] { requestStop(StopReason::Reset, "guest reset (i8042)"); });
+    m_rtc = std::make_unique<devices::CmosRtc>();
+    m_signal = std::make_unique<devices::SignalPort>(*this);
+    m_pm = std::make_unique<acpi::PmRegisters>(
+        [this] { requestStop(StopReason::Shutdown, "guest powered off (ACPI S5)"); });
+    const acpi::AcpiConfig acpiConfig{.vcpuCount = m_config.cpus};
+    bool busOk = m_bus.add(kCom1Base, 8, m_uart.get()) && m_bus.add(0x60, 1, m_i8042.get()) &&
+                 m_bus.add(0x64, 1, m_i8042.get()) && m_bus.add(0x70, 2, m_rtc.get()) &&
+                 m_bus.add(devices::SignalPort::kBase, devices::SignalPort::kLength, m_signal.get()) &&
+                 m_bus.add(acpiConfig.pmBase, acpi::PmRegisters::kLength, m_pm.get());
+    if (!busOk)
+        return failMsg("internal error: overlapping device port ranges");
+
+    HF_TRY(loadGuest());
+    return startVcpus();
+}
+
+Status Vm::loadGuest()
+{
+    auto kernelFile = readFile(m_config.kernelPath, 256u << 20);
+    if (!kernelFile)
+        return fail(kernelFile.error().withContext("kernel"));
+    auto kernel = x86::parseBzImage(*kernelFile);
+    if (!kernel)
+        return fail(kernel.error().withContext(m_config.kernelPath));
+    std::vector<uint8_t> initrd;
+    if (!m_config.initrdPath.empty()) {
+        auto f = readFile(m_config.initrdPath, 2048u << 20);
+        if (!f)
+            return fail(f.error().withContext("initrd"));
+        initrd = std::move(*f);
+    }
+    std::string cmdline = m_config.replaceCmdline ? m_config.cmdline
+                                                  : std::string(kDefaultCmdline) +
+                                                        (m_config.cmdline.empty() ? "" : " " + m_config.cmdline);
+    auto boot = x86::loadLinux(*m_mem, *kernel, initrd, cmdline);
+    if (!boot)
+        return fail(boot.error());
+    auto cr3 = x86::writeIdentityPageTables(*m_mem);
+    if (!cr3)
+        return fail(cr3.error());
+    HF_TRY(x86::writeGdt(*m_mem));
+    HF_TRY(x86::writeMpTable(*m_mem, m_config.cpus));
+    HF_TRY(acpi::writeAcpiTables(*m_mem, acpi::AcpiConfig{.vcpuCount = m_config.cpus}));
+    m_boot = *boot;
+    m_cr3 = *cr3;
+    return {};
+}
+
+Status Vm::setupVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_entry2>& supported)
+{
+    // Ordering: CPUID first (it decides which MSRs and XSAVE features exist),
+    // then MSRs, then registers; the LAPIC's LINT pins last (Firecracker's
+    // vCPU configuration order).
+    HF_TRY(vcpu.setCpuid(x86::vcpuCpuid(supported, vcpu.id(), m_config.cpus)));
+    HF_TRY(vcpu.setMsrs(x86::bootMsrs()));
+    if (vcpu.id() == 0) {
+        auto sregs = vcpu.getSregs();
+        if (!sregs)
+            return fail(sregs.error());
+        HF_TRY(vcpu.setSregs(x86::longModeSregs(*sregs, m_cr3)));
+        HF_TRY(vcpu.setRegs(x86::bootRegs(m_boot.entry, m_boot.zeroPage)));
+        HF_TRY(vcpu.setFpu(x86::bootFpu()));
+    }
+    auto lapic = vcpu.getLapic();
+    if (!lapic)
+        return fail(lapic.error());
+    // LINT0 takes the PIC's ExtINT, LINT1 NMIs, as the MP spec's virtual wire mode expects.
+    lapicWrite(*lapic, kApicLvt0, (lapicRead(*lapic, kApicLvt0) & ~0x700u) | kDeliveryExtInt);
+    lapicWrite(*lapic, kApicLvt1, (lapicRead(*lapic, kApicLvt1) & ~0x700u) | kDeliveryNmi);
+    return vcpu.setLapic(*lapic);
+}
+
+Status Vm::startVcpus()
+{
+    auto supported = m_kvm->supportedCpuid();
+    if (!supported)
+        return fail(supported.error());
+    auto mmapSize = m_kvm->vcpuMmapSize();
+    if (!mmapSize)
+        return fail(mmapSize.error());
+    for (uint32_t i = 0; i < m_config.cpus; ++i) {
+        auto t = VcpuThread::start(
+            *m_vm, i, *mmapSize, [this, &sup = *supported](kvm::VcpuFd& v) { return setupVcpu(v, sup); }, *this);
+        if (!t)
+            return fail(t.error());
+        m_vcpus.push_back(std::move(*t));
+    }
+    return {};
+}
+
+void Vm::onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data)
+{
+    if (!m_bus.read(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
+        logDebug("unhandled port read 0x" + [&] {
+            char b[8];
+            std::snprintf(b, sizeof b, "%x", port);
+            return std::string(b);
+        }());
+}
+
+void Vm::onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data)
+{
+    // Port 0x80 is the POST/delay port Linux writes to for I/O delays.
+    if (!m_bus.write(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
+        logDebug("unhandled port write 0x" + [&] {
+            char b[8];
+            std::snprintf(b, sizeof b, "%x", port);
+            return std::string(b);
+        }());
+}
+
+void Vm::onMmio(uint32_t, uint64_t addr, std::span<uint8_t> data, bool write)
+{
+    // No MMIO devices yet: reads float high, writes are dropped.
+    if (!write)
+        std::memset(data.data(), 0xff, data.size());
+    if (g_unhandledIo.allow())
+        logDebug("unhandled MMIO " + std::string(write ? "write" : "read") + " at 0x" + [&] {
+            char b[24];
+            std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(addr));
+            return std::string(b);
+        }());
+}
+
+void Vm::onStop(uint32_t, StopReason reason, const std::string& detail) { requestStop(reason, detail); }
+
+void Vm::requestStop(StopReason reason, const std::string& detail)
+{
+    if (m_stopRequested.exchange(true))
+        return;
+    m_loop->post([this, reason, detail] {
+        m_stopReason = reason;
+        m_stopDetail = detail;
+        m_loop->stop();
+    });
+}
+
+uint32_t Vm::onSignal(uint32_t vcpu, devices::SignalCommand cmd, uint32_t arg)
+{
+    double t = sinceStartMs();
+    switch (cmd) {
+    case devices::SignalCommand::Ready:
+        m_readyMs = t;
+        logInfo("guest ready after " + std::to_string(int64_t(t)) + " ms");
+        m_loop->post([this, t] { if (m_control) m_control->broadcast({{"event", "ready"}, {"ms", t}}); });
+        return 0;
+    case devices::SignalCommand::Done:
+        m_loop->post([this, t, arg] {
+            if (m_control) m_control->broadcast({{"event", "done"}, {"ms", t}, {"code", arg}});
+        });
+        return 0;
+    case devices::SignalCommand::Mark:
+        m_loop->post([this, t, arg] {
+            if (m_control) m_control->broadcast({{"event", "mark"}, {"ms", t}, {"n", arg}});
+        });
+        return 0;
+    case devices::SignalCommand::Fork:
+        // The fork engine is not in this VMM yet: refuse so the guest learns it.
+        logWarn("vcpu " + std::to_string(vcpu) + ": guest asked to fork; forking is not enabled");
+        return devices::SignalPort::kRefused;
+    default:
+        return devices::SignalPort::kRefused;
+    }
+}
+
+Status Vm::pauseAll()
+{
+    for (auto& v : m_vcpus)
+        HF_TRY(v->pause());
+    m_paused = true;
+    return {};
+}
+
+void Vm::resumeAll()
+{
+    for (auto& v : m_vcpus)
+        v->resume();
+    m_paused = false;
+}
+
+json Vm::status() const
+{
+    json vcpus = json::array();
+    for (const auto& v : m_vcpus)
+        vcpus.push_back(toString(v->state()));
+    json s = {{"ok", true},
+              {"name", m_config.name},
+              {"pid", ::getpid()},
+              {"state", m_stopRequested ? "stopping" : (m_paused ? "paused" : "running")},
+              {"vcpus", vcpus},
+              {"cpus", m_config.cpus},
+              {"memory", m_config.memBytes},
+              {"kernel", m_config.kernelPath},
+              {"initrd", m_config.initrdPath},
+              {"console", m_console->isPty() ? "pty" : "stdio"},
+              {"uptime_ms", sinceStartMs()},
+              {"ready_ms", m_readyMs.load() < 0 ? json(nullptr) : json(m_readyMs.load())}};
+    if (m_console->isPty())
+        s["pty"] = m_console->ptyPath();
+    return s;
+}
+
+json Vm::handleControl(const json& req)
+{
+    auto cmd = req.find("cmd");
+    if (cmd == req.end() || !cmd->is_string())
+        return {{"ok", false}, {"error", "missing \"cmd\" string"}};
+    const std::string c = *cmd;
+    if (c == "status")
+        return status();
+    if (c == "pause") {
+        if (auto r = pauseAll(); !r)
+            return {{"ok", false}, {"error", r.error().message()}};
+        return {{"ok", true}, {"state", "paused"}};
+    }
+    if (c == "resume") {
+        resumeAll();
+        return {{"ok", true}, {"state", "running"}};
+    }
+    if (c == "stop") {
+        requestStop(StopReason::Shutdown, "stopped on request");
+        return {{"ok", true}, {"state", "stopping"}};
+    }
+    if (c == "console") {
+        auto bytes = m_console->history().contents();
+        json r = {{"ok", true},
+                  {"history", std::string(bytes.begin(), bytes.end())},
+                  {"history_total", m_console->history().totalWritten()}};
+        if (m_console->isPty())
+            r["pty"] = m_console->ptyPath();
+        return r;
+    }
+    return {{"ok", false}, {"error", "unknown command '" + c + "'"}};
+}
+
+void Vm::pumpConsoleInput()
+{
+    uint8_t buf[256];
+    for (;;) {
+        size_t space = std::min(sizeof buf, m_uart->inputSpace());
+        if (space == 0) {
+            // The guest is not reading: stop polling the fd until it does.
+            if (!m_inputBlocked && m_loop->modify(m_console->inputFd(), 0))
+                m_inputBlocked = true;
+            return;
+        }
+        ssize_t n = m_console->readInput(std::span(buf, space));
+        if (n < 0) {
+            m_loop->remove(m_console->inputFd());  // stdin closed: no more input
+            return;
+        }
+        if (n == 0)
+            break;
+        m_uart->enqueueInput(std::span<const uint8_t>(buf, size_t(n)));
+    }
+    if (m_console->quitRequested())
+        requestStop(StopReason::Shutdown, "quit from the console (Ctrl-A x)");
+}
+
+int Vm::run()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd >= 0) {
+        m_signalFd.reset(sfd);
+        auto r = m_loop->add(sfd, EPOLLIN, [this](uint32_t) {
+            signalfd_siginfo si{};
+            if (::read(m_signalFd.get(), &si, sizeof si) == sizeof si)
+                requestStop(StopReason::Shutdown, std::string("signal ") + ::strsignal(int(si.ssi_signo)));
+        });
+        if (!r)
+            logWarn(r.error().message());
+    }
+
+    if (m_console->inputFd() >= 0) {
+        auto r = m_loop->add(m_console->inputFd(), EPOLLIN, [this](uint32_t) { pumpConsoleInput(); });
+        // EPERM: stdin is a regular file or /dev/null, which epoll cannot
+        // watch; the guest then simply gets no console input.
+        if (!r && r.error().code != EPERM)
+            logWarn("console input: " + r.error().message());
+    }
+    if (!m_config.controlPath.empty()) {
+        auto c = ControlServer::listen(m_config.controlPath, *m_loop, [this](const json& r) { return handleControl(r); });
+        if (!c) {
+            logError(c.error().message());
+            return 1;
+        }
+        m_control = std::move(*c);
+    }
+    if (m_console->isPty())
+        logInfo("console on " + m_console->ptyPath());
+
+    resumeAll();
+    auto r = m_loop->run(20, [this] {
+        if (m_inputBlocked && m_uart->inputSpace() > 0) {
+            if (m_loop->modify(m_console->inputFd(), EPOLLIN))
+                m_inputBlocked = false;
+        }
+    });
+    if (!r)
+        logError(r.error().message());
+
+    for (auto& v : m_vcpus)
+        v->finish();
+    if (m_control)
+        m_control->broadcast({{"event", "exited"}, {"reason", m_stopDetail}});
+    m_control.reset();
+
+    bool clean = m_stopReason == StopReason::Shutdown || m_stopReason == StopReason::Reset ||
+                 m_stopReason == StopReason::TripleFault;
+    if (clean)
+        logInfo(m_stopDetail);
+    else
+        logError("vm stopped: " + m_stopDetail);
+    return clean && r ? 0 : 1;
+}
+
+} // namespace hf::vm

@@ -1,0 +1,183 @@
+#include "vm/vm_config.h"
+
+#include <glob.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+
+namespace hf::vm {
+
+Result<uint64_t> parseMemSize(const std::string& text)
+{
+    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])))
+        return failMsg("invalid memory size '" + text + "': expected a number with an optional K, M or G suffix");
+    size_t pos = 0;
+    unsigned long long n = 0;
+    try {
+        n = std::stoull(text, &pos);
+    } catch (...) {
+        return failMsg("invalid memory size '" + text + "'");
+    }
+    std::string suffix = text.substr(pos);
+    uint64_t shift = 0;
+    if (suffix == "" || suffix == "B")
+        shift = 0;
+    else if (suffix == "K" || suffix == "k" || suffix == "KiB")
+        shift = 10;
+    else if (suffix == "M" || suffix == "m" || suffix == "MiB")
+        shift = 20;
+    else if (suffix == "G" || suffix == "g" || suffix == "GiB")
+        shift = 30;
+    else
+        return failMsg("invalid memory size '" + text + "': unknown suffix '" + suffix + "'");
+    if (n > (kMaxMemBytes >> shift))
+        return failMsg("memory size " + text + " is larger than the maximum of " +
+                       std::to_string(kMaxMemBytes >> 30) + "G");
+    uint64_t bytes = uint64_t(n) << shift;
+    if (bytes < kMinMemBytes)
+        return failMsg("memory size " + text + " is smaller than the minimum of " +
+                       std::to_string(kMinMemBytes >> 20) + "M");
+    if (bytes % 4096)
+        return failMsg("memory size " + text + " is not a multiple of 4 KiB");
+    return bytes;
+}
+
+const char* vmmUsage()
+{
+    return "usage: hyperfork-vmm [--kernel BZIMAGE] [--initrd INITRAMFS] [--cmdline TEXT | --cmdline-replace TEXT]\n"
+           "                     [--mem SIZE] [--cpus N] [--console pty|stdio] [--control SOCKET]\n"
+           "                     [--name NAME] [--huge-pages]\n"
+           "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n";
+}
+
+Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
+{
+    VmmArgs out;
+    VmConfig& c = out.config;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](const char* opt) -> Result<std::string> {
+            if (i + 1 >= args.size())
+                return failMsg(std::string(opt) + " needs a value");
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            out.help = true;
+        } else if (a == "--kernel") {
+            auto v = value("--kernel");
+            if (!v)
+                return fail(v.error());
+            c.kernelPath = *v;
+        } else if (a == "--initrd") {
+            auto v = value("--initrd");
+            if (!v)
+                return fail(v.error());
+            c.initrdPath = *v;
+        } else if (a == "--cmdline" || a == "--cmdline-replace") {
+            auto v = value(a.c_str());
+            if (!v)
+                return fail(v.error());
+            c.cmdline = *v;
+            c.replaceCmdline = a == "--cmdline-replace";
+        } else if (a == "--mem") {
+            auto v = value("--mem");
+            if (!v)
+                return fail(v.error());
+            auto m = parseMemSize(*v);
+            if (!m)
+                return fail(m.error());
+            c.memBytes = *m;
+        } else if (a == "--cpus") {
+            auto v = value("--cpus");
+            if (!v)
+                return fail(v.error());
+            char* end = nullptr;
+            long n = std::strtol(v->c_str(), &end, 10);
+            if (v->empty() || *end || n < 1 || n > long(kMaxCpus))
+                return failMsg("invalid CPU count '" + *v + "': expected 1 to " + std::to_string(kMaxCpus));
+            c.cpus = uint32_t(n);
+        } else if (a == "--console") {
+            auto v = value("--console");
+            if (!v)
+                return fail(v.error());
+            if (*v == "pty")
+                c.console = ConsoleMode::Pty;
+            else if (*v == "stdio")
+                c.console = ConsoleMode::Stdio;
+            else
+                return failMsg("invalid console '" + *v + "': expected pty or stdio");
+        } else if (a == "--control") {
+            auto v = value("--control");
+            if (!v)
+                return fail(v.error());
+            if (v->size() >= 108)
+                return failMsg("control socket path is too long for a Unix socket (max 107 bytes)");
+            c.controlPath = *v;
+        } else if (a == "--name") {
+            auto v = value("--name");
+            if (!v)
+                return fail(v.error());
+            if (v->empty() || v->size() > 64)
+                return failMsg("invalid name: 1 to 64 characters");
+            c.name = *v;
+        } else if (a == "--huge-pages") {
+            c.hugePages = true;
+        } else {
+            return failMsg("unknown argument '" + a + "'");
+        }
+    }
+    return out;
+}
+
+static std::string firstMatch(const std::string& pattern)
+{
+    glob_t g{};
+    std::string found;
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0)
+        found = g.gl_pathv[0];
+    ::globfree(&g);
+    return found;
+}
+
+Status resolveDefaultGuest(VmConfig& c, const std::string& executableDir)
+{
+    namespace fs = std::filesystem;
+    if (c.kernelPath.empty()) {
+        if (const char* k = std::getenv("HYPERFORK_KERNEL"); k && *k) {
+            c.kernelPath = k;
+        } else {
+            std::string cache;
+            if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+                cache = x;
+            else if (const char* h = std::getenv("HOME"); h && *h)
+                cache = std::string(h) + "/.cache";
+            c.kernelPath = firstMatch(cache + "/hyperfork/linux/boot/vmlinuz-*");
+            if (c.kernelPath.empty())
+                return failMsg("no default guest kernel in " + cache +
+                               "/hyperfork/linux/boot: run scripts/setup, or pass --kernel");
+        }
+    }
+    if (c.initrdPath.empty()) {
+        if (const char* i = std::getenv("HYPERFORK_INITRD"); i && *i) {
+            c.initrdPath = i;
+        } else {
+            // Build tree: <build>/app/hyperfork-vmm next to <build>/guest/;
+            // installed: /usr/lib/hyperfork/initramfs.cpio.
+            for (const std::string& p : {executableDir + "/../guest/initramfs.cpio",
+                                         executableDir + "/../lib/hyperfork/initramfs.cpio"}) {
+                if (fs::exists(p)) {
+                    c.initrdPath = fs::weakly_canonical(p).string();
+                    break;
+                }
+            }
+            if (c.initrdPath.empty())
+                return failMsg("no default guest initramfs next to " + executableDir +
+                               ": build the default-guest target, or pass --initrd");
+        }
+    }
+    return {};
+}
+
+} // namespace hf::vm

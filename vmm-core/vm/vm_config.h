@@ -1,0 +1,54 @@
+#pragma once
+// Everything needed to boot one VM, and the hyperfork-vmm command line that
+// fills it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace hf::vm {
+
+enum class ConsoleMode { Pty, Stdio };
+
+struct VmConfig {
+    std::string kernelPath;   // bzImage; empty = the default guest's
+    std::string initrdPath;   // empty = the default guest's
+    std::string cmdline;      // appended to kDefaultCmdline unless replaceCmdline
+    bool replaceCmdline = false;
+    uint64_t memBytes = 512ull << 20;
+    uint32_t cpus = 1;
+    ConsoleMode console = ConsoleMode::Pty;
+    std::string controlPath;  // Unix socket; empty = none
+    std::string name = "vm";
+    bool hugePages = false;
+};
+
+inline constexpr uint64_t kMinMemBytes = 32ull << 20;
+inline constexpr uint64_t kMaxMemBytes = 64ull << 30;
+inline constexpr uint32_t kMaxCpus = 8;
+// Serial console on ttyS0 only, no PCI, i8042 without aux/mux probing, a
+// panic ends the VM (reboot after 1 s -> reset -> exit).
+inline constexpr const char* kDefaultCmdline =
+    "console=ttyS0 reboot=k panic=1 pci=off 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
+
+// "512M", "2G", "1048576K", "268435456" (bytes). Error text names the input.
+Result<uint64_t> parseMemSize(const std::string& text);
+
+struct VmmArgs {
+    VmConfig config;
+    bool help = false;
+};
+
+// Parses hyperfork-vmm's arguments (argv[0] excluded).
+Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args);
+const char* vmmUsage();
+
+// Fills empty kernel/initrd from the default guest: $HYPERFORK_KERNEL /
+// $HYPERFORK_INITRD, else the kernel setup unpacked into the user's cache and
+// the initramfs built next to the executable.
+Status resolveDefaultGuest(VmConfig& config, const std::string& executableDir);
+
+} // namespace hf::vm
