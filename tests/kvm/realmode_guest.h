@@ -25,8 +25,9 @@ struct RealModeVm {
     std::optional<kvm::VcpuFd> vcpu;
 };
 
-// Builds KVM objects over `mem`: new VM, memory slot, one vCPU.
-inline Result<RealModeVm> createRealModeVm(const memory::GuestMemory& mem)
+// Builds KVM objects over `mem`: new VM, memory slot, (an in-kernel
+// irqchip, which must exist before any vCPU, and a PIT,) one vCPU.
+inline Result<RealModeVm> createRealModeVm(const memory::GuestMemory& mem, bool withIrqchip = false)
 {
     RealModeVm r;
     auto sys = kvm::KvmSystem::open();
@@ -38,6 +39,10 @@ inline Result<RealModeVm> createRealModeVm(const memory::GuestMemory& mem)
         return fail(vm.error());
     r.vm.emplace(std::move(*vm));
     HF_TRY(mem.registerWith(*r.vm));
+    if (withIrqchip) {
+        HF_TRY(r.vm->createIrqchip());
+        HF_TRY(r.vm->createPit2(KVM_PIT_SPEAKER_DUMMY));
+    }
     auto size = r.sys->vcpuMmapSize();
     if (!size)
         return fail(size.error());

@@ -111,6 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{{"--mem", "1M"}, 2, "smaller than the minimum"},
                       BadInput{{"--cpus", "99"}, 2, "invalid CPU count"},
                       BadInput{{"--console", "tv"}, 2, "invalid console"},
-                      BadInput{{"--initrd", HF_BIG_INITRD, "--mem", "64M"}, 1, "does not fit"}));
+                      BadInput{{"--mem", "64M"}, 1, "give it more memory"},
+                      BadInput{{"--initrd", HF_BIG_INITRD, "--mem", "128M"}, 1, "does not fit"},
+                      BadInput{{"--initrd", "/nonexistent/initrd"}, 1, "initrd: open /nonexistent/initrd"}));
 
 } // namespace

@@ -13,9 +13,8 @@ TEST(VcpuState, CaptureAndRestoreIntoAFreshVmContinuesTheGuest)
     // mov al,0x11 ; out 0x10,al ; inc al ; out 0x11,al ; hlt
     const std::vector<uint8_t> code = {0xb0, 0x11, 0xe6, 0x10, 0xfe, 0xc0, 0xe6, 0x11, 0xf4};
     ASSERT_TRUE(mem->write(test::kCodeAddr, code));
-    auto a = test::createRealModeVm(*mem);
+    auto a = test::createRealModeVm(*mem, true);
     ASSERT_TRUE(a) << a.error().message();
-    ASSERT_TRUE(a->vm->createIrqchip());
     auto supported = a->sys->supportedCpuid();
     ASSERT_TRUE(supported) << supported.error().message();
     ASSERT_TRUE(a->vcpu->setCpuid(*supported));
@@ -37,9 +36,8 @@ TEST(VcpuState, CaptureAndRestoreIntoAFreshVmContinuesTheGuest)
     ASSERT_TRUE(vmState) << vmState.error().message();
 
     // A second VM on the same RAM, as a clone would build it.
-    auto b = test::createRealModeVm(*mem);
+    auto b = test::createRealModeVm(*mem, true);
     ASSERT_TRUE(b) << b.error().message();
-    ASSERT_TRUE(b->vm->createIrqchip());
     auto r = state::restoreVm(*b->vm, *vmState);
     ASSERT_TRUE(r) << r.error().message();
     r = state::restoreVcpu(*b->vcpu, *vcpuState, state::hostVendor());

@@ -115,7 +115,7 @@ bool VmmProcess::waitReady(std::chrono::milliseconds timeout)
         json s = request({{"cmd", "status"}});
         if (s.is_object() && s.contains("ready_ms") && !s["ready_ms"].is_null())
             return true;
-        readConsole(200);  // keep the pty drained while we wait
+        std::this_thread::sleep_for(250ms);
     }
     return false;
 }

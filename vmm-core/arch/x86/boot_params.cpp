@@ -26,7 +26,8 @@ Result<BootSetup> loadLinux(const memory::GuestMemory& mem, const KernelImage& k
     const uint64_t lowEnd = ram.front().guestPhys + ram.front().size;
     const uint64_t kernelEnd = (kKernelLoadAddr + k.initSize + 0xfff) & ~uint64_t(0xfff);
     if (kernelEnd > lowEnd)
-        return failMsg("kernel needs " + mib(k.initSize) + " from 1 MiB but the guest has " + mib(lowEnd));
+        return failMsg("kernel needs RAM up to " + mib(kernelEnd) + " (1 MiB + init_size) but the guest has " +
+                       mib(lowEnd) + " below the PCI hole: give it more memory");
     HF_TRY(mem.write(kKernelLoadAddr, k.protectedMode));
 
     uint64_t cmdlineLimit = std::min<uint64_t>(kCmdlineMax - 1, k.cmdlineSize ? k.cmdlineSize : 255);
