@@ -49,6 +49,13 @@ void lapicWrite(kvm_lapic_state& s, uint32_t off, uint32_t v) { std::memcpy(s.re
 // Guest-triggered messages are rate-limited.
 RateLimit g_unhandledIo;
 
+std::string hex(uint64_t v)
+{
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
 } // namespace
 
 void KvmIrqLine::setLevel(bool high)
@@ -85,6 +92,20 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 
 Status Vm::build()
 {
+    // Files first: a wrong kernel or initrd is reported even where KVM is not.
+    auto kernelFile = readFile(m_config.kernelPath, 256u << 20);
+    if (!kernelFile)
+        return fail(kernelFile.error().withContext("kernel"));
+    m_kernelFile = std::move(*kernelFile);
+    if (auto k = x86::parseBzImage(m_kernelFile); !k)
+        return fail(k.error().withContext(m_config.kernelPath));
+    if (!m_config.initrdPath.empty()) {
+        auto f = readFile(m_config.initrdPath, 2048u << 20);
+        if (!f)
+            return fail(f.error().withContext("initrd"));
+        m_initrd = std::move(*f);
+    }
+
     auto sys = kvm::KvmSystem::open();
     if (!sys)
         return fail(sys.error());
@@ -152,23 +173,13 @@ Status Vm::build()
 
 Status Vm::loadGuest()
 {
-    auto kernelFile = readFile(m_config.kernelPath, 256u << 20);
-    if (!kernelFile)
-        return fail(kernelFile.error().withContext("kernel"));
-    auto kernel = x86::parseBzImage(*kernelFile);
+    auto kernel = x86::parseBzImage(m_kernelFile);
     if (!kernel)
         return fail(kernel.error().withContext(m_config.kernelPath));
-    std::vector<uint8_t> initrd;
-    if (!m_config.initrdPath.empty()) {
-        auto f = readFile(m_config.initrdPath, 2048u << 20);
-        if (!f)
-            return fail(f.error().withContext("initrd"));
-        initrd = std::move(*f);
-    }
     std::string cmdline = m_config.replaceCmdline ? m_config.cmdline
                                                   : std::string(kDefaultCmdline) +
                                                         (m_config.cmdline.empty() ? "" : " " + m_config.cmdline);
-    auto boot = x86::loadLinux(*m_mem, *kernel, initrd, cmdline);
+    auto boot = x86::loadLinux(*m_mem, *kernel, m_initrd, cmdline);
     if (!boot)
         return fail(boot.error());
     auto cr3 = x86::writeIdentityPageTables(*m_mem);
@@ -179,6 +190,9 @@ Status Vm::loadGuest()
     HF_TRY(acpi::writeAcpiTables(*m_mem, acpi::AcpiConfig{.vcpuCount = m_config.cpus}));
     m_boot = *boot;
     m_cr3 = *cr3;
+    // The guest has its own copies now.
+    m_kernelFile = {};
+    m_initrd = {};
     return {};
 }
 
@@ -227,22 +241,14 @@ Status Vm::startVcpus()
 void Vm::onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data)
 {
     if (!m_bus.read(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
-        logDebug("unhandled port read 0x" + [&] {
-            char b[8];
-            std::snprintf(b, sizeof b, "%x", port);
-            return std::string(b);
-        }());
+        logDebug("unhandled port read " + hex(port));
 }
 
 void Vm::onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data)
 {
     // Port 0x80 is the POST/delay port Linux writes to for I/O delays.
     if (!m_bus.write(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
-        logDebug("unhandled port write 0x" + [&] {
-            char b[8];
-            std::snprintf(b, sizeof b, "%x", port);
-            return std::string(b);
-        }());
+        logDebug("unhandled port write " + hex(port));
 }
 
 void Vm::onMmio(uint32_t, uint64_t addr, std::span<uint8_t> data, bool write)
@@ -251,11 +257,7 @@ void Vm::onMmio(uint32_t, uint64_t addr, std::span<uint8_t> data, bool write)
     if (!write)
         std::memset(data.data(), 0xff, data.size());
     if (g_unhandledIo.allow())
-        logDebug("unhandled MMIO " + std::string(write ? "write" : "read") + " at 0x" + [&] {
-            char b[24];
-            std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(addr));
-            return std::string(b);
-        }());
+        logDebug("unhandled MMIO " + std::string(write ? "write" : "read") + " at " + hex(addr));
 }
 
 void Vm::onStop(uint32_t, StopReason reason, const std::string& detail) { requestStop(reason, detail); }

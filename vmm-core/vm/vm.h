@@ -90,6 +90,8 @@ private:
     std::unique_ptr<devices::CmosRtc> m_rtc;
     std::unique_ptr<devices::SignalPort> m_signal;
     std::unique_ptr<acpi::PmRegisters> m_pm;
+    std::vector<uint8_t> m_kernelFile;  // read and checked before KVM is touched
+    std::vector<uint8_t> m_initrd;
     x86::BootSetup m_boot{};
     uint64_t m_cr3 = 0;
     std::vector<std::unique_ptr<VcpuThread>> m_vcpus;

@@ -58,72 +58,56 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
     VmConfig& c = out.config;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        auto value = [&](const char* opt) -> Result<std::string> {
+        std::string v;
+        // The option's value, or an error naming the option.
+        auto value = [&]() -> Status {
             if (i + 1 >= args.size())
-                return failMsg(std::string(opt) + " needs a value");
-            return args[++i];
+                return failMsg(a + " needs a value");
+            v = args[++i];
+            return {};
         };
         if (a == "-h" || a == "--help") {
             out.help = true;
+        } else if (a == "--huge-pages") {
+            c.hugePages = true;
         } else if (a == "--kernel") {
-            auto v = value("--kernel");
-            if (!v)
-                return fail(v.error());
-            c.kernelPath = *v;
+            HF_TRY(value());
+            c.kernelPath = v;
         } else if (a == "--initrd") {
-            auto v = value("--initrd");
-            if (!v)
-                return fail(v.error());
-            c.initrdPath = *v;
+            HF_TRY(value());
+            c.initrdPath = v;
         } else if (a == "--cmdline" || a == "--cmdline-replace") {
-            auto v = value(a.c_str());
-            if (!v)
-                return fail(v.error());
-            c.cmdline = *v;
+            HF_TRY(value());
+            c.cmdline = v;
             c.replaceCmdline = a == "--cmdline-replace";
         } else if (a == "--mem") {
-            auto v = value("--mem");
-            if (!v)
-                return fail(v.error());
-            auto m = parseMemSize(*v);
+            HF_TRY(value());
+            auto m = parseMemSize(v);
             if (!m)
                 return fail(m.error());
             c.memBytes = *m;
         } else if (a == "--cpus") {
-            auto v = value("--cpus");
-            if (!v)
-                return fail(v.error());
+            HF_TRY(value());
             char* end = nullptr;
-            long n = std::strtol(v->c_str(), &end, 10);
-            if (v->empty() || *end || n < 1 || n > long(kMaxCpus))
-                return failMsg("invalid CPU count '" + *v + "': expected 1 to " + std::to_string(kMaxCpus));
+            long n = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end || n < 1 || n > long(kMaxCpus))
+                return failMsg("invalid CPU count '" + v + "': expected 1 to " + std::to_string(kMaxCpus));
             c.cpus = uint32_t(n);
         } else if (a == "--console") {
-            auto v = value("--console");
-            if (!v)
-                return fail(v.error());
-            if (*v == "pty")
-                c.console = ConsoleMode::Pty;
-            else if (*v == "stdio")
-                c.console = ConsoleMode::Stdio;
-            else
-                return failMsg("invalid console '" + *v + "': expected pty or stdio");
+            HF_TRY(value());
+            if (v != "pty" && v != "stdio")
+                return failMsg("invalid console '" + v + "': expected pty or stdio");
+            c.console = v == "pty" ? ConsoleMode::Pty : ConsoleMode::Stdio;
         } else if (a == "--control") {
-            auto v = value("--control");
-            if (!v)
-                return fail(v.error());
-            if (v->size() >= 108)
+            HF_TRY(value());
+            if (v.size() >= 108)
                 return failMsg("control socket path is too long for a Unix socket (max 107 bytes)");
-            c.controlPath = *v;
+            c.controlPath = v;
         } else if (a == "--name") {
-            auto v = value("--name");
-            if (!v)
-                return fail(v.error());
-            if (v->empty() || v->size() > 64)
+            HF_TRY(value());
+            if (v.empty() || v.size() > 64)
                 return failMsg("invalid name: 1 to 64 characters");
-            c.name = *v;
-        } else if (a == "--huge-pages") {
-            c.hugePages = true;
+            c.name = v;
         } else {
             return failMsg("unknown argument '" + a + "'");
         }
