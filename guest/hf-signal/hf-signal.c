@@ -5,6 +5,12 @@
  *   hf-signal fork           ask the host to fork this VM; prints "parent" or "clone K"
  *   hf-signal done [CODE]    tell the host the workload finished (CODE 0..255)
  *   hf-signal mark N         record a benchmark timestamp N (0..16777215)
+ *   hf-signal identity       print "original" (a booted VM) or "clone K"
+ *   hf-signal reseed         mix 256 bytes of host entropy into the kernel RNG and reseed it
+ *   hf-signal watch          stay running; whenever this VM turns out to be a new clone,
+ *                            reseed the RNG and set the hostname to hyperfork-K
+ *
+ * In a clone, "fork" reseeds and renames at once, before it prints.
  *
  * One 32-bit OUT to port 0x0ef0 (command << 24 | argument), then one 32-bit
  * IN from 0x0ef4 for this vCPU's reply. Needs root (ioperm).
@@ -14,10 +20,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 enum { PORT_BASE = 0x0ef0, PORT_COMMAND = 0x0ef0, PORT_REPLY = 0x0ef4 };
-enum { CMD_HELLO = 0x00, CMD_READY = 0x01, CMD_FORK = 0x02, CMD_DONE = 0x03, CMD_MARK = 0x04 };
+enum {
+    CMD_HELLO = 0x00, CMD_READY = 0x01, CMD_FORK = 0x02, CMD_DONE = 0x03, CMD_MARK = 0x04,
+    CMD_IDENTITY = 0x05, CMD_ENTROPY = 0x06,
+};
+#define ENTROPY_WORDS 64
 #define MAGIC 0x314b4648u /* "HFK1" */
 #define REFUSED 0xffffffffu
 #define UNKNOWN 0xfffffffeu
@@ -25,7 +40,7 @@ enum { CMD_HELLO = 0x00, CMD_READY = 0x01, CMD_FORK = 0x02, CMD_DONE = 0x03, CMD
 
 static int usage(void)
 {
-    fputs("usage: hf-signal hello|ready|fork|done [CODE]|mark N\n", stderr);
+    fputs("usage: hf-signal hello|ready|fork|done [CODE]|mark N|identity|reseed|watch\n", stderr);
     return EXIT_USAGE;
 }
 
@@ -44,6 +59,60 @@ static uint32_t signal_host(uint8_t cmd, uint32_t arg)
 {
     outl(((uint32_t)cmd << 24) | (arg & 0xffffff), PORT_COMMAND);
     return inl(PORT_REPLY);
+}
+
+/* Sibling clones start with the same kernel RNG state: without this they
+ * would hand out the same "random" numbers. RNDADDENTROPY mixes into the input
+ * pool; RNDRESEEDCRNG makes the output generator use it now rather than at its
+ * next scheduled reseed. */
+static int reseed(void)
+{
+    /* struct rand_pool_info ends in a flexible array: header words, then data. */
+    uint32_t raw[2 + ENTROPY_WORDS];
+    struct rand_pool_info *info = (struct rand_pool_info *)raw;
+    for (int i = 0; i < ENTROPY_WORDS; i++)
+        raw[2 + i] = signal_host(CMD_ENTROPY, 0);
+    info->entropy_count = ENTROPY_WORDS * 32;
+    info->buf_size = ENTROPY_WORDS * 4;
+    int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "hf-signal: /dev/urandom: %s\n", strerror(errno));
+        return -1;
+    }
+    int rc = ioctl(fd, RNDADDENTROPY, info);
+    if (rc == 0)
+        rc = ioctl(fd, RNDRESEEDCRNG);
+    if (rc < 0)
+        fprintf(stderr, "hf-signal: reseeding the RNG: %s\n", strerror(errno));
+    close(fd);
+    return rc;
+}
+
+static void became_clone(uint32_t id)
+{
+    char name[32];
+    snprintf(name, sizeof name, "hyperfork-%u", id);
+    int ok = reseed() == 0;
+    if (sethostname(name, strlen(name)) < 0)
+        fprintf(stderr, "hf-signal: sethostname: %s\n", strerror(errno));
+    int kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+    if (kmsg >= 0) {
+        dprintf(kmsg, "<6>hf-signal: clone %u: %s, hostname %s\n", id, ok ? "RNG reseeded" : "RNG NOT reseeded", name);
+        close(kmsg);
+    }
+}
+
+static __attribute__((noreturn)) void watch(void)
+{
+    uint32_t last = signal_host(CMD_IDENTITY, 0);
+    const struct timespec tick = {0, 100 * 1000 * 1000};
+    for (;;) {
+        nanosleep(&tick, NULL);
+        uint32_t id = signal_host(CMD_IDENTITY, 0);
+        if (id != last && id != 0 && id != UNKNOWN && id != REFUSED)
+            became_clone(id);
+        last = id;
+    }
 }
 
 int main(int argc, char **argv)
@@ -67,7 +136,13 @@ int main(int argc, char **argv)
         cmd = CMD_MARK;
         if (parse_arg(argv[2], 0xffffff, &arg) < 0)
             return usage();
-    } else
+    } else if (!strcmp(what, "identity") && argc == 2)
+        cmd = CMD_IDENTITY;
+    else if (!strcmp(what, "reseed") && argc == 2)
+        cmd = CMD_ENTROPY;
+    else if (!strcmp(what, "watch") && argc == 2)
+        cmd = CMD_IDENTITY;
+    else
         return usage();
 
     if (ioperm(PORT_BASE, 8, 1) < 0) {
@@ -85,10 +160,21 @@ int main(int argc, char **argv)
         puts("HFK1");
         return 0;
     }
+    if (!strcmp(what, "watch"))
+        watch();
+    if (!strcmp(what, "reseed"))
+        return reseed() == 0 ? 0 : 1;
     uint32_t reply = signal_host(cmd, arg);
     if (reply == UNKNOWN) {
         fputs("hf-signal: the host does not know this command\n", stderr);
         return 2;
+    }
+    if (cmd == CMD_IDENTITY) {
+        if (reply == 0)
+            puts("original");
+        else
+            printf("clone %u\n", reply);
+        return 0;
     }
     if (cmd != CMD_FORK)
         return reply == 0 ? 0 : 1;
@@ -96,9 +182,11 @@ int main(int argc, char **argv)
         fputs("hf-signal: fork refused by host\n", stderr);
         return 1;
     }
-    if (reply == 0)
+    if (reply == 0) {
         puts("parent");
-    else
-        printf("clone %u\n", reply);
+        return 0;
+    }
+    became_clone(reply);
+    printf("clone %u\n", reply);
     return 0;
 }

@@ -37,4 +37,25 @@ Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes
     return data;
 }
 
+Result<std::string> readWholeFile(const std::string& path, uint64_t maxBytes)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return failErrno("open " + path);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return failErrno("read " + path);
+        if (n == 0)
+            return out;
+        if (out.size() + size_t(n) > maxBytes)
+            return failMsg(path + " is larger than " + std::to_string(maxBytes >> 10) + " KiB");
+        out.append(buf, size_t(n));
+    }
+}
+
 } // namespace hf

@@ -13,4 +13,8 @@ namespace hf {
 // than maxBytes (checked before reading, so a huge file costs nothing).
 Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes);
 
+// Reads until end of file, for files whose size stat() does not know
+// (/proc, /sys). Fails past maxBytes.
+Result<std::string> readWholeFile(const std::string& path, uint64_t maxBytes);
+
 } // namespace hf

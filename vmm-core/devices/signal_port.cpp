@@ -46,6 +46,8 @@ void SignalPort::ioWrite(const IoAccess& a, std::span<const uint8_t> data)
     case uint8_t(SignalCommand::Fork):
     case uint8_t(SignalCommand::Done):
     case uint8_t(SignalCommand::Mark):
+    case uint8_t(SignalCommand::Identity):
+    case uint8_t(SignalCommand::Entropy):
         // Outside our lock: a FORK may take a while and must not block other vCPUs' replies.
         reply = m_handler.onSignal(a.vcpu, SignalCommand(cmd), arg);
         break;
@@ -61,6 +63,24 @@ void SignalPort::ioWrite(const IoAccess& a, std::span<const uint8_t> data)
     }
     std::lock_guard lock(m_mutex);
     m_replies[a.vcpu] = reply;
+}
+
+void SignalPort::setReply(uint32_t vcpu, uint32_t value)
+{
+    std::lock_guard lock(m_mutex);
+    m_replies[vcpu] = value;
+}
+
+SignalPort::State SignalPort::saveState() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_replies;
+}
+
+void SignalPort::restoreState(const State& s)
+{
+    std::lock_guard lock(m_mutex);
+    m_replies = s;
 }
 
 uint64_t SignalPort::rejected() const

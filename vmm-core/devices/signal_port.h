@@ -12,7 +12,15 @@
 
 namespace hf::devices {
 
-enum class SignalCommand : uint8_t { Hello = 0x00, Ready = 0x01, Fork = 0x02, Done = 0x03, Mark = 0x04 };
+enum class SignalCommand : uint8_t {
+    Hello = 0x00,
+    Ready = 0x01,
+    Fork = 0x02,     // reply: 0 in the parent, the clone's id in a clone, kRefused
+    Done = 0x03,
+    Mark = 0x04,
+    Identity = 0x05, // reply: 0 in a VM that was booted, the clone's id in a clone
+    Entropy = 0x06,  // reply: 32 fresh random bits from the host (RNG reseed after a fork)
+};
 
 class SignalHandler {
 public:
@@ -39,6 +47,15 @@ public:
 
     // How many writes were rejected (wrong width, wrong port, unknown command).
     uint64_t rejected() const;
+
+    // Sets what `vcpu` reads next: a FORK is answered after the fork, when
+    // parent and clone each know what they are.
+    void setReply(uint32_t vcpu, uint32_t value);
+
+    // Device state for a fork: the replies not yet read.
+    using State = std::unordered_map<uint32_t, uint32_t>;
+    State saveState() const;
+    void restoreState(const State& s);
 
 private:
     SignalHandler& m_handler;

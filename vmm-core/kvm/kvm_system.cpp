@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kvm/flex.h"
 #include "kvm/vm_fd.h"
@@ -29,6 +30,15 @@ Result<KvmSystem> KvmSystem::open(const std::string& path)
         return failMsg("KVM API version " + std::to_string(version) + ", expected " +
                        std::to_string(KVM_API_VERSION));
     return sys;
+}
+
+Status KvmSystem::requireHardwareBacked()
+{
+    auto loaded = [](const char* module) { return ::access((std::string("/sys/module/") + module).c_str(), F_OK) == 0; };
+    if (loaded("kvm_pvm") && !loaded("kvm_intel") && !loaded("kvm_amd"))
+        return failMsg("this host's /dev/kvm is kvm-pvm (paravirtual KVM without VMX/SVM), which boots only "
+                       "PVM-enabled guest kernels; run through tests/kvm-sandbox/kvm-sandbox instead");
+    return {};
 }
 
 int KvmSystem::checkExtension(long cap) const

@@ -24,6 +24,11 @@ public:
     static Result<KvmSystem> open(const std::string& path = kDefaultPath);
 
     BorrowedFd fd() const { return m_fd.borrow(); }
+
+    // An error when /dev/kvm comes from kvm-pvm alone (paravirtual KVM
+    // without VMX/SVM): it runs only PVM-enabled guest kernels, and an
+    // ordinary Linux guest hangs there before printing anything.
+    static Status requireHardwareBacked();
     // KVM_CHECK_EXTENSION: 0 when unsupported, else a capability-specific value.
     int checkExtension(long cap) const;
     Status requireExtension(long cap, const char* name) const;

@@ -9,31 +9,51 @@ namespace hf::vm {
 Result<std::unique_ptr<Console>> Console::createPty()
 {
     std::unique_ptr<Console> c(new Console());
+    HF_TRY(c->openPty());
+    return c;
+}
+
+Status Console::openPty()
+{
     int m = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (m < 0)
         return failErrno("posix_openpt");
-    c->m_master.reset(m);
+    m_master.reset(m);
     if (::grantpt(m) < 0 || ::unlockpt(m) < 0)
         return failErrno("grantpt/unlockpt");
     char name[128];
     if (::ptsname_r(m, name, sizeof name) != 0)
         return failErrno("ptsname_r");
-    c->m_ptyPath = name;
+    m_ptyPath = name;
     int s = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (s < 0)
-        return failErrno("open " + c->m_ptyPath);
-    c->m_slave.reset(s);
+        return failErrno("open " + m_ptyPath);
+    m_slave.reset(s);
     // Raw: no echo (the line discipline would otherwise echo guest output
     // straight back to us as input), no CR/LF translation, no signals.
     termios t{};
     if (::tcgetattr(s, &t) < 0)
-        return failErrno("tcgetattr " + c->m_ptyPath);
+        return failErrno("tcgetattr " + m_ptyPath);
     ::cfmakeraw(&t);
     if (::tcsetattr(s, TCSANOW, &t) < 0)
-        return failErrno("tcsetattr " + c->m_ptyPath);
-    c->m_inputFd = m;
-    c->m_outputFd = m;
-    return c;
+        return failErrno("tcsetattr " + m_ptyPath);
+    m_inputFd = m;
+    m_outputFd = m;
+    return {};
+}
+
+Status Console::reopenAfterFork()
+{
+    // The inherited pty (or stdin/stdout) is the parent's: a clone that kept
+    // reading it would steal the parent's keystrokes. The terminal settings
+    // belong to the parent too, so they are not restored from here.
+    m_savedStdin.reset();
+    m_master.reset();
+    m_slave.reset();
+    m_inputFd = m_outputFd = -1;
+    m_ptyPath.clear();
+    m_escape = m_quit = false;
+    return openPty();
 }
 
 Result<std::unique_ptr<Console>> Console::createStdio()

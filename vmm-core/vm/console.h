@@ -20,6 +20,9 @@ class Console : public devices::ByteSink {
 public:
     static Result<std::unique_ptr<Console>> createPty();
     static Result<std::unique_ptr<Console>> createStdio();
+    // In a clone right after fork(): drops the parent's pty or stdio and
+    // opens a pty of its own. The history (the parent's output so far) stays.
+    Status reopenAfterFork();
     ~Console() override;
 
     // ByteSink: guest output.
@@ -39,6 +42,7 @@ public:
 
 private:
     Console() = default;
+    Status openPty();
     UniqueFd m_master;
     UniqueFd m_slave;  // kept open so the master never sees a hang-up between clients
     std::string m_ptyPath;

@@ -55,6 +55,7 @@ void ControlServer::accept()
         if (fd < 0)
             return;
         m_clients[fd].fd.reset(fd);
+        m_clients[fd].id = m_nextId++;
         auto r = m_loop.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t) { onReadable(fd); });
         if (!r) {
             logWarn("control: " + r.error().message());
@@ -128,11 +129,36 @@ void ControlServer::onReadable(int fd)
         if (request.is_discarded() || !request.is_object())
             reply = {{"ok", false}, {"error", "malformed request: expected one JSON object per line"}};
         else
-            reply = m_handler(request);
+            reply = m_handler(request, cit->second.id);
+        if (reply.is_null())
+            continue;  // deferred: the handler answers through reply()
         if (request.is_object() && request.contains("id"))
             reply["id"] = request["id"];
         send(fd, reply);
     }
+}
+
+void ControlServer::reply(ClientId client, json answer, const json& requestId)
+{
+    for (auto& [fd, c] : m_clients) {
+        if (c.id != client)
+            continue;
+        if (!requestId.is_null())
+            answer["id"] = requestId;
+        send(fd, answer);
+        return;
+    }
+}
+
+void ControlServer::abandonAfterFork()
+{
+    // Plain close(): EPOLL_CTL_DEL here would remove the parent's
+    // registrations from the epoll instance both processes share.
+    for (auto& [fd, c] : m_clients)
+        c.fd.reset();
+    m_clients.clear();
+    m_listen.reset();
+    m_path.clear();
 }
 
 void ControlServer::broadcast(const json& event)

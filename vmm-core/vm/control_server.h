@@ -16,8 +16,12 @@ namespace hf::vm {
 
 class ControlServer {
 public:
-    // Answers one request; the returned object is sent back as one line.
-    using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+    // Identifies a connection for a deferred reply; never reused.
+    using ClientId = uint64_t;
+    // Answers one request; the returned object is sent back as one line. A
+    // null result defers the answer: the handler keeps `client` and the
+    // request's "id" and calls reply() later (a fork answers after it ran).
+    using Handler = std::function<nlohmann::json(const nlohmann::json& request, ClientId client)>;
     static constexpr size_t kMaxLine = 1 << 20;
 
     static Result<std::unique_ptr<ControlServer>> listen(const std::string& path, EventLoop& loop, Handler handler);
@@ -26,6 +30,12 @@ public:
     const std::string& path() const { return m_path; }
     // Sends an unsolicited event line to every connected client.
     void broadcast(const nlohmann::json& event);
+    // Sends a deferred answer; dropped when that client has gone.
+    void reply(ClientId client, nlohmann::json answer, const nlohmann::json& requestId);
+    // In a clone right after fork(): closes the parent's listening socket
+    // and client connections without unlinking the parent's path or touching
+    // the (shared) epoll instance. The object is inert afterwards.
+    void abandonAfterFork();
 
 private:
     ControlServer(std::string path, UniqueFd fd, EventLoop& loop, Handler h)
@@ -33,6 +43,7 @@ private:
     {
     }
     struct Client {
+        ClientId id = 0;
         UniqueFd fd;
         std::string in;
     };
@@ -46,6 +57,7 @@ private:
     EventLoop& m_loop;
     Handler m_handler;
     std::map<int, Client> m_clients;
+    ClientId m_nextId = 1;
 };
 
 } // namespace hf::vm

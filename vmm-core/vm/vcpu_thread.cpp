@@ -154,6 +154,10 @@ void VcpuThread::loop()
             run->immediate_exit = 0;
             m_state = VcpuState::Running;
         }
+        if (m_firstRunNs.load(std::memory_order_relaxed) == 0)
+            m_firstRunNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
 
         auto r = m_vcpu->run();
         m_ioPending = false;
@@ -271,6 +275,18 @@ Status VcpuThread::runPaused(const Job& job, std::chrono::milliseconds timeout)
         return failMsg("vcpu " + std::to_string(m_id) + " did not run its job in time");
     }
     return {};
+}
+
+void VcpuThread::pauseFromExit()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_desired != VcpuState::Finished)
+        m_desired = VcpuState::Paused;
+}
+
+void VcpuThread::abandonAfterFork()
+{
+    m_vcpu.reset();
 }
 
 void VcpuThread::finish()

@@ -11,6 +11,8 @@
 // instruction completes (kvm-facts: "A pending I/O exit is not finished until
 // the next KVM_RUN"); a paused vCPU is therefore always capturable.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -68,6 +70,19 @@ public:
     // Ends the loop and joins the thread (kicking it until it stops).
     void finish();
 
+    // From this vCPU's own thread, inside a VcpuExitSink callback: park
+    // Paused once the current exit is complete (a guest FORK signal waits for
+    // the fork this way, without blocking the exit handler).
+    void pauseFromExit();
+
+    // In a clone right after fork(): the thread does not exist there. Closes
+    // the inherited vCPU fd and its kvm_run mapping. The caller must then
+    // leak the object (std::thread cannot be destroyed while "joinable").
+    void abandonAfterFork();
+
+    // steady_clock nanoseconds of the first KVM_RUN after start(), or 0.
+    int64_t firstRunNs() const { return m_firstRunNs.load(); }
+
 private:
     VcpuThread(uint32_t id, VcpuExitSink& sink) : m_id(id), m_sink(sink) {}
     void threadMain(const kvm::VmFd& vm, size_t mmapSize, std::function<Status(kvm::VcpuFd&)> setup);
@@ -90,6 +105,7 @@ private:
     bool m_ioPending = false;  // an exit was handled; KVM_RUN must run once to complete it
     std::optional<Error> m_startError;
     bool m_started = false;
+    std::atomic<int64_t> m_firstRunNs{0};
 };
 
 } // namespace hf::vm

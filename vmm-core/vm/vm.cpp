@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -22,6 +24,7 @@
 #include "devices/cmos_rtc.h"
 #include "devices/i8042.h"
 #include "devices/uart8250.h"
+#include "memory/cow_stats.h"
 
 namespace hf::vm {
 
@@ -60,7 +63,7 @@ std::string hex(uint64_t v)
 
 void KvmIrqLine::setLevel(bool high)
 {
-    if (auto r = m_vm.irqLine(m_irq, high); !r) {
+    if (auto r = m_vm->irqLine(m_irq, high); !r) {
         static RateLimit limit;
         if (limit.allow())
             logWarn(r.error().message());
@@ -106,33 +109,13 @@ Status Vm::build()
         m_initrd = std::move(*f);
     }
 
-    auto sys = kvm::KvmSystem::open();
-    if (!sys)
-        return fail(sys.error());
-    m_kvm.emplace(std::move(*sys));
-    // What this VMM cannot run without (KVM API doc, section 4 per ioctl).
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_PIT2, "KVM_CAP_PIT2"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"));
-    HF_TRY(m_kvm->requireExtension(KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK"));
-    if (m_config.cpus > uint32_t(m_kvm->checkExtension(KVM_CAP_MAX_VCPUS)) && m_kvm->checkExtension(KVM_CAP_MAX_VCPUS) > 0)
-        return failMsg("this host's KVM supports at most " + std::to_string(m_kvm->checkExtension(KVM_CAP_MAX_VCPUS)) +
-                       " vCPUs");
-
-    auto vm = m_kvm->createVm();
-    if (!vm)
-        return fail(vm.error());
-    m_vm.emplace(std::move(*vm));
-    // Ordering: the TSS and identity-map addresses must be set before the
-    // first vCPU exists; the irqchip before vCPUs so they get a LAPIC; the
-    // PIT after the irqchip it injects into.
-    HF_TRY(m_vm->setTssAddr(kTssAddr));
-    HF_TRY(m_vm->setIdentityMapAddr(kIdentityMapAddr));
-    HF_TRY(m_vm->createIrqchip());
-    HF_TRY(m_vm->createPit2(KVM_PIT_SPEAKER_DUMMY));
+    HF_TRY(kvm::KvmSystem::requireHardwareBacked());
+    m_id = ::getpid();
+    m_vendor = state::hostVendor();
+    m_guestForks.setMinInterval(std::chrono::milliseconds(m_config.guestForkIntervalMs));
+    if (m_config.guestFork)
+        m_guestForks.arm(fork::ForkSpec{}, fork::GuestForkPolicy::kUnlimited);
+    HF_TRY(createKvmVm());
 
     auto mem = memory::GuestMemory::create(x86::ramRanges(m_config.memBytes),
                                            m_config.hugePages ? memory::PageBacking::TransparentHuge
@@ -159,7 +142,7 @@ Status Vm::build()
     m_signal = std::make_unique<devices::SignalPort>(*this);
     m_pm = std::make_unique<acpi::PmRegisters>(
         [this] { requestStop(StopReason::Shutdown, "guest powered off (ACPI S5)"); });
-    const acpi::AcpiConfig acpiConfig{.vcpuCount = m_config.cpus};
+    const acpi::AcpiConfig acpiConfig = this->acpiConfig();
     bool busOk = m_bus.add(kCom1Base, 8, m_uart.get()) && m_bus.add(0x60, 1, m_i8042.get()) &&
                  m_bus.add(0x64, 1, m_i8042.get()) && m_bus.add(0x70, 2, m_rtc.get()) &&
                  m_bus.add(devices::SignalPort::kBase, devices::SignalPort::kLength, m_signal.get()) &&
@@ -169,6 +152,40 @@ Status Vm::build()
 
     HF_TRY(loadGuest());
     return startVcpus();
+}
+
+Status Vm::createKvmVm()
+{
+    auto sys = kvm::KvmSystem::open();
+    if (!sys)
+        return fail(sys.error());
+    m_kvm.emplace(std::move(*sys));
+    // What this VMM cannot run without (KVM API doc, section 4 per ioctl).
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_PIT2, "KVM_CAP_PIT2"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"));
+    HF_TRY(m_kvm->requireExtension(KVM_CAP_ADJUST_CLOCK, "KVM_CAP_ADJUST_CLOCK"));
+    if (int maxVcpus = m_kvm->checkExtension(KVM_CAP_MAX_VCPUS); maxVcpus > 0 && m_config.cpus > uint32_t(maxVcpus))
+        return failMsg("this host's KVM supports at most " + std::to_string(maxVcpus) + " vCPUs");
+
+    auto vm = m_kvm->createVm();
+    if (!vm)
+        return fail(vm.error());
+    m_vm.emplace(std::move(*vm));
+    // Ordering: the TSS and identity-map addresses must be set before the
+    // first vCPU exists; the irqchip before vCPUs so they get a LAPIC; the
+    // PIT after the irqchip it injects into.
+    HF_TRY(m_vm->setTssAddr(kTssAddr));
+    HF_TRY(m_vm->setIdentityMapAddr(kIdentityMapAddr));
+    HF_TRY(m_vm->createIrqchip());
+    HF_TRY(m_vm->createPit2(KVM_PIT_SPEAKER_DUMMY));
+    // The XSAVE area is larger than struct kvm_xsave when AMX and friends are on.
+    if (int xsave2 = m_vm->checkExtension(KVM_CAP_XSAVE2); xsave2 > int(sizeof(kvm_xsave)))
+        m_xsaveBytes = size_t(xsave2);
+    return {};
 }
 
 Status Vm::loadGuest()
@@ -187,7 +204,7 @@ Status Vm::loadGuest()
         return fail(cr3.error());
     HF_TRY(x86::writeGdt(*m_mem));
     HF_TRY(x86::writeMpTable(*m_mem, m_config.cpus));
-    HF_TRY(acpi::writeAcpiTables(*m_mem, acpi::AcpiConfig{.vcpuCount = m_config.cpus}));
+    HF_TRY(acpi::writeAcpiTables(*m_mem, acpiConfig()));
     m_boot = *boot;
     m_cr3 = *cr3;
     // The guest has its own copies now.
@@ -201,7 +218,11 @@ Status Vm::setupVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_entry2>& sup
     // Ordering: CPUID first (it decides which MSRs and XSAVE features exist),
     // then MSRs, then registers; the LAPIC's LINT pins last (Firecracker's
     // vCPU configuration order).
-    HF_TRY(vcpu.setCpuid(x86::vcpuCpuid(supported, vcpu.id(), m_config.cpus)));
+    auto cpuid = x86::vcpuCpuid(supported, vcpu.id(), m_config.cpus);
+    HF_TRY(vcpu.setCpuid(cpuid));
+    m_vcpuCpuid.resize(std::max<size_t>(m_vcpuCpuid.size(), vcpu.id() + 1));
+    m_vcpuCpuid[vcpu.id()] = std::move(cpuid);
+
     HF_TRY(vcpu.setMsrs(x86::bootMsrs()));
     if (vcpu.id() == 0) {
         auto sregs = vcpu.getSregs();
@@ -293,12 +314,50 @@ uint32_t Vm::onSignal(uint32_t vcpu, devices::SignalCommand cmd, uint32_t arg)
         });
         return 0;
     case devices::SignalCommand::Fork:
-        // The fork engine is not in this VMM yet: refuse so the guest learns it.
-        logWarn("vcpu " + std::to_string(vcpu) + ": guest asked to fork; forking is not enabled");
-        return devices::SignalPort::kRefused;
+        return onGuestFork(vcpu);
+    case devices::SignalCommand::Identity:
+        return m_cloneId;
+    case devices::SignalCommand::Entropy: {
+        uint32_t v = 0;
+        if (::getrandom(&v, sizeof v, 0) != sizeof v)
+            return devices::SignalPort::kRefused;
+        return v;
+    }
     default:
         return devices::SignalPort::kRefused;
     }
+}
+
+uint32_t Vm::onGuestFork(uint32_t vcpu)
+{
+    static RateLimit refusals;
+    const int64_t requested = fork::nowNs();
+    if (m_forkBusy.exchange(true)) {
+        if (refusals.allow())
+            logWarn("vcpu " + std::to_string(vcpu) + ": guest fork refused: a fork is in progress");
+        return devices::SignalPort::kRefused;
+    }
+    auto spec = m_guestForks.request(fork::GuestForkPolicy::Clock::now(), clonesLeft());
+    if (!spec) {
+        m_forkBusy = false;
+        if (refusals.allow())
+            logWarn("vcpu " + std::to_string(vcpu) + ": " + spec.error().message());
+        return devices::SignalPort::kRefused;
+    }
+    // This vCPU parks as soon as its OUT completes, so it cannot read an
+    // answer before the fork has happened; runFork() sets the answer.
+    m_vcpus[vcpu]->pauseFromExit();
+    m_loop->post([this, spec = *spec, vcpu, requested] {
+        m_pendingFork = PendingFork{.spec = spec, .fromGuest = true, .vcpu = vcpu, .requestedNs = requested};
+        m_loop->stop();
+    });
+    return devices::SignalPort::kRefused;  // replaced before the vCPU runs again
+}
+
+uint32_t Vm::clonesLeft() const
+{
+    uint32_t made = m_clonesMade.load();
+    return made >= m_config.maxClones ? 0 : m_config.maxClones - made;
 }
 
 Status Vm::pauseAll()
@@ -324,31 +383,58 @@ json Vm::status() const
     json s = {{"ok", true},
               {"name", m_config.name},
               {"pid", ::getpid()},
+              {"id", m_id},
+              {"parent_id", m_parentId == 0 ? json(nullptr) : json(m_parentId)},
+              {"clone_id", m_cloneId},
               {"state", m_stopRequested ? "stopping" : (m_paused ? "paused" : "running")},
               {"vcpus", vcpus},
               {"cpus", m_config.cpus},
               {"memory", m_config.memBytes},
+              {"huge_pages", m_config.hugePages},
+              {"ram_host_range", {uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())),
+                                  uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())) + m_mem->totalSize()}},
               {"kernel", m_config.kernelPath},
               {"initrd", m_config.initrdPath},
               {"console", m_console->isPty() ? "pty" : "stdio"},
+              {"control", m_control ? json(m_control->path()) : json(nullptr)},
               {"uptime_ms", sinceStartMs()},
-              {"ready_ms", m_readyMs.load() < 0 ? json(nullptr) : json(m_readyMs.load())}};
+              {"ready_ms", m_readyMs.load() < 0 ? json(nullptr) : json(m_readyMs.load())},
+              {"clones_made", m_clonesMade.load()},
+              {"clones_left", clonesLeft()},
+              {"live_clones", m_liveClones},
+              {"guest_fork", m_guestForks.describe()},
+              {"last_fork", m_lastFork}};
+    if (m_parentId != 0)
+        s["birth"] = m_birth.toJson();
     if (m_console->isPty())
         s["pty"] = m_console->ptyPath();
     return s;
 }
 
-json Vm::handleControl(const json& req)
+json Vm::cowStats() const
 {
+    auto base = uint64_t(reinterpret_cast<uintptr_t>(m_mem->base()));
+    auto stats = memory::readCowStats(::getpid(), base, base + m_mem->totalSize());
+    if (!stats)
+        return {{"ok", false}, {"error", stats.error().message()}};
+    json r = stats->toJson();
+    r["ok"] = true;
+    r["pid"] = ::getpid();
+    return r;
+}
+
+json Vm::handleControl(const json& req, ControlServer::ClientId client)
+{
+    auto error = [](const std::string& m) { return json{{"ok", false}, {"error", m}}; };
     auto cmd = req.find("cmd");
     if (cmd == req.end() || !cmd->is_string())
-        return {{"ok", false}, {"error", "missing \"cmd\" string"}};
+        return error("missing \"cmd\" string");
     const std::string c = *cmd;
     if (c == "status")
         return status();
     if (c == "pause") {
         if (auto r = pauseAll(); !r)
-            return {{"ok", false}, {"error", r.error().message()}};
+            return error(r.error().message());
         return {{"ok", true}, {"state", "paused"}};
     }
     if (c == "resume") {
@@ -368,7 +454,43 @@ json Vm::handleControl(const json& req)
             r["pty"] = m_console->ptyPath();
         return r;
     }
-    return {{"ok", false}, {"error", "unknown command '" + c + "'"}};
+    if (c == "cow")
+        return cowStats();
+    if (c == "fork") {
+        auto spec = fork::parseForkSpec(req);
+        if (!spec)
+            return error(spec.error().message());
+        if (spec->count > clonesLeft())
+            return error("clone limit: this VM may create " + std::to_string(clonesLeft()) + " more clone(s)");
+        if (m_stopRequested)
+            return error("the VM is stopping");
+        if (m_forkBusy.exchange(true))
+            return error("a fork is already in progress");
+        m_pendingFork = PendingFork{.spec = *spec,
+                                    .client = client,
+                                    .requestId = req.contains("id") ? req["id"] : json(nullptr),
+                                    .requestedNs = fork::nowNs()};
+        m_loop->stop();  // the fork runs outside the loop, at a quiescent point
+        return nullptr;  // answered by runFork()
+    }
+    if (c == "arm") {
+        auto spec = fork::parseForkSpec(req);
+        if (!spec)
+            return error(spec.error().message());
+        uint32_t times = 1;
+        if (auto it = req.find("times"); it != req.end()) {
+            if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000000)
+                return error("\"times\" must be an integer from 0 (unlimited) to 1000000");
+            times = it->get<uint32_t>();
+        }
+        m_guestForks.arm(*spec, times);
+        return {{"ok", true}, {"guest_fork", m_guestForks.describe()}};
+    }
+    if (c == "disarm") {
+        m_guestForks.disarm();
+        return {{"ok", true}, {"guest_fork", m_guestForks.describe()}};
+    }
+    return error("unknown command '" + c + "'");
 }
 
 void Vm::pumpConsoleInput()
@@ -395,25 +517,47 @@ void Vm::pumpConsoleInput()
         requestStop(StopReason::Shutdown, "quit from the console (Ctrl-A x)");
 }
 
-int Vm::run()
+void Vm::reapChildren()
+{
+    for (;;) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid <= 0)
+            return;
+        std::erase(m_liveClones, pid);
+        json ev = {{"event", "clone-exited"}, {"pid", pid}};
+        if (WIFEXITED(status))
+            ev["status"] = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+            ev["signal"] = WTERMSIG(status);
+        logInfo("clone " + std::to_string(pid) + " exited");
+        if (m_control)
+            m_control->broadcast(ev);
+    }
+}
+
+// Event sources live on the event loop, which a clone replaces: attached at
+// start and again in every clone.
+Status Vm::attachEventSources()
 {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD})
+        sigaddset(&set, sig);
     ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
     int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd >= 0) {
-        m_signalFd.reset(sfd);
-        auto r = m_loop->add(sfd, EPOLLIN, [this](uint32_t) {
-            signalfd_siginfo si{};
-            if (::read(m_signalFd.get(), &si, sizeof si) == sizeof si)
+    if (sfd < 0)
+        return failErrno("signalfd");
+    m_signalFd.reset(sfd);
+    HF_TRY(m_loop->add(sfd, EPOLLIN, [this](uint32_t) {
+        signalfd_siginfo si{};
+        while (::read(m_signalFd.get(), &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGCHLD)
+                reapChildren();
+            else
                 requestStop(StopReason::Shutdown, std::string("signal ") + ::strsignal(int(si.ssi_signo)));
-        });
-        if (!r)
-            logWarn(r.error().message());
-    }
+        }
+    }));
 
     if (m_console->inputFd() >= 0) {
         auto r = m_loop->add(m_console->inputFd(), EPOLLIN, [this](uint32_t) { pumpConsoleInput(); });
@@ -422,24 +566,42 @@ int Vm::run()
         if (!r && r.error().code != EPERM)
             logWarn("console input: " + r.error().message());
     }
+    m_inputBlocked = false;
     if (!m_config.controlPath.empty()) {
-        auto c = ControlServer::listen(m_config.controlPath, *m_loop, [this](const json& r) { return handleControl(r); });
-        if (!c) {
-            logError(c.error().message());
-            return 1;
-        }
+        auto c = ControlServer::listen(m_config.controlPath, *m_loop,
+                                       [this](const json& r, ControlServer::ClientId id) { return handleControl(r, id); });
+        if (!c)
+            return fail(c.error());
         m_control = std::move(*c);
     }
     if (m_console->isPty())
         logInfo("console on " + m_console->ptyPath());
+    return {};
+}
 
+int Vm::run()
+{
+    if (auto r = attachEventSources(); !r) {
+        logError(r.error().message());
+        return 1;
+    }
     resumeAll();
-    auto r = m_loop->run(20, [this] {
-        if (m_inputBlocked && m_uart->inputSpace() > 0) {
-            if (m_loop->modify(m_console->inputFd(), EPOLLIN))
-                m_inputBlocked = false;
-        }
-    });
+    Status r;
+    for (;;) {
+        r = m_loop->run(20, [this] {
+            if (m_inputBlocked && m_uart->inputSpace() > 0) {
+                if (m_loop->modify(m_console->inputFd(), EPOLLIN))
+                    m_inputBlocked = false;
+            }
+        });
+        if (!r || !m_pendingFork)
+            break;
+        // A fork stopped the loop. In a clone, runFork() returns with the
+        // clone's own loop, threads and sockets, and this loop goes on there.
+        PendingFork request = std::move(*m_pendingFork);
+        m_pendingFork.reset();
+        runFork(std::move(request));
+    }
     if (!r)
         logError(r.error().message());
 

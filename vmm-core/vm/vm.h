@@ -15,6 +15,11 @@
 #include "devices/io_bus.h"
 #include "devices/irq_line.h"
 #include "devices/signal_port.h"
+#include "devices/uart8250.h"
+#include "fork/fork_request.h"
+#include "fork/fork_timeline.h"
+#include "state/vcpu_state.h"
+#include "state/vm_state.h"
 #include "kvm/kvm_system.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
@@ -24,10 +29,10 @@
 #include "vm/vm_config.h"
 
 namespace hf::devices {
-class Uart8250;
 class I8042;
 class CmosRtc;
 } // namespace hf::devices
+#include "acpi/acpi_tables.h"
 namespace hf::acpi {
 class PmRegisters;
 }
@@ -36,11 +41,13 @@ namespace hf::vm {
 
 class KvmIrqLine : public devices::IrqLine {
 public:
-    KvmIrqLine(kvm::VmFd& vm, uint32_t irq) : m_vm(vm), m_irq(irq) {}
+    KvmIrqLine(kvm::VmFd& vm, uint32_t irq) : m_vm(&vm), m_irq(irq) {}
     void setLevel(bool high) override;
+    // A clone's devices inject into the clone's new VM.
+    void rebind(kvm::VmFd& vm) { m_vm = &vm; }
 
 private:
-    kvm::VmFd& m_vm;
+    kvm::VmFd* m_vm;
     uint32_t m_irq;
 };
 
@@ -63,18 +70,63 @@ public:
     uint32_t onSignal(uint32_t vcpu, devices::SignalCommand cmd, uint32_t arg) override;
 
 private:
+    // Everything a clone needs that is not in its inherited memory: captured
+    // with every vCPU paused, restored in the clone (docs/fork.md).
+    struct ForkSnapshot {
+        state::VmState vm;
+        std::vector<state::VcpuState> vcpus;
+        devices::Uart8250State uart;
+        devices::SignalPort::State signal;
+    };
+    struct PendingFork {
+        fork::ForkSpec spec;
+        bool fromGuest = false;
+        uint32_t vcpu = 0;                 // fromGuest: the vCPU waiting for its answer
+        ControlServer::ClientId client = 0; // !fromGuest: who gets the answer
+        nlohmann::json requestId;
+        int64_t requestedNs = 0;
+    };
+    // A clone in the making, as the parent sees it.
+    struct CloneChild {
+        pid_t pid = -1;
+        UniqueFd report;  // the clone writes one JSON line here once running
+        std::string name;
+    };
+
     explicit Vm(VmConfig config);
     Status build();
+    // /dev/kvm, the VM, its TSS and identity map, irqchip and PIT: at boot
+    // and again in every clone.
+    Status createKvmVm();
     Status loadGuest();
     Status startVcpus();
     Status setupVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_entry2>& supported);
     void requestStop(StopReason reason, const std::string& detail);
     void pumpConsoleInput();
-    nlohmann::json handleControl(const nlohmann::json& request);
+    nlohmann::json handleControl(const nlohmann::json& request, ControlServer::ClientId client);
     nlohmann::json status() const;
     Status pauseAll();
     void resumeAll();
     double sinceStartMs() const;
+    Status attachEventSources();
+    acpi::AcpiConfig acpiConfig() const { return {.vcpuCount = m_config.cpus}; }
+    void reapChildren();
+    uint32_t clonesLeft() const;
+    uint32_t onGuestFork(uint32_t vcpu);
+
+    // The fork engine (vm_fork.cpp), on the event thread outside the loop.
+    void runFork(PendingFork request);
+    Result<ForkSnapshot> captureSnapshot();
+    // In the new process: drop the parent's KVM objects, fds and threads,
+    // rebuild, restore, resume. Never returns on failure (the clone exits).
+    void becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::string& name, int reportFd,
+                     const PendingFork& request);
+    void dropInherited();
+    Status rebuildKvm();
+    Status restoreSnapshot(const ForkSnapshot& snap);
+    nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
+    std::string clonePath(const std::string& name) const;
+    nlohmann::json cowStats() const;
 
     VmConfig m_config;
     std::chrono::steady_clock::time_point m_start;
@@ -104,6 +156,23 @@ private:
     bool m_paused = false;
     bool m_inputBlocked = false;
     std::atomic<double> m_readyMs{-1};
+
+    // Identity in the clone tree: this process's pid, its parent VM's pid
+    // (0 for a booted VM), and what the guest sees (0 when booted).
+    pid_t m_id = 0;
+    pid_t m_parentId = 0;
+    uint32_t m_cloneId = 0;
+    fork::ForkTimeline m_birth;          // a clone: how it came to be
+    std::vector<uint32_t> m_msrIndices;  // saveable and readable, found on vCPU 0
+    size_t m_xsaveBytes = sizeof(kvm_xsave);
+    std::vector<std::vector<kvm_cpuid_entry2>> m_vcpuCpuid;
+    state::CpuVendor m_vendor = state::CpuVendor::Other;
+    fork::GuestForkPolicy m_guestForks;
+    std::atomic<bool> m_forkBusy{false};
+    std::atomic<uint32_t> m_clonesMade{0};
+    std::optional<PendingFork> m_pendingFork;
+    std::vector<pid_t> m_liveClones;
+    nlohmann::json m_lastFork;
 };
 
 } // namespace hf::vm

@@ -48,8 +48,12 @@ const char* vmmUsage()
 {
     return "usage: hyperfork-vmm [--kernel BZIMAGE] [--initrd INITRAMFS] [--cmdline TEXT | --cmdline-replace TEXT]\n"
            "                     [--mem SIZE] [--cpus N] [--console pty|stdio] [--control SOCKET]\n"
-           "                     [--name NAME] [--huge-pages]\n"
-           "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n";
+           "                     [--name NAME] [--huge-pages] [--max-clones N]\n"
+           "                     [--guest-fork] [--guest-fork-interval MS]\n"
+           "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n"
+           "--guest-fork lets the guest fork itself (hf-signal fork), at most once per\n"
+           "--guest-fork-interval MS (default 1000); --max-clones caps the clones this VM\n"
+           "process creates (default 64).\n";
 }
 
 Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
@@ -70,6 +74,16 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             out.help = true;
         } else if (a == "--huge-pages") {
             c.hugePages = true;
+        } else if (a == "--guest-fork") {
+            c.guestFork = true;
+        } else if (a == "--guest-fork-interval" || a == "--max-clones") {
+            HF_TRY(value());
+            char* end = nullptr;
+            long n = std::strtol(v.c_str(), &end, 10);
+            long max = a == "--max-clones" ? 4096 : 3600000;
+            if (v.empty() || *end || n < 0 || n > max)
+                return failMsg("invalid " + a + " '" + v + "': expected 0 to " + std::to_string(max));
+            (a == "--max-clones" ? c.maxClones : c.guestForkIntervalMs) = uint32_t(n);
         } else if (a == "--kernel") {
             HF_TRY(value());
             c.kernelPath = v;

@@ -24,6 +24,9 @@ struct VmConfig {
     std::string controlPath;  // Unix socket; empty = none
     std::string name = "vm";
     bool hugePages = false;
+    bool guestFork = false;              // the guest may fork itself (rate-limited)
+    uint32_t guestForkIntervalMs = 1000; // at most one guest-initiated fork per interval
+    uint32_t maxClones = 64;             // clones this VM process may create in all
 };
 
 inline constexpr uint64_t kMinMemBytes = 32ull << 20;

@@ -1,0 +1,63 @@
+#include "fork/fork_timeline.h"
+
+#include <chrono>
+
+namespace hf::fork {
+
+using nlohmann::json;
+
+int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+namespace {
+
+json spanMs(int64_t from, int64_t to)
+{
+    if (from == 0 || to == 0)
+        return nullptr;
+    return double(to - from) / 1e6;
+}
+
+} // namespace
+
+json ForkTimeline::toJson() const
+{
+    return {{"phases_ms",
+             {{"pause", spanMs(requested, paused)},
+              {"capture", spanMs(paused, captured)},
+              {"fork", spanMs(captured, forked)},
+              {"rebuild", spanMs(forked, rebuilt)},
+              {"restore", spanMs(rebuilt, restored)},
+              {"resume", spanMs(restored, resumed)}}},
+            {"total_ms", spanMs(requested, resumed)},
+            {"t_ns",
+             {{"requested", requested},
+              {"paused", paused},
+              {"captured", captured},
+              {"forked", forked},
+              {"rebuilt", rebuilt},
+              {"restored", restored},
+              {"resumed", resumed}}}};
+}
+
+ForkTimeline ForkTimeline::fromJson(const json& j)
+{
+    ForkTimeline t;
+    auto it = j.find("t_ns");
+    if (it == j.end() || !it->is_object())
+        return t;
+    auto get = [&](const char* k) { return it->contains(k) && (*it)[k].is_number_integer() ? (*it)[k].get<int64_t>() : 0; };
+    t.requested = get("requested");
+    t.paused = get("paused");
+    t.captured = get("captured");
+    t.forked = get("forked");
+    t.rebuilt = get("rebuilt");
+    t.restored = get("restored");
+    t.resumed = get("resumed");
+    return t;
+}
+
+} // namespace hf::fork

@@ -1,0 +1,338 @@
+// The fork engine: request -> pause -> capture -> fork() -> (clone) drop the
+// parent's objects, rebuild KVM, restore, resume. docs/fork.md walks through
+// it step by step; the paper's section 4 is the design it follows.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/log.h"
+#include "vm/vm.h"
+
+namespace hf::vm {
+
+using nlohmann::json;
+
+namespace {
+
+// How long the parent waits for each clone to report that it runs.
+constexpr int64_t kCloneReportTimeoutNs = 20'000'000'000;
+
+Status writeLine(int fd, const std::string& line)
+{
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return failErrno("write clone report");
+        p += n;
+        left -= size_t(n);
+    }
+    return {};
+}
+
+} // namespace
+
+Result<Vm::ForkSnapshot> Vm::captureSnapshot()
+{
+    ForkSnapshot snap;
+    auto vmState = state::captureVm(*m_vm);
+    if (!vmState)
+        return fail(vmState.error().withContext("capturing VM state"));
+    snap.vm = *vmState;
+    snap.vcpus.resize(m_vcpus.size());
+    for (size_t i = 0; i < m_vcpus.size(); ++i) {
+        // vCPU ioctls belong to the vCPU's thread: the capture runs there.
+        std::optional<Error> error;
+        auto job = [&](kvm::VcpuFd& v) {
+            if (m_msrIndices.empty()) {
+                // Once per VM family: every MSR KVM can save that this vCPU,
+                // with its CPUID, can also read back (not all listed ones are
+                // readable on every host).
+                auto list = m_kvm->msrIndexList();
+                if (!list) {
+                    error = list.error();
+                    return;
+                }
+                m_msrIndices = state::readableMsrs(v, *list);
+            }
+            auto s = state::captureVcpu(v, m_vcpuCpuid.at(i), m_msrIndices, m_xsaveBytes);
+            if (s)
+                snap.vcpus[i] = std::move(*s);
+            else
+                error = s.error();
+        };
+        HF_TRY(m_vcpus[i]->runPaused(job));
+        if (error)
+            return fail(error->withContext("capturing vcpu " + std::to_string(i)));
+    }
+    snap.uart = m_uart->saveState();
+    snap.signal = m_signal->saveState();
+    return snap;
+}
+
+std::string Vm::clonePath(const std::string& name) const
+{
+    if (m_config.controlPath.empty())
+        return {};
+    auto dir = std::filesystem::path(m_config.controlPath).parent_path();
+    auto path = (dir / (name + "." + std::to_string(::getpid()) + ".sock")).string();
+    return path.size() < 108 ? path : std::string();
+}
+
+void Vm::runFork(PendingFork request)
+{
+    fork::ForkTimeline t;
+    t.requested = request.requestedNs;
+    const bool wasPaused = m_paused;
+    auto finishWith = [&](json answer) {
+        m_lastFork = answer;
+        if (!request.fromGuest && m_control)
+            m_control->reply(request.client, answer, request.requestId);
+        if (m_control)
+            m_control->broadcast({{"event", "forked"}, {"result", answer}});
+        m_forkBusy = false;
+    };
+    auto refuse = [&](const std::string& why) {
+        logError("fork failed: " + why);
+        if (request.fromGuest)
+            m_signal->setReply(request.vcpu, devices::SignalPort::kRefused);
+        if (!wasPaused)
+            resumeAll();
+        finishWith({{"ok", false}, {"error", why}});
+    };
+    if (m_stopRequested)
+        return refuse("the VM is stopping");
+
+    // 1. Pause: every vCPU parks with its pending I/O completed.
+    if (auto r = pauseAll(); !r)
+        return refuse(r.error().message());
+    t.paused = fork::nowNs();
+    // 2. Capture what lives in KVM and the devices.
+    auto snap = captureSnapshot();
+    if (!snap)
+        return refuse(snap.error().message());
+    t.captured = fork::nowNs();
+    // The guest that asked reads "parent" here; each clone overrides it.
+    if (request.fromGuest)
+        m_signal->setReply(request.vcpu, 0);
+
+    // 3. fork(), once per clone, all from the same capture. Only this thread
+    // runs: the vCPU threads wait on their condition variables (no lock
+    // held), so the clone inherits no held mutex.
+    std::vector<CloneChild> children;
+    std::string firstError;
+    const std::string prefix = request.spec.namePrefix.empty() ? m_config.name : request.spec.namePrefix;
+    for (uint32_t k = 0; k < request.spec.count; ++k) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) < 0) {
+            firstError = "pipe2: " + std::string(std::strerror(errno));
+            break;
+        }
+        UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
+        std::string name = prefix + "-" + std::to_string(++m_clonesMade);
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            --m_clonesMade;
+            firstError = "fork: " + std::string(std::strerror(errno));
+            break;
+        }
+        if (pid == 0) {
+            readEnd.reset();
+            for (auto& c : children)
+                c.report.reset();  // siblings' report pipes are the parent's
+            children.clear();
+            becomeClone(*snap, t, name, writeEnd.release(), request);
+            return;  // now the clone's run() loop goes on
+        }
+        children.push_back({pid, std::move(readEnd), name});
+    }
+    const int64_t forkedInParent = fork::nowNs();
+
+    // 4. The parent goes on, or stays paused as a template.
+    if (request.spec.parent == fork::ParentMode::Continue && !wasPaused)
+        resumeAll();
+    const int64_t parentResumed = fork::nowNs();
+
+    // 5. Each clone reports its own timeline once its vCPUs run.
+    json clones = json::array();
+    const int64_t deadline = fork::nowNs() + kCloneReportTimeoutNs;
+    for (auto& c : children) {
+        clones.push_back(collectClone(c, deadline));
+        m_liveClones.push_back(c.pid);
+    }
+    fork::ForkTimeline parentT = t;
+    parentT.forked = forkedInParent;
+    parentT.resumed = request.spec.parent == fork::ParentMode::Continue ? parentResumed : 0;
+    json answer = {{"ok", firstError.empty()},
+                   {"parent", {{"id", m_id}, {"state", m_paused ? "paused" : "running"}, {"timeline", parentT.toJson()}}},
+                   {"clones", clones},
+                   {"origin", request.fromGuest ? "guest" : "command"}};
+    if (!firstError.empty())
+        answer["error"] = firstError + " after " + std::to_string(children.size()) + " clone(s)";
+    logInfo("forked " + std::to_string(children.size()) + " clone(s)");
+    finishWith(answer);
+}
+
+json Vm::collectClone(CloneChild& child, int64_t deadlineNs)
+{
+    json entry = {{"pid", child.pid}, {"id", child.pid}, {"name", child.name}};
+    std::string line;
+    for (;;) {
+        int64_t left = deadlineNs - fork::nowNs();
+        pollfd pfd{child.report.get(), POLLIN, 0};
+        int n = ::poll(&pfd, 1, left > 0 ? int(left / 1'000'000) : 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            entry["error"] = "the clone did not report within " + std::to_string(kCloneReportTimeoutNs / 1'000'000'000) + " s";
+            return entry;
+        }
+        char buf[4096];
+        ssize_t r = ::read(child.report.get(), buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        line.append(buf, size_t(r));
+        if (line.find('\n') != std::string::npos)
+            break;
+    }
+    json report = json::parse(line, nullptr, false);
+    if (!report.is_object()) {
+        entry["error"] = "the clone exited before it ran (see its stderr)";
+        return entry;
+    }
+    report["name"] = child.name;
+    return report;
+}
+
+void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::string& name, int reportFd,
+                     const PendingFork& request)
+{
+    t.forked = fork::nowNs();
+    UniqueFd report(reportFd);
+    // Its own session: no terminal signal or hang-up aimed at the parent's
+    // process group reaches a clone, and it needs no controlling terminal.
+    ::setsid();
+    m_parentId = m_id;
+    m_id = ::getpid();
+    m_cloneId = uint32_t(m_id);
+    m_config.name = name;
+    m_config.controlPath = clonePath(name);
+    m_config.console = ConsoleMode::Pty;
+    m_liveClones.clear();
+    m_clonesMade = 0;
+    m_lastFork = nullptr;
+    m_guestForks.disarm();  // a clone may fork itself only once armed: no fork bombs
+    m_stopRequested = false;
+    m_start = std::chrono::steady_clock::now();
+    setLogTag(name);
+
+    auto die = [&](const Error& e) {
+        logError("clone failed: " + e.message());
+        (void)writeLine(report.get(), json{{"pid", m_id}, {"id", m_id}, {"error", e.message()}}.dump() + "\n");
+        ::_exit(70);  // no destructors: they would act on the parent's objects
+    };
+
+    dropInherited();
+    if (auto r = m_console->reopenAfterFork(); !r)
+        die(r.error());
+    if (auto r = rebuildKvm(); !r)
+        die(r.error().withContext("rebuilding KVM objects"));
+    t.rebuilt = fork::nowNs();
+    if (auto r = restoreSnapshot(snap); !r)
+        die(r.error().withContext("restoring state"));
+    if (request.fromGuest)
+        m_signal->setReply(request.vcpu, m_cloneId);
+    t.restored = fork::nowNs();
+
+    auto loop = EventLoop::create();
+    if (!loop)
+        die(loop.error());
+    m_loop.emplace(std::move(*loop));
+    if (auto r = attachEventSources(); !r)
+        die(r.error());
+
+    resumeAll();
+    // "Resumed" = every vCPU has entered KVM_RUN, the last point userspace
+    // sees before the guest's next instruction.
+    const int64_t waitUntil = fork::nowNs() + 2'000'000'000;
+    for (auto& v : m_vcpus) {
+        while (v->firstRunNs() == 0 && fork::nowNs() < waitUntil)
+            ::usleep(50);
+        t.resumed = std::max(t.resumed, v->firstRunNs());
+    }
+    m_birth = t;
+
+    json r = {{"ok", true},
+              {"pid", m_id},
+              {"id", m_id},
+              {"parent_id", m_parentId},
+              {"clone_id", m_cloneId},
+              {"name", name},
+              {"pty", m_console->ptyPath()},
+              {"control", m_config.controlPath.empty() ? json(nullptr) : json(m_config.controlPath)},
+              {"timeline", t.toJson()}};
+    if (auto w = writeLine(report.get(), r.dump() + "\n"); !w)
+        logWarn(w.error().message());
+    logInfo("clone " + std::to_string(m_cloneId) + " of " + std::to_string(m_parentId) + " running; console on " +
+            m_console->ptyPath());
+}
+
+void Vm::dropInherited()
+{
+    // The vCPU threads do not exist here; their fds and kvm_run mappings do.
+    for (auto& v : m_vcpus) {
+        v->abandonAfterFork();
+        (void)v.release();  // a std::thread for a thread that is not ours: never destroy
+    }
+    m_vcpus.clear();
+    if (m_control) {
+        m_control->abandonAfterFork();
+        m_control.reset();
+    }
+    m_signalFd.reset();
+    m_loop.reset();  // closes the epoll fd and eventfd; the parent keeps its own
+    m_vm.reset();
+    m_kvm.reset();
+}
+
+Status Vm::rebuildKvm()
+{
+    HF_TRY(createKvmVm());
+    // The inherited private mapping is this clone's RAM now: copy-on-write
+    // with the parent until either writes.
+    HF_TRY(m_mem->registerWith(*m_vm));
+    m_uartIrq->rebind(*m_vm);
+    return {};
+}
+
+// Order: VM state first (clock, PIC, IOAPIC, PIT; see state/vm_state.h), then
+// the devices (the UART re-raises its IRQ line into the restored irqchip),
+// then each vCPU on its new thread in state/vcpu_state.h's order.
+Status Vm::restoreSnapshot(const ForkSnapshot& snap)
+{
+    HF_TRY(state::restoreVm(*m_vm, snap.vm));
+    m_uart->restoreState(snap.uart);
+    m_signal->restoreState(snap.signal);
+    auto mmapSize = m_kvm->vcpuMmapSize();
+    if (!mmapSize)
+        return fail(mmapSize.error());
+    for (uint32_t i = 0; i < snap.vcpus.size(); ++i) {
+        const state::VcpuState& vs = snap.vcpus[i];
+        auto t = VcpuThread::start(
+            *m_vm, i, *mmapSize, [&vs, this](kvm::VcpuFd& v) { return state::restoreVcpu(v, vs, m_vendor); }, *this);
+        if (!t)
+            return fail(t.error().withContext("vcpu " + std::to_string(i)));
+        m_vcpus.push_back(std::move(*t));
+    }
+    m_paused = true;
+    return {};
+}
+
+} // namespace hf::vm
