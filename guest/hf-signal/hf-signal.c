@@ -12,8 +12,8 @@
  *
  * In a clone, "fork" reseeds and renames at once, before it prints.
  *
- * One 32-bit OUT to port 0x0ef0 (command << 24 | argument), then one 32-bit
- * IN from 0x0ef4 for this vCPU's reply. Needs root (ioperm).
+ * One 32-bit OUT to port 0x0ef0 (command << 24 | argument); the host leaves
+ * its reply in EAX. Needs root (ioperm).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -55,10 +55,15 @@ static int parse_arg(const char *s, unsigned long max, uint32_t *out)
     return 0;
 }
 
+/* The host answers in EAX of the OUT itself: one instruction, so no other
+ * task scheduled on this vCPU between an OUT and an IN can take our answer
+ * (the watcher below would). Under another VMM EAX keeps the command word,
+ * which is never HELLO's magic. */
 static uint32_t signal_host(uint8_t cmd, uint32_t arg)
 {
-    outl(((uint32_t)cmd << 24) | (arg & 0xffffff), PORT_COMMAND);
-    return inl(PORT_REPLY);
+    uint32_t v = ((uint32_t)cmd << 24) | (arg & 0xffffff);
+    __asm__ volatile("outl %0, %w1" : "+a"(v) : "Nd"((uint16_t)PORT_COMMAND) : "memory");
+    return v;
 }
 
 /* Sibling clones start with the same kernel RNG state: without this they
@@ -95,10 +100,17 @@ static void became_clone(uint32_t id)
     int ok = reseed() == 0;
     if (sethostname(name, strlen(name)) < 0)
         fprintf(stderr, "hf-signal: sethostname: %s\n", strerror(errno));
+    /* One write() per /dev/kmsg record. */
+    char line[160];
+    int n = snprintf(line, sizeof line, "<6>hf-signal: clone %u: %s, hostname %s\n", id,
+                     ok ? "RNG reseeded" : "RNG NOT reseeded", name);
     int kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
     if (kmsg >= 0) {
-        dprintf(kmsg, "<6>hf-signal: clone %u: %s, hostname %s\n", id, ok ? "RNG reseeded" : "RNG NOT reseeded", name);
+        if (write(kmsg, line, (size_t)n) != n)
+            fprintf(stderr, "hf-signal: /dev/kmsg: %s\n", strerror(errno));
         close(kmsg);
+    } else {
+        fprintf(stderr, "hf-signal: /dev/kmsg: %s\n", strerror(errno));
     }
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -55,12 +56,40 @@ std::unique_ptr<VmmProcess> VmmProcess::start(const std::vector<std::string>& ar
     return p;
 }
 
+std::unique_ptr<VmmProcess> VmmProcess::attach(pid_t pid, const std::string& controlPath)
+{
+    std::unique_ptr<VmmProcess> p(new VmmProcess());
+    p->m_pid = pid;
+    p->m_owned = false;
+    p->m_control = controlPath;
+    return p;
+}
+
+bool VmmProcess::alive() const
+{
+    if (m_pid <= 0 || ::kill(m_pid, 0) < 0)
+        return false;
+    // "pid (comm) S ...": a zombie has exited, whoever reaps it.
+    std::string stat;
+    if (FILE* f = std::fopen(("/proc/" + std::to_string(m_pid) + "/stat").c_str(), "r")) {
+        char buf[512];
+        size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+        std::fclose(f);
+        stat.assign(buf, n);
+    }
+    size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
 VmmProcess::~VmmProcess()
 {
     if (m_pid > 0 && !m_exit) {
         ::kill(m_pid, SIGKILL);
         int st;
-        ::waitpid(m_pid, &st, 0);
+        if (m_owned)
+            ::waitpid(m_pid, &st, 0);
+        else
+            ::waitpid(m_pid, &st, WNOHANG);  // ours only if it was reparented to us
     }
     m_pty.reset();
     std::error_code ec;
@@ -70,6 +99,8 @@ VmmProcess::~VmmProcess()
 
 std::string VmmProcess::stderrText()
 {
+    if (!m_stderr.valid())
+        return m_stderrText;
     char buf[4096];
     for (ssize_t n; (n = ::read(m_stderr.get(), buf, sizeof buf)) > 0;)
         m_stderrText.append(buf, size_t(n));
@@ -187,6 +218,18 @@ std::optional<int> VmmProcess::waitExit(std::chrono::milliseconds timeout)
         return m_exit;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
+        if (!m_owned) {
+            // Not our child: its status belongs to its parent VMM.
+            int st = 0;
+            if (::waitpid(m_pid, &st, WNOHANG) == m_pid || !alive()) {
+                m_exit = -1;
+                return m_exit;
+            }
+            if (std::chrono::steady_clock::now() >= deadline)
+                return std::nullopt;
+            readConsole(50);
+            continue;
+        }
         int st = 0;
         pid_t r = ::waitpid(m_pid, &st, WNOHANG);
         if (r == m_pid) {

@@ -21,7 +21,13 @@ public:
     // Starts HYPERFORK_VMM_PATH with `args` plus --console pty and a control
     // socket in a fresh temporary directory.
     static std::unique_ptr<VmmProcess> start(const std::vector<std::string>& args, bool withControl = true);
+    // A VM this test did not start itself (a clone), reached through its
+    // control socket; killed when the object goes away.
+    static std::unique_ptr<VmmProcess> attach(pid_t pid, const std::string& controlPath);
     ~VmmProcess();
+
+    // The process exists and is not a zombie.
+    bool alive() const;
 
     pid_t pid() const { return m_pid; }
     const std::string& controlPath() const { return m_control; }
@@ -47,6 +53,7 @@ private:
     void readConsole(int timeoutMs);
 
     pid_t m_pid = -1;
+    bool m_owned = true;  // our child: waitpid() works
     std::optional<int> m_exit;
     std::string m_dir;
     std::string m_control;

@@ -65,6 +65,15 @@ void SignalPort::ioWrite(const IoAccess& a, std::span<const uint8_t> data)
     m_replies[a.vcpu] = reply;
 }
 
+std::optional<uint32_t> SignalPort::registerReply(uint32_t vcpu) const
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_replies.find(vcpu);
+    if (it == m_replies.end() || it->second == kDeferred)
+        return std::nullopt;
+    return it->second;
+}
+
 void SignalPort::setReply(uint32_t vcpu, uint32_t value)
 {
     std::lock_guard lock(m_mutex);

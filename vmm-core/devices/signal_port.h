@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "devices/io_bus.h"
@@ -39,6 +40,8 @@ public:
     static constexpr uint32_t kRefused = 0xffffffff;
     static constexpr uint32_t kUnknownCommand = 0xfffffffe;
     static constexpr uint32_t kArgMask = 0x00ffffff;
+    // From a handler: the answer comes later, through setReply() (a FORK).
+    static constexpr uint32_t kDeferred = 0xfffffffd;
 
     explicit SignalPort(SignalHandler& handler) : m_handler(handler) {}
 
@@ -51,6 +54,10 @@ public:
     // Sets what `vcpu` reads next: a FORK is answered after the fork, when
     // parent and clone each know what they are.
     void setReply(uint32_t vcpu, uint32_t value);
+    // The answer to put in the OUT's EAX, right after the OUT: nullopt when
+    // deferred. (The IN from kReplyOffset can be raced by another guest task
+    // scheduled between OUT and IN on the same vCPU; EAX cannot.)
+    std::optional<uint32_t> registerReply(uint32_t vcpu) const;
 
     // Device state for a fork: the replies not yet read.
     using State = std::unordered_map<uint32_t, uint32_t>;

@@ -187,9 +187,11 @@ bool VcpuThread::handleExit(kvm_run* run)
         auto* data = reinterpret_cast<uint8_t*>(run) + run->io.data_offset;
         for (uint32_t i = 0; i < run->io.count; ++i) {
             std::span<uint8_t> one(data + size_t(i) * run->io.size, run->io.size);
-            if (run->io.direction == KVM_EXIT_IO_OUT)
-                m_sink.onIoOut(m_id, run->io.port, one);
-            else
+            if (run->io.direction == KVM_EXIT_IO_OUT) {
+                auto result = m_sink.onIoOut(m_id, run->io.port, one);
+                if (result && run->io.count == 1)
+                    setRax(*result);
+            } else
                 m_sink.onIoIn(m_id, run->io.port, one);
         }
         m_ioPending = true;
@@ -275,6 +277,22 @@ Status VcpuThread::runPaused(const Job& job, std::chrono::milliseconds timeout)
         return failMsg("vcpu " + std::to_string(m_id) + " did not run its job in time");
     }
     return {};
+}
+
+void VcpuThread::setRax(uint64_t value)
+{
+    // KVM_SET_REGS during an OUT exit: RIP is written back unchanged, so
+    // completing the OUT on the next KVM_RUN still skips the instruction.
+    auto regs = m_vcpu->getRegs();
+    if (regs) {
+        regs->rax = value;
+        if (auto r = m_vcpu->setRegs(*regs); r)
+            return;
+        else
+            logWarn("vcpu " + std::to_string(m_id) + ": " + r.error().message());
+    } else {
+        logWarn("vcpu " + std::to_string(m_id) + ": " + regs.error().message());
+    }
 }
 
 void VcpuThread::pauseFromExit()

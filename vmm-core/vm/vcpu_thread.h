@@ -41,7 +41,9 @@ class VcpuExitSink {
 public:
     virtual ~VcpuExitSink() = default;
     virtual void onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data) = 0;
-    virtual void onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) = 0;
+    // A value returned here is written to the guest's RAX before the OUT
+    // completes: how the signal port answers atomically (docs/signal-port.md).
+    virtual std::optional<uint32_t> onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) = 0;
     virtual void onMmio(uint32_t vcpu, uint64_t addr, std::span<uint8_t> data, bool write) = 0;
     // The vCPU has stopped itself (guest shutdown/reset or a KVM error); the
     // sink decides what happens to the VM.
@@ -90,6 +92,7 @@ private:
     void kickLocked();
     bool handleExit(kvm_run* run);
     void completePendingIo();
+    void setRax(uint64_t value);
 
     const uint32_t m_id;
     VcpuExitSink& m_sink;

@@ -265,11 +265,14 @@ void Vm::onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data)
         logDebug("unhandled port read " + hex(port));
 }
 
-void Vm::onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data)
+std::optional<uint32_t> Vm::onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data)
 {
     // Port 0x80 is the POST/delay port Linux writes to for I/O delays.
     if (!m_bus.write(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
         logDebug("unhandled port write " + hex(port));
+    if (port == devices::SignalPort::kBase + devices::SignalPort::kCommandOffset && data.size() == 4)
+        return m_signal->registerReply(vcpu);
+    return std::nullopt;
 }
 
 void Vm::onMmio(uint32_t, uint64_t addr, std::span<uint8_t> data, bool write)
@@ -351,7 +354,7 @@ uint32_t Vm::onGuestFork(uint32_t vcpu)
         m_pendingFork = PendingFork{.spec = spec, .fromGuest = true, .vcpu = vcpu, .requestedNs = requested};
         m_loop->stop();
     });
-    return devices::SignalPort::kRefused;  // replaced before the vCPU runs again
+    return devices::SignalPort::kDeferred;  // runFork() answers before the vCPU runs again
 }
 
 uint32_t Vm::clonesLeft() const

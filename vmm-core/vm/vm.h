@@ -63,7 +63,7 @@ public:
 
     // VcpuExitSink (vCPU threads)
     void onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data) override;
-    void onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) override;
+    std::optional<uint32_t> onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) override;
     void onMmio(uint32_t vcpu, uint64_t addr, std::span<uint8_t> data, bool write) override;
     void onStop(uint32_t vcpu, StopReason reason, const std::string& detail) override;
     // SignalHandler (vCPU threads)
@@ -126,6 +126,8 @@ private:
     Status restoreSnapshot(const ForkSnapshot& snap);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
     std::string clonePath(const std::string& name) const;
+    // A guest FORK's answer, into the paused vCPU's RAX and the port's reply.
+    void answerGuest(uint32_t vcpu, uint32_t value);
     nlohmann::json cowStats() const;
 
     VmConfig m_config;

@@ -75,6 +75,23 @@ Result<Vm::ForkSnapshot> Vm::captureSnapshot()
     return snap;
 }
 
+void Vm::answerGuest(uint32_t vcpu, uint32_t value)
+{
+    m_signal->setReply(vcpu, value);
+    auto job = [value](kvm::VcpuFd& v) {
+        auto regs = v.getRegs();
+        Status s = regs ? Status{} : Status(fail(regs.error()));
+        if (regs) {
+            regs->rax = value;
+            s = v.setRegs(*regs);
+        }
+        if (!s)
+            logWarn("answering the guest's FORK in RAX: " + s.error().message());
+    };
+    if (auto r = m_vcpus.at(vcpu)->runPaused(job); !r)
+        logWarn(r.error().message());
+}
+
 std::string Vm::clonePath(const std::string& name) const
 {
     if (m_config.controlPath.empty())
@@ -100,7 +117,7 @@ void Vm::runFork(PendingFork request)
     auto refuse = [&](const std::string& why) {
         logError("fork failed: " + why);
         if (request.fromGuest)
-            m_signal->setReply(request.vcpu, devices::SignalPort::kRefused);
+            answerGuest(request.vcpu, devices::SignalPort::kRefused);
         if (!wasPaused)
             resumeAll();
         finishWith({{"ok", false}, {"error", why}});
@@ -119,7 +136,7 @@ void Vm::runFork(PendingFork request)
     t.captured = fork::nowNs();
     // The guest that asked reads "parent" here; each clone overrides it.
     if (request.fromGuest)
-        m_signal->setReply(request.vcpu, 0);
+        answerGuest(request.vcpu, 0);
 
     // 3. fork(), once per clone, all from the same capture. Only this thread
     // runs: the vCPU threads wait on their condition variables (no lock
@@ -229,6 +246,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     m_clonesMade = 0;
     m_lastFork = nullptr;
     m_guestForks.disarm();  // a clone may fork itself only once armed: no fork bombs
+    m_forkBusy = false;
     m_stopRequested = false;
     m_start = std::chrono::steady_clock::now();
     setLogTag(name);
@@ -245,10 +263,17 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     if (auto r = rebuildKvm(); !r)
         die(r.error().withContext("rebuilding KVM objects"));
     t.rebuilt = fork::nowNs();
-    if (auto r = restoreSnapshot(snap); !r)
+    if (request.fromGuest) {
+        // The OUT that asked completed before the capture; its answer is in
+        // RAX (and in the port's reply for an IN).
+        ForkSnapshot own = snap;
+        own.vcpus.at(request.vcpu).regs.rax = m_cloneId;
+        own.signal[request.vcpu] = m_cloneId;
+        if (auto r = restoreSnapshot(own); !r)
+            die(r.error().withContext("restoring state"));
+    } else if (auto r = restoreSnapshot(snap); !r) {
         die(r.error().withContext("restoring state"));
-    if (request.fromGuest)
-        m_signal->setReply(request.vcpu, m_cloneId);
+    }
     t.restored = fork::nowNs();
 
     auto loop = EventLoop::create();
