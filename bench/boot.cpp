@@ -17,8 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace {
 
+using hf::bench::env;
+using hf::bench::stats;
+using hf::bench::Stats;
 using Clock = std::chrono::steady_clock;
 constexpr const char* kMarker = "hyperfork-guest: ready";
 
@@ -30,19 +35,7 @@ double timeToMarker(std::vector<std::string> argv, int timeoutMs)
     if (::pipe2(p, O_CLOEXEC) < 0)
         return -1;
     auto start = Clock::now();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(p[1], 1);
-        ::dup2(p[1], 2);
-        int devnull = ::open("/dev/null", O_RDONLY);
-        ::dup2(devnull, 0);
-        std::vector<char*> a;
-        for (auto& s : argv)
-            a.push_back(s.data());
-        a.push_back(nullptr);
-        ::execvp(a[0], a.data());
-        ::_exit(127);
-    }
+    pid_t pid = hf::bench::spawn(std::move(argv), p[1]);
     ::close(p[1]);
     std::string seen;
     double result = -1;
@@ -65,35 +58,9 @@ double timeToMarker(std::vector<std::string> argv, int timeoutMs)
         if (seen.size() > (1u << 20))
             seen.erase(0, seen.size() - 4096);
     }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+    hf::bench::killAndReap(pid);
     ::close(p[0]);
     return result;
-}
-
-struct Stats {
-    double min = 0, median = 0, max = 0;
-    int ok = 0;
-};
-
-Stats stats(std::vector<double> v)
-{
-    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x < 0; }), v.end());
-    Stats s;
-    s.ok = int(v.size());
-    if (v.empty())
-        return s;
-    std::sort(v.begin(), v.end());
-    s.min = v.front();
-    s.max = v.back();
-    s.median = v[v.size() / 2];
-    return s;
-}
-
-std::string env(const char* name, const std::string& fallback)
-{
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
 }
 
 } // namespace
@@ -102,22 +69,9 @@ int main(int argc, char** argv)
 {
     int runs = argc > 1 ? std::atoi(argv[1]) : 5;
     std::string vmm = env("HYPERFORK_VMM", HYPERFORK_VMM_PATH);
-    std::string kernel = env("HYPERFORK_KERNEL", "");
+    std::string kernel = hf::bench::defaultKernel();
     std::string initrd = env("HYPERFORK_INITRD", HYPERFORK_INITRD_PATH);
     std::string csv = env("HYPERFORK_BENCH_CSV", "boot.csv");
-    if (kernel.empty()) {
-        std::string home = env("HOME", "/root");
-        std::string cache = env("XDG_CACHE_HOME", home + "/.cache");
-        kernel = cache + "/hyperfork/linux/boot/vmlinuz";
-        // The cache holds one kernel version; find its file name.
-        std::string dir = cache + "/hyperfork/linux/boot/";
-        if (FILE* f = ::popen(("ls " + dir + "vmlinuz-* 2>/dev/null | head -n1").c_str(), "r")) {
-            char line[512] = {};
-            if (std::fgets(line, sizeof line, f))
-                kernel = std::string(line).substr(0, std::string(line).find('\n'));
-            ::pclose(f);
-        }
-    }
     const int timeoutMs = 300000;
     std::ofstream out(csv);
     out << "vmm,memory_mb,run,ms\n";

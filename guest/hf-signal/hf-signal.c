@@ -27,15 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { PORT_BASE = 0x0ef0, PORT_COMMAND = 0x0ef0, PORT_REPLY = 0x0ef4 };
-enum {
-    CMD_HELLO = 0x00, CMD_READY = 0x01, CMD_FORK = 0x02, CMD_DONE = 0x03, CMD_MARK = 0x04,
-    CMD_IDENTITY = 0x05, CMD_ENTROPY = 0x06,
-};
+#include "signal_port.h"
+
 #define ENTROPY_WORDS 64
-#define MAGIC 0x314b4648u /* "HFK1" */
-#define REFUSED 0xffffffffu
-#define UNKNOWN 0xfffffffeu
 #define EXIT_USAGE 64
 
 static int usage(void)
@@ -53,17 +47,6 @@ static int parse_arg(const char *s, unsigned long max, uint32_t *out)
         return -1;
     *out = (uint32_t)v;
     return 0;
-}
-
-/* The host answers in EAX of the OUT itself: one instruction, so no other
- * task scheduled on this vCPU between an OUT and an IN can take our answer
- * (the watcher below would). Under another VMM EAX keeps the command word,
- * which is never HELLO's magic. */
-static uint32_t signal_host(uint8_t cmd, uint32_t arg)
-{
-    uint32_t v = ((uint32_t)cmd << 24) | (arg & 0xffffff);
-    __asm__ volatile("outl %0, %w1" : "+a"(v) : "Nd"((uint16_t)PORT_COMMAND) : "memory");
-    return v;
 }
 
 /* Sibling clones start with the same kernel RNG state: without this they
@@ -121,7 +104,7 @@ static __attribute__((noreturn)) void watch(void)
     for (;;) {
         nanosleep(&tick, NULL);
         uint32_t id = signal_host(CMD_IDENTITY, 0);
-        if (id != last && id != 0 && id != UNKNOWN && id != REFUSED)
+        if (id != last && id != 0 && id != SIGNAL_UNKNOWN && id != SIGNAL_REFUSED)
             became_clone(id);
         last = id;
     }
@@ -157,14 +140,14 @@ int main(int argc, char **argv)
     else
         return usage();
 
-    if (ioperm(PORT_BASE, 8, 1) < 0) {
+    if (ioperm(SIGNAL_PORT, 8, 1) < 0) {
         fprintf(stderr, "hf-signal: ioperm: %s (run as root)\n", strerror(errno));
         return 2;
     }
     /* Every command but HELLO is only meaningful to a HyperFork host: check
      * first, so under another VMM we fail clearly instead of writing to an
      * unknown port. */
-    if (signal_host(CMD_HELLO, 0) != MAGIC) {
+    if (signal_host(CMD_HELLO, 0) != SIGNAL_MAGIC) {
         fputs("hf-signal: no HyperFork signal port (not running under hyperfork-vmm?)\n", stderr);
         return 2;
     }
@@ -177,7 +160,7 @@ int main(int argc, char **argv)
     if (!strcmp(what, "reseed"))
         return reseed() == 0 ? 0 : 1;
     uint32_t reply = signal_host(cmd, arg);
-    if (reply == UNKNOWN) {
+    if (reply == SIGNAL_UNKNOWN) {
         fputs("hf-signal: the host does not know this command\n", stderr);
         return 2;
     }
@@ -190,7 +173,7 @@ int main(int argc, char **argv)
     }
     if (cmd != CMD_FORK)
         return reply == 0 ? 0 : 1;
-    if (reply == REFUSED) {
+    if (reply == SIGNAL_REFUSED) {
         fputs("hf-signal: fork refused by host\n", stderr);
         return 1;
     }

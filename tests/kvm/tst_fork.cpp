@@ -300,7 +300,7 @@ TEST(Fork, CopyOnWriteCountsFollowWhatACloneWrites)
 
     ASSERT_TRUE(clones[0]->shell("dd if=/dev/zero of=/dev/shm/blob bs=1M count=64 2>/dev/null; echo dd-$((8*8))",
                                  "dd-64", 180s))
-        << clones[0]->transcript();
+        << clones[0]->transcript() << "\nVMM stderr (parent and clones):\n" << parent->stderrText();
     const int64_t a1 = privateKiB(*clones[0]), b1 = privateKiB(*clones[1]);
     EXPECT_GE(a1 - a0, 60 * 1024) << "the writer copied about 64 MiB: " << a0 << " -> " << a1;
     EXPECT_LT(b1 - b0, 16 * 1024) << "the sibling did not: " << b0 << " -> " << b1;

@@ -1,5 +1,7 @@
 #include "vmm_process.h"
 
+#include "vm/control_client.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -107,34 +109,10 @@ std::string VmmProcess::stderrText()
     return m_stderrText;
 }
 
-json VmmProcess::request(const json& req)
+json VmmProcess::request(const json& req, std::chrono::milliseconds timeout)
 {
-    UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, m_control.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return nullptr;
-    std::string line = req.dump() + "\n";
-    if (::send(s.get(), line.data(), line.size(), MSG_NOSIGNAL) != ssize_t(line.size()))
-        return nullptr;
-    std::string in;
-    char buf[65536];
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (in.find('\n') == std::string::npos) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            return nullptr;
-        pollfd pfd{s.get(), POLLIN, 0};
-        if (::poll(&pfd, 1, 200) < 0 && errno != EINTR)
-            return nullptr;
-        ssize_t n = ::recv(s.get(), buf, sizeof buf, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (n <= 0)
-            return nullptr;
-        in.append(buf, size_t(n));
-    }
-    return json::parse(in.substr(0, in.find('\n')), nullptr, false);
+    auto r = vm::ControlClient::call(m_control, req, timeout);
+    return r ? *r : json(nullptr);
 }
 
 bool VmmProcess::waitReady(std::chrono::milliseconds timeout)

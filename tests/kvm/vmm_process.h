@@ -33,7 +33,7 @@ public:
     const std::string& controlPath() const { return m_control; }
 
     // One request on a fresh connection; null on failure.
-    nlohmann::json request(const nlohmann::json& req);
+    nlohmann::json request(const nlohmann::json& req, std::chrono::milliseconds timeout = 30s);
     // Until status reports ready_ms, or the process exits, or timeout.
     bool waitReady(std::chrono::milliseconds timeout = 180s);
     // Opens the console pty reported by status.

@@ -109,6 +109,10 @@ Status Vm::build()
         m_initrd = std::move(*f);
     }
 
+    // Signals the event loop reads through its signalfd are blocked before
+    // any vCPU thread exists, so every thread inherits the mask: otherwise a
+    // SIGCHLD or SIGTERM could land on a vCPU thread and be lost (or kill).
+    blockLoopSignals();
     HF_TRY(kvm::KvmSystem::requireHardwareBacked());
     m_id = ::getpid();
     m_vendor = state::hostVendor();
@@ -541,13 +545,19 @@ void Vm::reapChildren()
 
 // Event sources live on the event loop, which a clone replaces: attached at
 // start and again in every clone.
-Status Vm::attachEventSources()
+sigset_t Vm::blockLoopSignals()
 {
     sigset_t set;
     sigemptyset(&set);
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD})
         sigaddset(&set, sig);
     ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+Status Vm::attachEventSources()
+{
+    sigset_t set = blockLoopSignals();
     int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0)
         return failErrno("signalfd");

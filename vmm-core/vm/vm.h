@@ -3,6 +3,8 @@
 // console and the control socket. The thread that calls run() is the VM's
 // event thread (console input, control socket, stop requests).
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -109,6 +111,7 @@ private:
     void resumeAll();
     double sinceStartMs() const;
     Status attachEventSources();
+    static sigset_t blockLoopSignals();
     acpi::AcpiConfig acpiConfig() const { return {.vcpuCount = m_config.cpus}; }
     void reapChildren();
     uint32_t clonesLeft() const;

@@ -1,0 +1,73 @@
+#include "bench_util.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace hf::bench {
+
+pid_t spawn(std::vector<std::string> argv, int outFd)
+{
+    pid_t pid = ::fork();
+    if (pid != 0)
+        return pid;
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(outFd >= 0 ? outFd : devnull, 1);
+    ::dup2(outFd >= 0 ? outFd : devnull, 2);
+    std::vector<char*> a;
+    for (auto& s : argv)
+        a.push_back(s.data());
+    a.push_back(nullptr);
+    ::execvp(a[0], a.data());
+    ::_exit(127);
+}
+
+void killAndReap(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+}
+
+Stats stats(std::vector<double> v)
+{
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x < 0; }), v.end());
+    Stats s;
+    s.ok = int(v.size());
+    if (v.empty())
+        return s;
+    std::sort(v.begin(), v.end());
+    s.min = v.front();
+    s.max = v.back();
+    s.median = v[v.size() / 2];
+    return s;
+}
+
+std::string env(const char* name, const std::string& fallback)
+{
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+std::string defaultKernel()
+{
+    std::string kernel = env("HYPERFORK_KERNEL", "");
+    if (!kernel.empty())
+        return kernel;
+    std::string cache = env("XDG_CACHE_HOME", env("HOME", "/root") + "/.cache");
+    std::string pattern = cache + "/hyperfork/linux/boot/vmlinuz-*";
+    glob_t g{};
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0)
+        kernel = g.gl_pathv[0];
+    ::globfree(&g);
+    return kernel;
+}
+
+} // namespace hf::bench

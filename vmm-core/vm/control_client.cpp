@@ -1,0 +1,81 @@
+#include "vm/control_client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+namespace hf::vm {
+
+using nlohmann::json;
+
+Result<ControlClient> ControlClient::connect(const std::string& path)
+{
+    sockaddr_un addr{};
+    if (path.empty() || path.size() >= sizeof addr.sun_path)
+        return failMsg("control socket path '" + path + "' is empty or too long");
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        return failErrno("socket AF_UNIX");
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return failErrno("connect " + path);
+    return ControlClient(std::move(fd));
+}
+
+Result<json> ControlClient::request(const json& req, std::chrono::milliseconds timeout,
+                                    const std::function<void(const json&)>& onEvent)
+{
+    std::string line = req.dump() + "\n";
+    for (size_t done = 0; done < line.size();) {
+        ssize_t n = ::send(m_fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return failErrno("send to the VMM control socket");
+        done += size_t(n);
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (size_t nl; (nl = m_in.find('\n')) != std::string::npos;) {
+            json j = json::parse(m_in.substr(0, nl), nullptr, false);
+            m_in.erase(0, nl + 1);
+            if (!j.is_object())
+                return failMsg("malformed line from the VMM control socket");
+            if (!j.contains("event"))
+                return j;
+            if (onEvent)
+                onEvent(j);
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return failMsg("no answer from the VMM within " + std::to_string(timeout.count()) + " ms");
+        pollfd pfd{m_fd.get(), POLLIN, 0};
+        int r = ::poll(&pfd, 1, int(left.count()));
+        if (r < 0 && errno != EINTR)
+            return failErrno("poll");
+        if (r <= 0)
+            continue;
+        char buf[65536];
+        ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return failErrno("recv from the VMM control socket");
+        if (n == 0)
+            return failMsg("the VMM closed its control socket");
+        m_in.append(buf, size_t(n));
+    }
+}
+
+Result<json> ControlClient::call(const std::string& path, const json& req, std::chrono::milliseconds timeout)
+{
+    auto c = connect(path);
+    if (!c)
+        return fail(c.error());
+    return c->request(req, timeout);
+}
+
+} // namespace hf::vm
