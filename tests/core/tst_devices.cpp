@@ -152,6 +152,43 @@ TEST_F(Signal, RepliesAreKeptPerVcpu)
     EXPECT_EQ(handler.calls[0].vcpu, 1u);
 }
 
+TEST_F(Signal, IdentityAndEntropyReachTheHandler)
+{
+    handler.reply = 1234;
+    send(0, 0x05u << 24);
+    send(1, 0x06u << 24);
+    ASSERT_EQ(handler.calls.size(), 2u);
+    EXPECT_EQ(handler.calls[0].cmd, SignalCommand::Identity);
+    EXPECT_EQ(handler.calls[1].cmd, SignalCommand::Entropy);
+    EXPECT_EQ(port.registerReply(0), 1234u);
+}
+
+TEST_F(Signal, TheAnswerGoesInEaxUnlessDeferredUntilSetReply)
+{
+    handler.reply = 0;
+    send(0, 0x01u << 24);
+    EXPECT_EQ(port.registerReply(0), 0u);
+    // A FORK: the handler defers; nothing lands in EAX until the fork is done.
+    handler.reply = SignalPort::kDeferred;
+    send(1, 0x02u << 24);
+    EXPECT_EQ(port.registerReply(1), std::nullopt);
+    port.setReply(1, 4242);
+    EXPECT_EQ(port.registerReply(1), 4242u);
+    EXPECT_EQ(reply(1), 4242u);
+    EXPECT_EQ(port.registerReply(7), std::nullopt) << "a vCPU that never signalled";
+}
+
+TEST_F(Signal, StateCarriesTheRepliesIntoAClone)
+{
+    handler.reply = 9;
+    send(3, 0x04u << 24);
+    auto saved = port.saveState();
+    fakes::RecordingSignalHandler other;
+    SignalPort clone(other);
+    clone.restoreState(saved);
+    EXPECT_EQ(clone.registerReply(3), 9u);
+}
+
 TEST_F(Signal, UnknownCommandsAreRejectedNotDelivered)
 {
     send(0, 0x7fu << 24);
