@@ -127,7 +127,7 @@ int main(int argc, char** argv)
             for (auto& [who, text] : {std::pair<std::string, std::string>{"parent", parentOut}, {"clone", cloneOut}})
                 for (auto& [pass, ms] : passes(text, who)) {
                     samples[who + ":" + pass].push_back(ms);
-                    csv << mb << "," << r << "," << who << "," << pass << "," << ms << "\n";
+                    csv << mb << "," << r << "," << who << "," << pass << "," << ms << std::endl;  // kept if a later run dies
                 }
             if (!cloneControl.empty())
                 call(cloneControl, {{"cmd", "stop"}});

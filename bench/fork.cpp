@@ -114,7 +114,7 @@ int main(int argc, char** argv)
                 double total = t["total_ms"].is_number() ? t["total_ms"].get<double>() : -1;
                 samples["total"].push_back(total);
                 samples["parent"].push_back(parentPaused);
-                csv << "," << total << "," << parentPaused << "\n";
+                csv << "," << total << "," << parentPaused << std::endl;  // kept if a later run dies
                 // Stop the clone and let the parent reap it before the next fork.
                 if (clone["control"].is_string())
                     call(clone["control"], {{"cmd", "stop"}});

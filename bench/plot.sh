@@ -8,8 +8,8 @@ command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot not found (apt-get ins
 mkdir -p "$out"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# median of the values collected per key; prints "key median"
-median() { sort -k1,1n -k2,2n | awk '{k=$1; v[k]=v[k] " " $2} END {for (k in v) {n=split(v[k], a, " "); asort(a); print k, a[int((n+1)/2)]}}' | sort -n; }
+# "key value" lines -> "key median" per key (failed runs, negative, left out)
+median() { awk '$2 >= 0' | sort -k1,1n -k2,2g | awk 'function flush() { if (n) print prev, v[int((n + 1) / 2)]; n = 0 } { if (NR > 1 && $1 != prev) flush(); prev = $1; v[++n] = $2 } END { flush() }'; }
 
 for pages in 4k thp; do
   awk -F, -v p=$pages 'NR>1 && $2==p {print $1, $12}' "$fork_csv" | median > "$tmp/clone-$pages"
