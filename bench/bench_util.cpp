@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <sstream>
+
+#include "vm/control_client.h"
 
 namespace hf::bench {
 
@@ -68,6 +72,22 @@ std::string defaultKernel()
         kernel = g.gl_pathv[0];
     ::globfree(&g);
     return kernel;
+}
+
+std::vector<int> benchSizes(const std::string& fallback)
+{
+    std::vector<int> out;
+    std::stringstream ss(env("HYPERFORK_BENCH_SIZES", fallback));
+    for (std::string item; std::getline(ss, item, ',');)
+        if (int mb = std::atoi(item.c_str()); mb > 0)
+            out.push_back(mb);
+    return out;
+}
+
+nlohmann::json controlCall(const std::string& path, const nlohmann::json& request)
+{
+    auto r = vm::ControlClient::call(path, request, std::chrono::seconds(60));
+    return r ? *r : nlohmann::json(nullptr);
 }
 
 } // namespace hf::bench

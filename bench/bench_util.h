@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,9 @@ Stats stats(std::vector<double> v);
 std::string env(const char* name, const std::string& fallback);
 // $HYPERFORK_KERNEL, else the Debian kernel scripts/setup unpacked.
 std::string defaultKernel();
+// $HYPERFORK_BENCH_SIZES ("128,512,2048"), else `fallback`: the sizes in MB.
+std::vector<int> benchSizes(const std::string& fallback);
+// One request to a VMM control socket; null when it fails.
+nlohmann::json controlCall(const std::string& path, const nlohmann::json& request);
 
 } // namespace hf::bench

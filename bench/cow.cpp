@@ -17,37 +17,20 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "bench_util.h"
-#include "vm/control_client.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using hf::vm::ControlClient;
 using nlohmann::json;
 
-std::vector<int> sizes()
-{
-    std::vector<int> out;
-    std::stringstream ss(hf::bench::env("HYPERFORK_BENCH_SIZES", "64,128,256,512"));
-    for (std::string item; std::getline(ss, item, ',');)
-        if (int mb = std::atoi(item.c_str()); mb > 0)
-            out.push_back(mb);
-    return out;
-}
-
-json call(const std::string& path, const json& req)
-{
-    auto r = ControlClient::call(path, req, 60s);
-    return r ? *r : json(nullptr);
-}
+using hf::bench::controlCall;
 
 std::string history(const std::string& control)
 {
-    json h = call(control, {{"cmd", "console"}});
+    json h = controlCall(control, {{"cmd", "console"}});
     return h.is_object() && h["history"].is_string() ? h["history"].get<std::string>() : std::string();
 }
 
@@ -88,7 +71,7 @@ int main(int argc, char** argv)
     std::printf("cow-touch: 128 bytes into every 4 KiB page, guest-measured ms (median of %d)\n", reps);
     std::printf("%6s | %10s %10s | %13s %13s | %12s %12s\n", "MiB", "before-1", "before-2", "parent after-1",
                 "after-2", "clone after-1", "after-2");
-    for (int mb : sizes()) {
+    for (int mb : hf::bench::benchSizes("64,128,256,512")) {
         std::map<std::string, std::vector<double>> samples;
         for (int r = 0; r < reps; ++r) {
             // A fresh VM each time: the first pass must find its pages unbacked.
@@ -99,7 +82,7 @@ int main(int argc, char** argv)
             const std::string memArg = std::to_string(mb * 2 + 256) + "M";
             pid_t pid = hf::bench::spawn({vmm, "--mem", memArg, "--control", control, "--name", "cow", "--guest-fork"});
             std::string boot = waitHistory(control, "hyperfork-guest: ready", 300s);
-            json s = call(control, {{"cmd", "status"}});
+            json s = controlCall(control, {{"cmd", "status"}});
             if (boot.find("hyperfork-guest: ready") == std::string::npos || !s.is_object() || !s["pty"].is_string()) {
                 std::fprintf(stderr, "the guest did not boot\n");
                 hf::bench::killAndReap(pid);
@@ -116,7 +99,7 @@ int main(int argc, char** argv)
                 std::this_thread::sleep_for(20ms);
             }
             std::string parentOut = waitHistory(control, "cow-touch: who=parent done", 600s);
-            json st = call(control, {{"cmd", "status"}});
+            json st = controlCall(control, {{"cmd", "status"}});
             std::string cloneOut;
             std::string cloneControl;
             if (st.is_object() && st["last_fork"].is_object() && !st["last_fork"]["clones"].empty() &&
@@ -130,8 +113,8 @@ int main(int argc, char** argv)
                     csv << mb << "," << r << "," << who << "," << pass << "," << ms << std::endl;  // kept if a later run dies
                 }
             if (!cloneControl.empty())
-                call(cloneControl, {{"cmd", "stop"}});
-            call(control, {{"cmd", "stop"}});
+                controlCall(cloneControl, {{"cmd", "stop"}});
+            controlCall(control, {{"cmd", "stop"}});
             for (int i = 0; i < 50 && ::waitpid(pid, nullptr, WNOHANG) != pid; ++i)
                 std::this_thread::sleep_for(100ms);
             hf::bench::killAndReap(pid);

@@ -13,35 +13,18 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "bench_util.h"
-#include "vm/control_client.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using hf::vm::ControlClient;
 using nlohmann::json;
 
 const char* const kPhases[] = {"pause", "capture", "fork", "rebuild", "restore", "resume"};
 
-std::vector<int> sizes()
-{
-    std::vector<int> out;
-    std::stringstream ss(hf::bench::env("HYPERFORK_BENCH_SIZES", "128,256,512,1024,2048"));
-    for (std::string item; std::getline(ss, item, ',');)
-        if (int mb = std::atoi(item.c_str()); mb > 0)
-            out.push_back(mb);
-    return out;
-}
-
-json call(const std::string& path, const json& req)
-{
-    auto r = ControlClient::call(path, req, 60s);
-    return r ? *r : json(nullptr);
-}
+using hf::bench::controlCall;
 
 // Status once the guest said "ready", or null.
 json waitReady(const std::string& control, pid_t pid)
@@ -50,7 +33,7 @@ json waitReady(const std::string& control, pid_t pid)
     while (std::chrono::steady_clock::now() < deadline) {
         if (::waitpid(pid, nullptr, WNOHANG) == pid)
             return nullptr;
-        json s = call(control, {{"cmd", "status"}});
+        json s = controlCall(control, {{"cmd", "status"}});
         if (s.is_object() && s["ready_ms"].is_number())
             return s;
         std::this_thread::sleep_for(200ms);
@@ -78,7 +61,7 @@ int main(int argc, char** argv)
     std::printf("%7s %5s %9s %7s | %6s %7s %6s %7s %7s %6s | %8s %9s\n", "mem MB", "pages", "boot ms", "RSS MB",
                 "pause", "capture", "fork", "rebuild", "restore", "resume", "clone", "parent");
 
-    for (int mb : sizes()) {
+    for (int mb : hf::bench::benchSizes("128,256,512,1024,2048")) {
         for (bool huge : {false, true}) {
             char tmpl[] = "/tmp/hf-bench-fork.XXXXXX";
             if (!::mkdtemp(tmpl))
@@ -94,14 +77,14 @@ int main(int argc, char** argv)
             double bootMs = status.is_object() ? status["ready_ms"].get<double>() : -1;
             double rssMb = -1;
             for (int r = 0; status.is_object() && r < reps; ++r) {
-                json reply = call(control, {{"cmd", "fork"}, {"count", 1}});
+                json reply = controlCall(control, {{"cmd", "fork"}, {"count", 1}});
                 if (!reply.is_object() || reply["ok"] != true || reply["clones"].empty()) {
                     std::fprintf(stderr, "fork failed: %s\n", reply.dump().c_str());
                     break;
                 }
                 const json& clone = reply["clones"][0];
                 const json& t = clone["timeline"];
-                json cow = call(control, {{"cmd", "cow"}});
+                json cow = controlCall(control, {{"cmd", "cow"}});
                 rssMb = cow.is_object() && cow["rss_kib"].is_number() ? cow["rss_kib"].get<double>() / 1024 : -1;
                 double parentPaused = reply["parent"]["timeline"]["total_ms"].is_number()
                                           ? reply["parent"]["timeline"]["total_ms"].get<double>()
@@ -117,9 +100,9 @@ int main(int argc, char** argv)
                 csv << "," << total << "," << parentPaused << std::endl;  // kept if a later run dies
                 // Stop the clone and let the parent reap it before the next fork.
                 if (clone["control"].is_string())
-                    call(clone["control"], {{"cmd", "stop"}});
+                    controlCall(clone["control"], {{"cmd", "stop"}});
                 for (int i = 0; i < 100; ++i) {
-                    json s = call(control, {{"cmd", "status"}});
+                    json s = controlCall(control, {{"cmd", "status"}});
                     if (!s.is_object() || s["live_clones"].empty())
                         break;
                     std::this_thread::sleep_for(100ms);
@@ -130,7 +113,7 @@ int main(int argc, char** argv)
                         huge ? "thp" : "4k", bootMs, rssMb, med("pause"), med("capture"), med("fork"), med("rebuild"),
                         med("restore"), med("resume"), med("total"), med("parent"));
             std::fflush(stdout);
-            call(control, {{"cmd", "stop"}});
+            controlCall(control, {{"cmd", "stop"}});
             for (int i = 0; i < 50 && ::waitpid(pid, nullptr, WNOHANG) != pid; ++i)
                 std::this_thread::sleep_for(100ms);
             hf::bench::killAndReap(pid);

@@ -63,6 +63,15 @@ Result<std::vector<uint32_t>> VcpuFd::getXsave(size_t bytes) const
     return area;
 }
 
+Status VcpuFd::setRax(uint64_t value)
+{
+    auto regs = getRegs();
+    if (!regs)
+        return fail(regs.error());
+    regs->rax = value;
+    return setRegs(*regs);
+}
+
 Status VcpuFd::setXsave(const std::vector<uint32_t>& area)
 {
     if (area.size() * 4 < sizeof(kvm_xsave))

@@ -32,6 +32,8 @@ public:
 
     Result<kvm_regs> getRegs() const;
     Status setRegs(const kvm_regs& r);
+    // REGS round trip changing only RAX (answers to guest port I/O).
+    Status setRax(uint64_t value);
     Result<kvm_sregs> getSregs() const;
     Status setSregs(const kvm_sregs& s);
     Result<kvm_fpu> getFpu() const;

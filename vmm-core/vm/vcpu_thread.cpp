@@ -283,16 +283,8 @@ void VcpuThread::setRax(uint64_t value)
 {
     // KVM_SET_REGS during an OUT exit: RIP is written back unchanged, so
     // completing the OUT on the next KVM_RUN still skips the instruction.
-    auto regs = m_vcpu->getRegs();
-    if (regs) {
-        regs->rax = value;
-        if (auto r = m_vcpu->setRegs(*regs); r)
-            return;
-        else
-            logWarn("vcpu " + std::to_string(m_id) + ": " + r.error().message());
-    } else {
-        logWarn("vcpu " + std::to_string(m_id) + ": " + regs.error().message());
-    }
+    if (auto r = m_vcpu->setRax(value); !r)
+        logWarn("vcpu " + std::to_string(m_id) + ": " + r.error().message());
 }
 
 void VcpuThread::pauseFromExit()

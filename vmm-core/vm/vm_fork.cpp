@@ -79,14 +79,8 @@ void Vm::answerGuest(uint32_t vcpu, uint32_t value)
 {
     m_signal->setReply(vcpu, value);
     auto job = [value](kvm::VcpuFd& v) {
-        auto regs = v.getRegs();
-        Status s = regs ? Status{} : Status(fail(regs.error()));
-        if (regs) {
-            regs->rax = value;
-            s = v.setRegs(*regs);
-        }
-        if (!s)
-            logWarn("answering the guest's FORK in RAX: " + s.error().message());
+        if (auto r = v.setRax(value); !r)
+            logWarn("answering the guest's FORK in RAX: " + r.error().message());
     };
     if (auto r = m_vcpus.at(vcpu)->runPaused(job); !r)
         logWarn(r.error().message());
