@@ -1,5 +1,7 @@
 #include "vm/vm.h"
 
+#include "vm/daemon_registration.h"
+
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -543,6 +545,15 @@ void Vm::reapChildren()
     }
 }
 
+void Vm::registerWithDaemon()
+{
+    if (m_config.registerPath.empty())
+        return;
+    Registration r{.pid = m_id, .parentPid = m_parentId, .name = m_config.name, .control = m_config.controlPath};
+    if (auto answer = vm::registerWithDaemon(m_config.registerPath, r); !answer)
+        logWarn(answer.error().message() + "; running without the daemon");
+}
+
 // Event sources live on the event loop, which a clone replaces: attached at
 // start and again in every clone.
 sigset_t Vm::blockLoopSignals()
@@ -598,6 +609,7 @@ int Vm::run()
         logError(r.error().message());
         return 1;
     }
+    registerWithDaemon();
     resumeAll();
     Status r;
     for (;;) {

@@ -111,6 +111,8 @@ private:
     void resumeAll();
     double sinceStartMs() const;
     Status attachEventSources();
+    // --register: tells hyperforkd this VMM (or clone) runs; failures are logged.
+    void registerWithDaemon();
     static sigset_t blockLoopSignals();
     acpi::AcpiConfig acpiConfig() const { return {.vcpuCount = m_config.cpus}; }
     void reapChildren();

@@ -49,11 +49,12 @@ const char* vmmUsage()
     return "usage: hyperfork-vmm [--kernel BZIMAGE] [--initrd INITRAMFS] [--cmdline TEXT | --cmdline-replace TEXT]\n"
            "                     [--mem SIZE] [--cpus N] [--console pty|stdio] [--control SOCKET]\n"
            "                     [--name NAME] [--huge-pages] [--max-clones N]\n"
-           "                     [--guest-fork] [--guest-fork-interval MS]\n"
+           "                     [--guest-fork] [--guest-fork-interval MS] [--register SOCKET]\n"
            "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n"
            "--guest-fork lets the guest fork itself (hf-signal fork), at most once per\n"
            "--guest-fork-interval MS (default 1000); --max-clones caps the clones this VM\n"
-           "process creates (default 64).\n";
+           "process creates (default 64). --register: hyperforkd's socket; this VMM and\n"
+           "each of its clones register there (hyperforkd passes it).\n";
 }
 
 Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
@@ -117,6 +118,11 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             if (v.size() >= 108)
                 return failMsg("control socket path is too long for a Unix socket (max 107 bytes)");
             c.controlPath = v;
+        } else if (a == "--register") {
+            HF_TRY(value());
+            if (v.empty() || v.size() >= 108)
+                return failMsg("invalid --register socket path: 1 to 107 bytes");
+            c.registerPath = v;
         } else if (a == "--name") {
             HF_TRY(value());
             if (v.empty() || v.size() > 64)

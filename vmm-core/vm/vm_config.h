@@ -22,6 +22,7 @@ struct VmConfig {
     uint32_t cpus = 1;
     ConsoleMode console = ConsoleMode::Pty;
     std::string controlPath;  // Unix socket; empty = none
+    std::string registerPath; // hyperforkd's socket to register with (and every clone); empty = none
     std::string name = "vm";
     bool hugePages = false;
     bool guestFork = false;              // the guest may fork itself (rate-limited)

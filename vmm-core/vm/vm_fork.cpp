@@ -301,6 +301,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
         logWarn(w.error().message());
     logInfo("clone " + std::to_string(m_cloneId) + " of " + std::to_string(m_parentId) + " running; console on " +
             m_console->ptyPath());
+    registerWithDaemon();  // after the report: the parent's fork does not wait for it
 }
 
 void Vm::dropInherited()

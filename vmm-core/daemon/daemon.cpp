@@ -1,0 +1,611 @@
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "daemon/line_channel.h"
+#include "kvm/kvm_system.h"
+#include "vm/vm_config.h"
+
+namespace hf::daemon {
+
+using nlohmann::json;
+using rpc::RpcError;
+
+namespace {
+
+constexpr size_t kMaxSessions = 128;
+constexpr const char* kVersion = "0.1.0";
+
+tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
+{
+    return tl::unexpected(RpcError{code, std::move(message), std::move(data)});
+}
+
+// 1..maxLen bytes of [A-Za-z0-9._-]: names end up in socket paths and logs.
+bool validName(const std::string& s, size_t maxLen)
+{
+    if (s.empty() || s.size() > maxLen)
+        return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+            return false;
+    return true;
+}
+
+template <class T>
+tl::expected<T, RpcError> orDefault(tl::expected<std::optional<T>, RpcError> v, T fallback)
+{
+    if (!v)
+        return tl::unexpected(v.error());
+    return v->value_or(std::move(fallback));
+}
+
+#define HF_RPC_TRY(var, expr)              \
+    auto var##_r = (expr);                 \
+    if (!var##_r)                          \
+        return respond(tl::unexpected(var##_r.error())); \
+    auto var = std::move(*var##_r)
+#define HF_RPC_CHECK(expr)                                       \
+    if (auto check_r = (expr); !check_r)                         \
+        return respond(tl::unexpected(check_r.error()))
+
+} // namespace
+
+// --- command line ---------------------------------------------------------------
+
+const char* daemonUsage()
+{
+    return "usage: hyperforkd [--runtime-dir DIR] [--vmm PATH] [--max-vms N] [--max-clones-per-vm N]\n"
+           "                  [--min-available-mib N]\n"
+           "Serves docs/protocol.md on $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock (or DIR/hyperforkd.sock)\n"
+           "until SIGTERM or SIGINT, then stops every VM. One instance per runtime directory.\n"
+           "Defaults: --max-vms 256, --max-clones-per-vm 64, --min-available-mib 256,\n"
+           "--vmm: hyperfork-vmm next to hyperforkd (or $HYPERFORK_VMM).\n";
+}
+
+Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args)
+{
+    DaemonArgs out;
+    DaemonOptions& o = out.options;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> Result<std::string> {
+            if (i + 1 >= args.size())
+                return failMsg(a + " needs a value");
+            return args[++i];
+        };
+        auto number = [&](uint64_t lo, uint64_t hi) -> Result<uint64_t> {
+            auto v = value();
+            if (!v)
+                return fail(v.error());
+            char* end = nullptr;
+            unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+            if (v->empty() || *end || n < lo || n > hi)
+                return failMsg("invalid " + a + " '" + *v + "': expected " + std::to_string(lo) + " to " +
+                               std::to_string(hi));
+            return uint64_t(n);
+        };
+        if (a == "-h" || a == "--help") {
+            out.help = true;
+        } else if (a == "--runtime-dir" || a == "--vmm") {
+            auto v = value();
+            if (!v)
+                return fail(v.error());
+            (a == "--vmm" ? o.vmmPath : o.runtimeDir) = *v;
+        } else if (a == "--max-vms") {
+            auto n = number(1, 4096);
+            if (!n)
+                return fail(n.error());
+            o.maxVms = uint32_t(*n);
+        } else if (a == "--max-clones-per-vm") {
+            auto n = number(0, 4096);
+            if (!n)
+                return fail(n.error());
+            o.maxClonesPerVm = uint32_t(*n);
+        } else if (a == "--min-available-mib") {
+            auto n = number(0, 1u << 30);
+            if (!n)
+                return fail(n.error());
+            o.minAvailableMib = *n;
+        } else {
+            return failMsg("unknown argument '" + a + "'");
+        }
+    }
+    return out;
+}
+
+// --- start and stop ----------------------------------------------------------------
+
+Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options)
+{
+    RuntimePaths paths = RuntimePaths::forUser(options.runtimeDir);
+    std::unique_ptr<Daemon> d(new Daemon(std::move(options), std::move(paths)));
+    if (auto r = d->init(); !r) {
+        d->cleanup();
+        return fail(r.error());
+    }
+    return d;
+}
+
+Status Daemon::init()
+{
+    HF_TRY(ensurePrivateDir(m_paths.dir));
+
+    // One daemon per runtime directory: the lock is held for the process's life.
+    m_lock.reset(::open(m_paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!m_lock)
+        return failErrno("open " + m_paths.lock);
+    if (::flock(m_lock.get(), LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        auto other = readWholeFile(m_paths.lock, 64);
+        m_lock.reset();  // not ours: cleanup() must not remove anything
+        if (err == EWOULDBLOCK)
+            return failMsg("hyperforkd is already running (pid " +
+                           (other && !other->empty() ? other->substr(0, other->find('\n')) : std::string("?")) +
+                           ") on " + m_paths.socket);
+        return fail(Error::fromErrno(err, "flock " + m_paths.lock));
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(m_lock.get(), 0) != 0 || ::pwrite(m_lock.get(), pid.data(), pid.size(), 0) < 0)
+        return failErrno("writing " + m_paths.lock);
+    HF_TRY(ensurePrivateDir(m_paths.vmDir));
+
+    if (m_opt.vmmPath.empty()) {
+        if (const char* env = std::getenv("HYPERFORK_VMM"); env && *env) {
+            m_opt.vmmPath = env;
+        } else {
+            std::error_code ec;
+            auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+            m_opt.vmmPath = (ec ? std::filesystem::path(".") : exe.parent_path()) / "hyperfork-vmm";
+        }
+    }
+    if (::access(m_opt.vmmPath.c_str(), X_OK) != 0)
+        return failErrno("hyperfork-vmm at " + m_opt.vmmPath + " (pass --vmm PATH)");
+
+    // Clones of clones of our VMMs are reparented here when their parent
+    // dies, so every process of the tree is reaped by someone we hear from.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        return failErrno("prctl PR_SET_CHILD_SUBREAPER");
+
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD})
+        sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    m_signals.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!m_signals)
+        return failErrno("signalfd");
+
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error());
+    m_loop.emplace(std::move(*loop));
+    HF_TRY(m_loop->add(m_signals.get(), EPOLLIN, [this](uint32_t) { onSignals(); }));
+
+    sockaddr_un addr{};
+    if (m_paths.socket.size() >= sizeof addr.sun_path)
+        return failMsg("socket path too long: " + m_paths.socket);
+    m_listen.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!m_listen)
+        return failErrno("socket AF_UNIX");
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, m_paths.socket.c_str(), m_paths.socket.size() + 1);
+    ::unlink(m_paths.socket.c_str());  // stale: we hold the lock, so no daemon serves it
+    mode_t old = ::umask(0177);        // the socket is born 0600
+    int b = ::bind(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::umask(old);
+    if (b != 0)
+        return failErrno("bind " + m_paths.socket);
+    if (::listen(m_listen.get(), 128) != 0)
+        return failErrno("listen " + m_paths.socket);
+    HF_TRY(m_loop->add(m_listen.get(), EPOLLIN, [this](uint32_t) { accept(); }));
+
+    if (auto kvm = kvm::KvmSystem::open(); !kvm) {
+        m_kvmDetail = kvm.error().message();
+    } else if (auto hw = kvm::KvmSystem::requireHardwareBacked(); !hw) {
+        m_kvmDetail = hw.error().message();
+    } else {
+        m_kvmAvailable = true;
+        m_kvmDetail = "/dev/kvm API " + std::to_string(KVM_API_VERSION);
+    }
+
+    SupervisorOptions so{.vmmPath = m_opt.vmmPath,
+                         .vmDir = m_paths.vmDir,
+                         .registerSocket = m_paths.socket,
+                         .maxVms = m_opt.maxVms,
+                         .maxClonesPerVm = m_opt.maxClonesPerVm,
+                         .minAvailableMib = m_opt.minAvailableMib};
+    m_vms = std::make_unique<VmSupervisor>(*m_loop, so, [this](const std::string& m, json p) { broadcast(m, p); });
+    logInfo("listening on " + m_paths.socket + (m_kvmAvailable ? "" : " (KVM unavailable: " + m_kvmDetail + ")"));
+    return {};
+}
+
+Daemon::~Daemon() { cleanup(); }
+
+void Daemon::cleanup()
+{
+    m_sessions.clear();
+    m_vms.reset();
+    if (m_listen) {
+        if (m_loop)
+            m_loop->remove(m_listen.get());
+        m_listen.reset();
+        ::unlink(m_paths.socket.c_str());
+    }
+    if (!m_lock)
+        return;  // another instance owns the directory
+    std::error_code ec;
+    // Control sockets of VMMs that were killed; VMMs remove their own.
+    for (const auto& e : std::filesystem::directory_iterator(m_paths.vmDir, ec))
+        if (e.is_socket(ec))
+            std::filesystem::remove(e.path(), ec);
+    ::rmdir(m_paths.vmDir.c_str());
+    ::unlink(m_paths.lock.c_str());
+    m_lock.reset();
+    ::rmdir(m_paths.dir.c_str());  // only when empty
+}
+
+int Daemon::run()
+{
+    Status r = m_loop->run(50, [this] {
+        m_vms->tick();
+        sampleMetrics();
+        if (m_shuttingDown && (m_vms->idle() || Clock::now() >= *m_shutdownDeadline))
+            m_loop->stop();
+    });
+    if (!r)
+        logError(r.error().message());
+    if (!m_vms->idle())
+        logWarn(std::to_string(m_vms->processCount()) + " VM process(es) did not end in time");
+    m_vms->killStrays();
+    m_vms->reapChildren();
+    cleanup();
+    logInfo("stopped");
+    return r ? 0 : 1;
+}
+
+void Daemon::onSignals()
+{
+    signalfd_siginfo si{};
+    while (::read(m_signals.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+            m_vms->reapChildren();
+            continue;
+        }
+        if (m_shuttingDown)
+            continue;
+        logInfo(std::string("shutting down on ") + ::strsignal(int(si.ssi_signo)) + ": stopping " +
+                std::to_string(m_vms->tree().size()) + " VM(s)");
+        m_shuttingDown = true;
+        // No new clients; those connected see the VMs end.
+        m_loop->remove(m_listen.get());
+        m_listen.reset();
+        ::unlink(m_paths.socket.c_str());
+        m_vms->stopAll();
+        m_shutdownDeadline = Clock::now() + std::chrono::seconds(10);
+    }
+}
+
+// --- clients ---------------------------------------------------------------------------
+
+void Daemon::accept()
+{
+    for (;;) {
+        UniqueFd fd(::accept4(m_listen.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (!fd)
+            return;
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        auto refuse = [&](int code, const std::string& why) {
+            std::string line = rpc::encodeLine(rpc::makeError(nullptr, RpcError{code, why, nullptr}));
+            (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        };
+        if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+            logWarn(Error::fromErrno("SO_PEERCRED").message());
+            continue;
+        }
+        if (cred.uid != ::getuid()) {
+            logWarn("refused a connection from uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) +
+                    ")");
+            refuse(rpc::NotPermitted, "hyperforkd of uid " + std::to_string(::getuid()) + " refuses uid " +
+                                          std::to_string(cred.uid));
+            continue;
+        }
+        if (m_sessions.size() >= kMaxSessions) {
+            refuse(rpc::LimitReached, "too many connections (" + std::to_string(kMaxSessions) + ")");
+            continue;
+        }
+        auto s = std::make_unique<Session>();
+        s->id = m_nextSession++;
+        s->peerPid = cred.pid;
+        s->tokens = m_opt.requestBurst;
+        s->refilled = Clock::now();
+        uint64_t id = s->id;
+        LineChannel::Limits limits;
+        limits.tooLongReply = rpc::encodeLine(rpc::makeError(
+            nullptr, RpcError{rpc::InvalidRequest,
+                              "line longer than " + std::to_string(rpc::kMaxLine) + " bytes: closing the connection",
+                              nullptr}));
+        s->channel = std::make_unique<LineChannel>(
+            std::move(fd), *m_loop, limits, [this, id](std::string_view l) { onLine(id, l); },
+            [this, id](LineChannel::CloseReason why) {
+                if (why != LineChannel::CloseReason::PeerClosed)
+                    logInfo("client " + std::to_string(id) + " dropped: " + LineChannel::toString(why));
+                // Not here: we are inside the channel's own callback.
+                m_loop->post([this, id] { m_sessions.erase(id); });
+            });
+        m_sessions.emplace(id, std::move(s));
+    }
+}
+
+bool Daemon::takeToken(Session& s)
+{
+    auto now = Clock::now();
+    double elapsed = std::chrono::duration<double>(now - s.refilled).count();
+    s.refilled = now;
+    s.tokens = std::min(m_opt.requestBurst, s.tokens + elapsed * m_opt.requestsPerSecond);
+    if (s.tokens < 1)
+        return false;
+    s.tokens -= 1;
+    return true;
+}
+
+void Daemon::onLine(uint64_t sessionId, std::string_view line)
+{
+    auto it = m_sessions.find(sessionId);
+    if (it == m_sessions.end() || line.find_first_not_of(" \t\r") == std::string_view::npos)
+        return;  // blank lines are not requests: ignore them (handy with socat)
+    Session& s = *it->second;
+    auto send = [this, sessionId](const json& message) {
+        auto it = m_sessions.find(sessionId);
+        if (it != m_sessions.end() && it->second->channel)
+            it->second->channel->send(rpc::encodeLine(message));
+    };
+    auto decoded = rpc::decode(line);
+    if (!decoded) {
+        send(rpc::makeError(decoded.error().id, decoded.error().error));
+        return;
+    }
+    auto* request = std::get_if<rpc::Request>(&*decoded);
+    if (!request)
+        return;  // a response: the daemon sends no requests to clients, so nothing waits for it
+    if (!takeToken(s)) {
+        if (!request->notification)
+            send(rpc::makeError(request->id, RpcError{rpc::RateLimited,
+                                                      "rate limited: more than " +
+                                                          std::to_string(int(m_opt.requestsPerSecond)) +
+                                                          " requests per second",
+                                                      nullptr}));
+        return;
+    }
+    if (!s.hello && request->method != "hello" && request->method != "vmm.register") {
+        if (!request->notification)
+            send(rpc::makeError(request->id, RpcError{rpc::HelloRequired,
+                                                      "say hello first: {\"method\":\"hello\",\"params\":{\"protocol\":" +
+                                                          std::to_string(rpc::kProtocolVersion) + "}}",
+                                                      nullptr}));
+        return;
+    }
+    json id = request->id;
+    bool notification = request->notification;
+    dispatch(s, *request, [send, id, notification](tl::expected<json, RpcError> answer) {
+        if (notification)
+            return;
+        send(answer ? rpc::makeResult(id, std::move(*answer)) : rpc::makeError(id, answer.error()));
+    });
+}
+
+void Daemon::broadcast(const std::string& method, const json& params)
+{
+    std::string line = rpc::encodeLine(rpc::makeNotification(method, params));
+    std::vector<uint64_t> ids;
+    for (auto& [id, s] : m_sessions)
+        if (s->hello)
+            ids.push_back(id);
+    for (uint64_t id : ids)
+        if (auto it = m_sessions.find(id); it != m_sessions.end() && it->second->channel)
+            it->second->channel->send(line);
+}
+
+json Daemon::helloResult() const
+{
+    return {{"protocol", rpc::kProtocolVersion},
+            {"daemon", "hyperforkd"},
+            {"version", kVersion},
+            {"pid", ::getpid()},
+            {"kvm", {{"available", m_kvmAvailable}, {"detail", m_kvmDetail}}},
+            {"limits",
+             {{"max_vms", m_opt.maxVms},
+              {"max_clones_per_vm", m_opt.maxClonesPerVm},
+              {"min_available_mib", m_opt.minAvailableMib},
+              {"metrics_max_hz", 20}}},
+            {"vmm", m_opt.vmmPath}};
+}
+
+tl::expected<VmId, RpcError> Daemon::vmParam(const rpc::Params& p) const
+{
+    auto it = p.raw().find("vm");
+    if (it == p.raw().end() || it->is_null())
+        return rpcError(rpc::InvalidParams, "\"vm\" is required: a VM id or name");
+    auto id = m_vms->tree().resolve(*it);
+    if (!id) {
+        bool wrongType = !it->is_string() && !it->is_number_integer();
+        return rpcError(wrongType ? rpc::InvalidParams : rpc::NoSuchVm, id.error().message(), {{"vm", *it}});
+    }
+    return *id;
+}
+
+void Daemon::dispatch(Session& s, const rpc::Request& req, Respond respond)
+{
+    const std::string& m = req.method;
+    HF_RPC_TRY(p, rpc::Params::of(req.params));
+
+    if (m == "hello") {
+        HF_RPC_CHECK(p.allowOnly({"protocol", "client"}));
+        HF_RPC_TRY(version, p.integer("protocol", 0, 1'000'000));
+        HF_RPC_TRY(client, p.string("client", 256));
+        if (!version)
+            return respond(rpcError(rpc::InvalidParams, "\"protocol\" is required: the client's protocol version"));
+        if (*version != rpc::kProtocolVersion)
+            return respond(rpcError(rpc::UnsupportedProtocol,
+                                    "protocol version " + std::to_string(*version) + " is not supported (hyperforkd " +
+                                        kVersion + " speaks " + std::to_string(rpc::kProtocolVersion) + ")",
+                                    {{"supported", {rpc::kProtocolVersion}}}));
+        s.hello = true;
+        s.client = client.value_or("");
+        return respond(helloResult());
+    }
+    if (m == "vmm.register")
+        return respond(m_vms->registerVmm(p.raw(), s.peerPid));
+    if (m == "vm.boot")
+        return vmBoot(p.raw(), std::move(respond));
+    if (m == "vm.fork")
+        return vmFork(p.raw(), std::move(respond));
+    if (m == "vm.list") {
+        HF_RPC_CHECK(p.allowOnly({}));
+        return respond(json{{"vms", m_vms->tree().list()}});
+    }
+    if (m == "metrics.subscribe" || m == "metrics.unsubscribe")
+        return metricsSubscribe(s, m == "metrics.subscribe" ? p.raw() : json(nullptr), std::move(respond));
+
+    if (m == "vm.pause" || m == "vm.resume" || m == "vm.console" || m == "vm.stats" || m == "vm.stop") {
+        HF_RPC_CHECK(m == "vm.stop" ? p.allowOnly({"vm", "tree", "force"}) : p.allowOnly({"vm"}));
+        HF_RPC_TRY(tree, orDefault(p.boolean("tree"), false));
+        HF_RPC_TRY(force, orDefault(p.boolean("force"), false));
+        HF_RPC_TRY(id, vmParam(p));
+        if (m == "vm.pause")
+            return m_vms->pause(id, std::move(respond));
+        if (m == "vm.resume")
+            return m_vms->resume(id, std::move(respond));
+        if (m == "vm.console")
+            return m_vms->console(id, std::move(respond));
+        if (m == "vm.stats")
+            return respond(m_vms->stats(id));
+        return respond(m_vms->stop(id, tree, force));
+    }
+    respond(rpcError(rpc::MethodNotFound, "unknown method '" + m + "'", {{"method", m}}));
+}
+
+void Daemon::vmBoot(const json& params, Respond respond)
+{
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({"kernel", "initrd", "cmdline", "memory", "cpus", "name", "huge_pages", "guest_fork",
+                                "wait"}));
+    BootRequest r;
+    HF_RPC_TRY(kernel, orDefault(p.string("kernel", 4096), std::string()));
+    HF_RPC_TRY(initrd, orDefault(p.string("initrd", 4096), std::string()));
+    HF_RPC_TRY(cmdline, orDefault(p.string("cmdline", 2048), std::string()));
+    HF_RPC_TRY(name, orDefault(p.string("name", 64), std::string("vm")));
+    HF_RPC_TRY(cpus, orDefault(p.integer("cpus", 1, vm::kMaxCpus), int64_t(1)));
+    HF_RPC_TRY(huge, orDefault(p.boolean("huge_pages"), false));
+    HF_RPC_TRY(guestFork, orDefault(p.boolean("guest_fork"), false));
+    HF_RPC_TRY(wait, orDefault(p.oneOf("wait", {"started", "ready"}), std::string("started")));
+    if (!validName(name, 64))
+        return respond(rpcError(rpc::InvalidParams, "\"name\" must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
+    r.memory = 512ull << 20;
+    if (auto mem = p.raw().find("memory"); mem != p.raw().end() && !mem->is_null()) {
+        Result<uint64_t> bytes = failMsg("");
+        if (mem->is_number_unsigned())
+            bytes = vm::parseMemSize(std::to_string(mem->get<uint64_t>()));
+        else if (mem->is_string())
+            bytes = vm::parseMemSize(mem->get<std::string>());
+        else
+            bytes = failMsg("\"memory\" must be a byte count or a size like \"512M\"");
+        if (!bytes)
+            return respond(rpcError(rpc::InvalidParams, "\"memory\": " + bytes.error().message()));
+        r.memory = *bytes;
+    }
+    if (!m_kvmAvailable)
+        return respond(rpcError(rpc::KvmUnavailable, "KVM is unavailable: " + m_kvmDetail, {{"detail", m_kvmDetail}}));
+    r.kernel = kernel;
+    r.initrd = initrd;
+    r.cmdline = cmdline;
+    r.name = name;
+    r.cpus = uint32_t(cpus);
+    r.hugePages = huge;
+    r.guestFork = guestFork;
+    r.waitReady = wait == "ready";
+    m_vms->boot(std::move(r), std::move(respond));
+}
+
+void Daemon::vmFork(const json& params, Respond respond)
+{
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({"vm", "count", "when", "parent", "name_prefix"}));
+    HF_RPC_TRY(count, orDefault(p.integer("count", 1, 64), int64_t(1)));
+    HF_RPC_TRY(when, orDefault(p.oneOf("when", {"now", "on-guest-signal"}), std::string("now")));
+    HF_RPC_TRY(parent, orDefault(p.oneOf("parent", {"continue", "pause"}), std::string("continue")));
+    HF_RPC_TRY(prefix, orDefault(p.string("name_prefix", 48), std::string()));
+    HF_RPC_TRY(id, vmParam(p));  // after the types: a malformed request is reported as such
+    if (!prefix.empty() && !validName(prefix, 48))
+        return respond(rpcError(rpc::InvalidParams, "\"name_prefix\" must be 1 to 48 characters of A-Z a-z 0-9 . _ -"));
+    ForkRequest r{.count = uint32_t(count), .onGuestSignal = when == "on-guest-signal", .pauseParent = parent == "pause",
+                  .namePrefix = prefix};
+    m_vms->fork(id, std::move(r), std::move(respond));
+}
+
+void Daemon::metricsSubscribe(Session& s, const json& params, Respond respond)
+{
+    if (params.is_null()) {  // unsubscribe
+        s.hz = 0;
+        s.vms.clear();
+        return respond(json{{"hz", 0}});
+    }
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({"hz", "vms"}));
+    HF_RPC_TRY(hz, orDefault(p.number("hz", 0.1, 20), 2.0));
+    std::vector<VmId> vms;
+    if (auto it = p.raw().find("vms"); it != p.raw().end() && !it->is_null()) {
+        if (!it->is_array() || it->size() > 4096)
+            return respond(rpcError(rpc::InvalidParams, "\"vms\" must be an array of VM ids"));
+        for (const json& v : *it) {
+            if (!v.is_number_unsigned())
+                return respond(rpcError(rpc::InvalidParams, "\"vms\" must be an array of VM ids"));
+            vms.push_back(v.get<VmId>());
+        }
+    }
+    s.hz = hz;
+    s.vms = std::move(vms);
+    s.nextSample = Clock::now();
+    respond(json{{"hz", hz}});
+}
+
+void Daemon::sampleMetrics()
+{
+    auto now = Clock::now();
+    std::optional<json> all;
+    int64_t unixMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (auto& [id, s] : m_sessions) {
+        if (s->hz <= 0 || now < s->nextSample || !s->channel)
+            continue;
+        auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / s->hz));
+        s->nextSample = std::max(s->nextSample + period, now);
+        if (!all)
+            all = m_vms->sample({});  // once per tick, shared by every subscriber
+        json samples = json::array();
+        for (const json& e : *all)
+            if (s->vms.empty() || std::find(s->vms.begin(), s->vms.end(), e["vm"].get<VmId>()) != s->vms.end())
+                samples.push_back(e);
+        s->channel->send(rpc::encodeLine(
+            rpc::makeNotification("metrics.sample", {{"t_unix_ms", unixMs}, {"hz", s->hz}, {"samples", samples}})));
+    }
+}
+
+} // namespace hf::daemon

@@ -1,0 +1,99 @@
+#pragma once
+// hyperforkd: one per user. Serves docs/protocol.md on a Unix socket, owns
+// the VM processes through a VmSupervisor, streams events and metrics to its
+// clients. Single-threaded: everything runs on one event loop.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "base/event_loop.h"
+#include "base/unique_fd.h"
+#include "daemon/json_rpc.h"
+#include "daemon/runtime_paths.h"
+#include "daemon/vm_supervisor.h"
+
+namespace hf::daemon {
+
+class LineChannel;
+
+struct DaemonOptions {
+    std::string runtimeDir;  // empty: RuntimePaths::forUser()
+    std::string vmmPath;     // empty: hyperfork-vmm next to this executable
+    uint32_t maxVms = 256;
+    uint32_t maxClonesPerVm = 64;
+    uint64_t minAvailableMib = 256;
+    double requestsPerSecond = 200;  // per client, on average
+    double requestBurst = 400;
+};
+
+struct DaemonArgs {
+    DaemonOptions options;
+    bool help = false;
+};
+Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args);
+const char* daemonUsage();
+
+class Daemon {
+public:
+    // Takes the per-user lock (fails naming the running instance), becomes
+    // child subreaper, listens. Nothing is left behind on failure.
+    static Result<std::unique_ptr<Daemon>> start(DaemonOptions options);
+    ~Daemon();
+
+    // Serves until SIGTERM/SIGINT, then stops every VM and cleans up.
+    int run();
+    const RuntimePaths& paths() const { return m_paths; }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Session {
+        uint64_t id = 0;
+        int peerPid = 0;
+        std::unique_ptr<LineChannel> channel;
+        bool hello = false;
+        std::string client;
+        double tokens = 0;
+        Clock::time_point refilled;
+        // metrics.subscribe
+        double hz = 0;
+        std::vector<VmId> vms;
+        Clock::time_point nextSample;
+    };
+    using Respond = std::function<void(tl::expected<nlohmann::json, rpc::RpcError>)>;
+
+    Daemon(DaemonOptions options, RuntimePaths paths) : m_opt(std::move(options)), m_paths(std::move(paths)) {}
+    Status init();
+    void accept();
+    void onLine(uint64_t session, std::string_view line);
+    void dispatch(Session& s, const rpc::Request& request, Respond respond);
+    void broadcast(const std::string& method, const nlohmann::json& params);
+    void sampleMetrics();
+    void onSignals();
+    void cleanup();
+    nlohmann::json helloResult() const;
+    bool takeToken(Session& s);
+
+    // Method handlers: parse params, then call the supervisor.
+    void vmBoot(const nlohmann::json& params, Respond respond);
+    void vmFork(const nlohmann::json& params, Respond respond);
+    void metricsSubscribe(Session& s, const nlohmann::json& params, Respond respond);
+    tl::expected<VmId, rpc::RpcError> vmParam(const rpc::Params& p) const;
+
+    DaemonOptions m_opt;
+    RuntimePaths m_paths;
+    std::optional<EventLoop> m_loop;
+    UniqueFd m_lock, m_listen, m_signals;
+    std::unique_ptr<VmSupervisor> m_vms;
+    std::map<uint64_t, std::unique_ptr<Session>> m_sessions;
+    uint64_t m_nextSession = 1;
+    bool m_shuttingDown = false;
+    std::optional<Clock::time_point> m_shutdownDeadline;
+    std::string m_kvmDetail;
+    bool m_kvmAvailable = false;
+};
+
+} // namespace hf::daemon

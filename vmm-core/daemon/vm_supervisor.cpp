@@ -1,0 +1,781 @@
+#include "daemon/vm_supervisor.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "daemon/proc_stats.h"
+#include "daemon/vmm_spawn.h"
+#include "memory/cow_stats.h"
+
+namespace hf::daemon {
+
+using nlohmann::json;
+using rpc::RpcError;
+
+namespace {
+
+constexpr auto kExitGrace = std::chrono::seconds(1);       // for a clone's status from its parent
+constexpr auto kRegisterTimeout = std::chrono::seconds(30); // a started VMM must register by then
+constexpr size_t kOutputTail = 4096;
+
+tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
+{
+    return tl::unexpected(RpcError{code, std::move(message), std::move(data)});
+}
+
+int64_t unixMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The VMM's refusals are text (docs/vmm-control.md); map the ones a client
+// can act on to their codes.
+RpcError vmmRefusal(const std::string& what, const std::string& message)
+{
+    int code = rpc::VmmFailed;
+    if (message.find("clone limit") != std::string::npos)
+        code = rpc::LimitReached;
+    else if (message.find("in progress") != std::string::npos || message.find("stopping") != std::string::npos)
+        code = rpc::WrongState;
+    else if (message.find("must be") != std::string::npos)
+        code = rpc::InvalidParams;
+    return RpcError{code, what + ": " + message, nullptr};
+}
+
+std::string describeExit(const std::optional<int>& status, const std::string& lastWord)
+{
+    if (status && WIFSIGNALED(*status)) {
+        int sig = WTERMSIG(*status);
+        return "killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+    }
+    if (!lastWord.empty())
+        return lastWord;
+    if (status && WIFEXITED(*status))
+        return "exited with status " + std::to_string(WEXITSTATUS(*status));
+    return "exited";
+}
+
+std::string lastLine(const std::string& text)
+{
+    size_t end = text.find_last_not_of("\r\n ");
+    if (end == std::string::npos)
+        return {};
+    size_t start = text.rfind('\n', end);
+    return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+}
+
+} // namespace
+
+struct VmSupervisor::OutputPipe {
+    UniqueFd fd;
+    std::string name;
+    std::string tail;     // the last kOutputTail bytes, for boot errors
+    std::string partial;  // an unfinished line
+};
+
+VmSupervisor::VmSupervisor(EventLoop& loop, SupervisorOptions options, EventSink events)
+    : m_loop(loop), m_opt(std::move(options)), m_events(std::move(events))
+{
+}
+
+VmSupervisor::~VmSupervisor()
+{
+    *m_alive = false;  // link destructors answer pending requests: nothing may reach `this`
+    for (auto& [pid, p] : m_procs)
+        if (p.pidfd.valid())
+            m_loop.remove(p.pidfd.get());
+    for (auto& [fd, o] : m_outputs)
+        m_loop.remove(fd);
+}
+
+VmSupervisor::Proc* VmSupervisor::proc(int pid)
+{
+    auto it = m_procs.find(pid);
+    return it == m_procs.end() ? nullptr : &it->second;
+}
+
+VmSupervisor::Proc& VmSupervisor::watch(int pid, UniqueFd pidfd)
+{
+    Proc& p = m_procs[pid];
+    p.pid = pid;
+    p.pidfd = std::move(pidfd);
+    if (auto r = m_loop.add(p.pidfd.get(), EPOLLIN, [this, pid](uint32_t) { onPidFd(pid); }); !r)
+        logError("watching VMM " + std::to_string(pid) + ": " + r.error().message());
+    return p;
+}
+
+std::optional<RpcError> VmSupervisor::admissionError(uint32_t newVms) const
+{
+    size_t unregistered = 0;
+    for (const auto& [pid, p] : m_procs)
+        unregistered += p.vm == 0 ? 1 : 0;
+    size_t after = m_tree.size() + unregistered + newVms;
+    if (after > m_opt.maxVms)
+        return RpcError{rpc::LimitReached,
+                        "VM limit: " + std::to_string(m_tree.size() + unregistered) + " of at most " +
+                            std::to_string(m_opt.maxVms) + " VMs run, " + std::to_string(newVms) + " more would pass it",
+                        {{"limit", "max_vms"}, {"value", m_opt.maxVms}}};
+    if (auto avail = readMemAvailableMib(); avail && *avail < m_opt.minAvailableMib)
+        return RpcError{rpc::LowMemory,
+                        "host memory is low: " + std::to_string(*avail) + " MiB available, " +
+                            std::to_string(m_opt.minAvailableMib) + " MiB required to start more VMs",
+                        {{"available_mib", *avail}, {"min_available_mib", m_opt.minAvailableMib}}};
+    return std::nullopt;
+}
+
+// --- boot -------------------------------------------------------------------
+
+void VmSupervisor::boot(BootRequest r, Done done)
+{
+    if (m_stopping)
+        return done(rpcError(rpc::WrongState, "the daemon is shutting down"));
+    if (auto e = admissionError(1))
+        return done(tl::unexpected(*e));
+    for (const auto& [what, path] : {std::pair{"kernel", r.kernel}, std::pair{"initrd", r.initrd}}) {
+        if (!path.empty() && ::access(path.c_str(), R_OK) != 0)
+            return done(rpcError(rpc::InvalidParams,
+                                 std::string(what) + " " + path + ": " + std::strerror(errno),
+                                 {{"param", what}, {"path", path}}));
+    }
+    std::string control = m_opt.vmDir + "/" + r.name + ".boot" + std::to_string(++m_bootSeq) + ".sock";
+    std::vector<std::string> args = {"--name",     r.name,
+                                     "--mem",      std::to_string(r.memory),
+                                     "--cpus",     std::to_string(r.cpus),
+                                     "--control",  control,
+                                     "--register", m_opt.registerSocket,
+                                     "--max-clones", std::to_string(m_opt.maxClonesPerVm)};
+    if (!r.kernel.empty())
+        args.insert(args.end(), {"--kernel", r.kernel});
+    if (!r.initrd.empty())
+        args.insert(args.end(), {"--initrd", r.initrd});
+    if (!r.cmdline.empty())
+        args.insert(args.end(), {"--cmdline", r.cmdline});
+    if (r.hugePages)
+        args.push_back("--huge-pages");
+    if (r.guestFork)
+        args.push_back("--guest-fork");
+
+    auto spawned = spawnVmm(m_opt.vmmPath, args);
+    if (!spawned)
+        return done(rpcError(rpc::VmmFailed, spawned.error().message()));
+    logInfo("started hyperfork-vmm " + std::to_string(spawned->pid) + " for '" + r.name + "'");
+
+    auto out = std::make_unique<OutputPipe>();
+    out->fd = std::move(spawned->output);
+    out->name = r.name;
+    int outFd = out->fd.get();
+    if (auto a = m_loop.add(outFd, EPOLLIN, [this, outFd](uint32_t) { drainOutput(outFd); }); a)
+        m_outputs.emplace(outFd, std::move(out));
+
+    Proc& p = watch(spawned->pid, std::move(spawned->pidfd));
+    p.outputFd = m_outputs.count(outFd) ? outFd : -1;
+    p.bootDone = std::move(done);
+    p.waitReady = r.waitReady;
+    p.registerBy = Clock::now() + kRegisterTimeout;
+}
+
+void VmSupervisor::drainOutput(int fd)
+{
+    auto it = m_outputs.find(fd);
+    if (it == m_outputs.end())
+        return;
+    OutputPipe& o = *it->second;
+    for (;;) {
+        char buf[4096];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            // Every writer is gone: the VMM and all the clones that inherited it.
+            if (!o.partial.empty())
+                logInfo("[" + o.name + "] " + o.partial);
+            m_loop.remove(fd);
+            for (auto& [pid, p] : m_procs)
+                if (p.outputFd == fd)
+                    p.outputFd = -1;
+            m_outputs.erase(it);
+            return;
+        }
+        o.tail.append(buf, size_t(n));
+        if (o.tail.size() > kOutputTail)
+            o.tail.erase(0, o.tail.size() - kOutputTail);
+        o.partial.append(buf, size_t(n));
+        for (size_t nl; (nl = o.partial.find('\n')) != std::string::npos;) {
+            // VMM log lines already carry the VM's tag.
+            std::fprintf(stderr, "%s\n", o.partial.substr(0, nl).c_str());
+            o.partial.erase(0, nl + 1);
+        }
+        if (o.partial.size() > kOutputTail)
+            o.partial.clear();
+    }
+}
+
+std::string VmSupervisor::outputTail(int fd) const
+{
+    auto it = m_outputs.find(fd);
+    return it == m_outputs.end() ? std::string() : it->second->tail;
+}
+
+void VmSupervisor::failBoot(Proc& p, const std::string& why)
+{
+    if (!p.bootDone)
+        return;
+    Done d = std::move(p.bootDone);
+    p.bootDone = nullptr;
+    if (p.outputFd >= 0)
+        drainOutput(p.outputFd);
+    std::string tail = p.outputFd >= 0 ? outputTail(p.outputFd) : std::string();
+    std::string detail = lastLine(tail);
+    d(rpcError(rpc::VmmFailed, why + (detail.empty() ? "" : ": " + detail), {{"stderr", tail}, {"pid", p.pid}}));
+}
+
+// --- registration and links ---------------------------------------------------
+
+Status VmSupervisor::connectLink(Proc& p, const std::string& control)
+{
+    if (p.link || control.empty())
+        return {};
+    int pid = p.pid;
+    std::shared_ptr<bool> alive = m_alive;
+    auto link = VmmLink::connect(
+        control, m_loop,
+        [this, pid, alive](const json& ev) {
+            if (*alive)
+                onVmmEvent(pid, ev);
+        },
+        {});
+    if (!link)
+        return fail(link.error());
+    p.link = std::move(*link);
+    return {};
+}
+
+VmSupervisor::Answer VmSupervisor::registerVmm(const json& params, int peerPid)
+{
+    auto pidIt = params.find("pid");
+    if (pidIt == params.end() || !pidIt->is_number_integer())
+        return rpcError(rpc::InvalidParams, "\"pid\" must be an integer");
+    int pid = pidIt->get<int>();
+    if (pid != peerPid)
+        return rpcError(rpc::NotPermitted, "registration for pid " + std::to_string(pid) + " sent by pid " +
+                                               std::to_string(peerPid));
+    int parentPid = params.value("parent_pid", json()).is_number_integer() ? params["parent_pid"].get<int>() : 0;
+    std::string name = params.value("name", json()).is_string() ? params["name"].get<std::string>() : "vm";
+    std::string control = params.value("control", json()).is_string() ? params["control"].get<std::string>() : "";
+    if (m_stopping)
+        return rpcError(rpc::WrongState, "the daemon is shutting down");
+
+    Proc* p = proc(pid);
+    if (p && p->vm != 0)
+        return json{{"id", p->vm}};  // already known from its parent's fork answer
+
+    VmNode node;
+    node.name = name;
+    node.pid = pid;
+    node.control = control;
+    node.createdUnixMs = unixMs();
+    if (!p) {
+        // A clone (or a VMM somebody else started with --register).
+        auto pidfd = openPidFd(pid);
+        if (!pidfd)
+            return rpcError(rpc::InvalidParams, pidfd.error().message());
+        p = &watch(pid, std::move(*pidfd));
+        if (const VmNode* parent = parentPid ? m_tree.findByPid(parentPid) : nullptr) {
+            node.parent = parent->id;
+            node.ready = parent->ready;
+            node.memory = parent->memory;
+            node.cpus = parent->cpus;
+            node.kernel = parent->kernel;
+            node.initrd = parent->initrd;
+            node.state = VmState::Running;
+        }
+    }
+    auto id = m_tree.add(std::move(node));
+    if (!id)
+        return rpcError(rpc::InternalError, id.error().message());
+    p->vm = *id;
+    p->registerBy.reset();
+    if (auto l = connectLink(*p, control); !l)
+        logWarn("VM " + std::to_string(*id) + ": " + l.error().message());
+    fetchStatus(pid);
+    return json{{"id", *id}};
+}
+
+void VmSupervisor::fetchStatus(int pid)
+{
+    Proc* p = proc(pid);
+    if (!p || !p->link)
+        return;
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request({{"cmd", "status"}}, [this, pid, alive](Result<json> r) {
+        if (!*alive)
+            return;
+        Proc* p = proc(pid);
+        VmNode* n = p ? m_tree.find(p->vm) : nullptr;
+        if (!n)
+            return;
+        if (!r) {
+            logWarn("status of VM " + std::to_string(n->id) + ": " + r.error().message());
+            return;
+        }
+        const json& s = *r;
+        n->memory = s.value("memory", n->memory);
+        n->cpus = s.value("cpus", n->cpus);
+        n->kernel = s.value("kernel", n->kernel);
+        n->initrd = s.value("initrd", n->initrd);
+        n->pty = s.value("pty", n->pty);
+        n->cloneId = s.value("clone_id", uint64_t(0));
+        if (auto range = s.find("ram_host_range"); range != s.end() && range->is_array() && range->size() == 2) {
+            n->ramBegin = (*range)[0].get<uint64_t>();
+            n->ramEnd = (*range)[1].get<uint64_t>();
+        }
+        if (s.value("ready_ms", json()).is_number())
+            n->ready = true;
+        if (s.value("state", std::string()) == "paused")
+            n->state = VmState::Paused;
+        else if (n->state == VmState::Booting && (n->ready || n->parent != 0))
+            n->state = VmState::Running;
+        if (n->fork.is_null() && s.contains("birth")) {
+            const json& b = s["birth"];
+            n->fork = {{"latency_ms", b.value("total_ms", json())}, {"phases_ms", b.value("phases_ms", json())}};
+        }
+        if (n->parent == 0 && p->bootDone) {
+            emit("vm.booted", {{"vm", m_tree.toJson(*n)}});
+            finishBootIfDue(*p);
+        }
+    });
+}
+
+void VmSupervisor::finishBootIfDue(Proc& p)
+{
+    const VmNode* n = m_tree.find(p.vm);
+    if (!p.bootDone || !n || n->ramEnd == 0 || (p.waitReady && !n->ready))
+        return;
+    Done d = std::move(p.bootDone);
+    p.bootDone = nullptr;
+    d(json{{"vm", m_tree.toJson(*n)}});
+}
+
+void VmSupervisor::onVmmEvent(int pid, const json& ev)
+{
+    Proc* p = proc(pid);
+    VmNode* n = p ? m_tree.find(p->vm) : nullptr;
+    const std::string kind = ev.value("event", std::string());
+    if (kind == "exited") {
+        if (p)
+            p->lastWord = ev.value("reason", std::string());
+        return;
+    }
+    if (kind == "clone-exited") {
+        int child = ev.value("pid", 0);
+        if (Proc* c = proc(child)) {
+            if (ev.contains("signal"))
+                c->waitStatus = ev["signal"].get<int>() & 0x7f;  // as waitpid would report it
+            else
+                c->waitStatus = (ev.value("status", 0) & 0xff) << 8;
+            if (c->gone)
+                finalize(child);
+        }
+        return;
+    }
+    if (!n)
+        return;
+    if (kind == "ready") {
+        n->ready = true;
+        emit("vm.ready", {{"vm", n->id}, {"ms", ev.value("ms", 0.0)}});
+        if (n->state == VmState::Booting)
+            setState(n->id, VmState::Running);
+        finishBootIfDue(*p);
+    } else if (kind == "forked") {
+        emit("vm.forked", forkedParams(n->id, ev.value("result", json::object())));
+    }
+}
+
+VmId VmSupervisor::ensureClone(const json& entry, VmId parentId, const std::string& origin)
+{
+    if (!entry.is_object() || !entry.value("ok", false) || !entry.value("pid", json()).is_number_integer())
+        return 0;
+    int pid = entry["pid"].get<int>();
+    json fork = {{"latency_ms", entry.value("/timeline/total_ms"_json_pointer, json())},
+                 {"phases_ms", entry.value("/timeline/phases_ms"_json_pointer, json())}};
+    Proc* p = proc(pid);
+    if (p && p->vm != 0) {
+        if (VmNode* n = m_tree.find(p->vm)) {
+            n->origin = origin;
+            n->fork = fork;
+            n->pty = entry.value("pty", n->pty);
+        }
+        return p->vm;
+    }
+    const VmNode* parent = m_tree.find(parentId);
+    if (!parent)
+        return 0;
+    if (!p) {
+        auto pidfd = openPidFd(pid);
+        if (!pidfd)
+            return 0;  // gone already: nothing to list
+        p = &watch(pid, std::move(*pidfd));
+    }
+    VmNode node;
+    node.parent = parentId;
+    node.name = entry.value("name", parent->name + "-clone");
+    node.pid = pid;
+    node.state = VmState::Running;
+    node.ready = parent->ready;
+    node.memory = parent->memory;
+    node.cpus = parent->cpus;
+    node.kernel = parent->kernel;
+    node.initrd = parent->initrd;
+    node.pty = entry.value("pty", std::string());
+    node.control = entry.value("control", std::string());
+    node.createdUnixMs = unixMs();
+    node.cloneId = entry.value("clone_id", uint64_t(0));
+    node.origin = origin;
+    node.fork = fork;
+    auto id = m_tree.add(std::move(node));
+    if (!id)
+        return 0;
+    p->vm = *id;
+    if (auto l = connectLink(*p, m_tree.find(*id)->control); !l)
+        logWarn("clone " + std::to_string(*id) + ": " + l.error().message());
+    fetchStatus(pid);
+    return *id;
+}
+
+json VmSupervisor::forkedParams(VmId parent, const json& result)
+{
+    const std::string origin = result.value("origin", std::string("command"));
+    json clones = json::array();
+    json failed = json::array();
+    double maxMs = 0, sumMs = 0;
+    for (const json& entry : result.value("clones", json::array())) {
+        VmId id = ensureClone(entry, parent, origin);
+        if (id == 0) {
+            failed.push_back(entry.value("error", std::string("the clone did not come up")));
+            continue;
+        }
+        json vm = m_tree.toJson(id);
+        double ms = vm.value("/fork/latency_ms"_json_pointer, 0.0);
+        maxMs = std::max(maxMs, ms);
+        sumMs += ms;
+        clones.push_back(std::move(vm));
+    }
+    if (result.value("/parent/state"_json_pointer, std::string()) == "paused")
+        setState(parent, VmState::Paused);
+    json out = {{"parent", parent},
+                {"origin", origin},
+                {"clones", clones},
+                {"latency_ms", {{"max", maxMs}, {"mean", clones.empty() ? 0.0 : sumMs / double(clones.size())}}}};
+    if (!failed.empty())
+        out["failed"] = failed;
+    return out;
+}
+
+void VmSupervisor::setState(VmId id, VmState s)
+{
+    VmNode* n = m_tree.find(id);
+    if (!n || n->state == s)
+        return;
+    n->state = s;
+    emit("vm.state", {{"vm", m_tree.toJson(*n)}});
+}
+
+// --- requests on a VM ---------------------------------------------------------
+
+void VmSupervisor::fork(VmId id, ForkRequest r, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    if (!n)
+        return done(rpcError(rpc::NoSuchVm, "no VM with id " + std::to_string(id), {{"vm", id}}));
+    if (m_stopping || n->state == VmState::Stopping)
+        return done(rpcError(rpc::WrongState, "VM " + std::to_string(id) + " is stopping"));
+    Proc* p = proc(n->pid);
+    if (!p || !p->link || !p->link->open())
+        return done(rpcError(rpc::WrongState, "VM " + std::to_string(id) + " has no control connection yet"));
+    if (auto e = admissionError(r.count))
+        return done(tl::unexpected(*e));
+    json cmd = {{"cmd", r.onGuestSignal ? "arm" : "fork"},
+                {"count", r.count},
+                {"parent", r.pauseParent ? "pause" : "continue"}};
+    if (!r.namePrefix.empty())
+        cmd["name_prefix"] = r.namePrefix;
+    std::shared_ptr<bool> alive = m_alive;
+    if (r.onGuestSignal) {
+        cmd["times"] = 1;
+        p->link->request(cmd, [id, count = r.count, done, alive](Result<json> a) {
+            if (!a)
+                return done(tl::unexpected(vmmRefusal("arming VM " + std::to_string(id), a.error().message())));
+            done(json{{"parent", id}, {"armed", true}, {"count", count}});
+        });
+        return;
+    }
+    p->link->request(cmd, [this, id, done, alive](Result<json> a) {
+        if (!*alive)
+            return;
+        if (!a)
+            return done(tl::unexpected(vmmRefusal("forking VM " + std::to_string(id), a.error().message())));
+        done(forkedParams(id, *a));
+    });
+}
+
+void VmSupervisor::pause(VmId id, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request({{"cmd", "pause"}}, [this, id, done, alive](Result<json> a) {
+        if (!*alive)
+            return;
+        if (!a)
+            return done(tl::unexpected(vmmRefusal("pausing VM " + std::to_string(id), a.error().message())));
+        setState(id, VmState::Paused);
+        done(json{{"vm", m_tree.toJson(id)}});
+    });
+}
+
+void VmSupervisor::resume(VmId id, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request({{"cmd", "resume"}}, [this, id, done, alive](Result<json> a) {
+        if (!*alive)
+            return;
+        if (!a)
+            return done(tl::unexpected(vmmRefusal("resuming VM " + std::to_string(id), a.error().message())));
+        VmNode* n = m_tree.find(id);
+        setState(id, n && !n->ready ? VmState::Booting : VmState::Running);
+        done(json{{"vm", m_tree.toJson(id)}});
+    });
+}
+
+VmSupervisor::Answer VmSupervisor::stop(VmId id, bool tree, bool force)
+{
+    if (!m_tree.find(id))
+        return rpcError(rpc::NoSuchVm, "no VM with id " + std::to_string(id), {{"vm", id}});
+    std::vector<VmId> ids = tree ? m_tree.subtree(id) : std::vector<VmId>{id};
+    for (VmId v : ids) {
+        VmNode* n = m_tree.find(v);
+        Proc* p = n ? proc(n->pid) : nullptr;
+        if (!p)
+            continue;
+        if (force) {
+            (void)signalPidFd(p->pidfd.get(), SIGKILL);
+        } else if (p->link && p->link->open()) {
+            p->link->request({{"cmd", "stop"}}, [](Result<json>) {});
+            p->killAt = Clock::now() + m_opt.stopGrace;
+        } else {
+            (void)signalPidFd(p->pidfd.get(), SIGTERM);
+            p->killAt = Clock::now() + m_opt.stopGrace;
+        }
+        setState(v, VmState::Stopping);
+    }
+    return json{{"stopping", ids}};
+}
+
+void VmSupervisor::console(VmId id, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    p->link->request({{"cmd", "console"}}, [id, done](Result<json> a) {
+        if (!a)
+            return done(tl::unexpected(vmmRefusal("console of VM " + std::to_string(id), a.error().message())));
+        done(json{{"vm", id},
+                  {"pty", a->value("pty", json())},
+                  {"history", a->value("history", std::string())},
+                  {"history_total", a->value("history_total", 0)}});
+    });
+}
+
+VmSupervisor::Answer VmSupervisor::stats(VmId id) const
+{
+    const VmNode* n = m_tree.find(id);
+    if (!n)
+        return rpcError(rpc::NoSuchVm, "no VM with id " + std::to_string(id), {{"vm", id}});
+    if (n->ramEnd == 0)
+        return rpcError(rpc::WrongState, "VM " + std::to_string(id) + " is still starting");
+    auto cow = memory::readCowStats(n->pid, n->ramBegin, n->ramEnd);
+    if (!cow)
+        return rpcError(rpc::VmmFailed, "VM " + std::to_string(id) + ": " + cow.error().message());
+    json s = cow->toJson();
+    s["vm"] = id;
+    auto cpu = readCpuMs(n->pid);
+    s["cpu_ms"] = cpu ? json(*cpu) : json(nullptr);
+    s["uptime_ms"] = double(unixMs() - n->createdUnixMs);
+    return s;
+}
+
+json VmSupervisor::sample(const std::vector<VmId>& only) const
+{
+    json samples = json::array();
+    for (VmId id : only.empty() ? m_tree.depthFirst() : only) {
+        auto s = stats(id);
+        if (!s)
+            continue;
+        samples.push_back({{"vm", id},
+                           {"shared_pages", (*s)["shared_pages"]},
+                           {"private_pages", (*s)["private_pages"]},
+                           {"rss_kib", (*s)["rss_kib"]},
+                           {"pss_kib", (*s)["pss_kib"]},
+                           {"cpu_ms", (*s)["cpu_ms"]}});
+    }
+    return samples;
+}
+
+// --- exits ----------------------------------------------------------------------
+
+void VmSupervisor::onPidFd(int pid)
+{
+    Proc* p = proc(pid);
+    if (!p || p->gone)
+        return;
+    p->gone = true;
+    m_loop.remove(p->pidfd.get());  // it stays readable from now on
+    // Our own child (a booted VMM, or an orphan we inherited as subreaper):
+    // reap it here with its status. Anyone else's child: its parent VMM
+    // reports the status (clone-exited), or the grace period ends.
+    siginfo_t info{};
+    if (::waitid(P_PIDFD, id_t(p->pidfd.get()), &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid) {
+        p->waitStatus = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
+    }
+    if (p->waitStatus)
+        finalize(pid);
+    else
+        p->finalizeBy = Clock::now() + kExitGrace;
+}
+
+void VmSupervisor::reapChildren()
+{
+    for (;;) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid <= 0)
+            return;
+        Proc* p = proc(pid);
+        if (!p) {
+            logInfo("reaped process " + std::to_string(pid) + " (not a listed VM)");
+            continue;
+        }
+        p->waitStatus = status;
+        if (p->gone)
+            finalize(pid);
+    }
+}
+
+void VmSupervisor::finalize(int pid)
+{
+    auto it = m_procs.find(pid);
+    if (it == m_procs.end())
+        return;
+    std::string reason = describeExit(it->second.waitStatus, it->second.lastWord);
+    failBoot(it->second, "hyperfork-vmm exited before it ran the VM (" + reason + ")");
+    Proc p = std::move(it->second);
+    m_procs.erase(it);
+    if (p.pidfd.valid())
+        m_loop.remove(p.pidfd.get());
+    retire(std::move(p.link));
+
+    VmNode* n = p.vm ? m_tree.find(p.vm) : nullptr;
+    if (!n)
+        return;
+    // A VMM that was killed could not remove its control socket.
+    if (!n->control.empty())
+        ::unlink(n->control.c_str());
+    json ev = {{"vm", n->id}, {"name", n->name}, {"pid", pid}, {"status", nullptr}, {"signal", nullptr},
+               {"reason", reason}};
+    if (p.waitStatus && WIFEXITED(*p.waitStatus))
+        ev["status"] = WEXITSTATUS(*p.waitStatus);
+    if (p.waitStatus && WIFSIGNALED(*p.waitStatus))
+        ev["signal"] = WTERMSIG(*p.waitStatus);
+    logInfo("VM " + std::to_string(n->id) + " '" + n->name + "' (pid " + std::to_string(pid) + "): " + reason);
+    emit("vm.exited", ev);
+    for (VmId moved : m_tree.remove(p.vm))
+        emit("vm.state", {{"vm", m_tree.toJson(moved)}});
+}
+
+void VmSupervisor::retire(std::unique_ptr<VmmLink> link)
+{
+    if (!link)
+        return;
+    // finalize() may run inside this link's own callback: destroy it later.
+    auto shared = std::shared_ptr<VmmLink>(std::move(link));
+    m_loop.post([shared]() mutable { shared.reset(); });
+}
+
+void VmSupervisor::tick()
+{
+    auto now = Clock::now();
+    std::vector<int> due;
+    for (auto& [pid, p] : m_procs) {
+        if (p.finalizeBy && now >= *p.finalizeBy)
+            due.push_back(pid);
+        if (p.killAt && now >= *p.killAt) {
+            logWarn("VMM " + std::to_string(pid) + " did not stop in time: killing it");
+            (void)signalPidFd(p.pidfd.get(), SIGKILL);
+            p.killAt.reset();
+        }
+        if (p.registerBy && now >= *p.registerBy && p.vm == 0) {
+            p.registerBy.reset();
+            failBoot(p, "hyperfork-vmm did not register within " + std::to_string(kRegisterTimeout.count()) + " s");
+            (void)signalPidFd(p.pidfd.get(), SIGKILL);
+        }
+    }
+    for (int pid : due)
+        finalize(pid);
+}
+
+void VmSupervisor::stopAll()
+{
+    m_stopping = true;
+    for (VmId id : m_tree.depthFirst())
+        (void)stop(id, false, false);
+    for (auto& [pid, p] : m_procs) {
+        if (p.vm == 0) {
+            (void)signalPidFd(p.pidfd.get(), SIGTERM);
+            p.killAt = Clock::now() + m_opt.stopGrace;
+        }
+    }
+}
+
+void VmSupervisor::killStrays()
+{
+    const std::string self = std::to_string(::getpid());
+    DIR* d = ::opendir("/proc");
+    if (!d)
+        return;
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        auto stat = readWholeFile(std::string("/proc/") + e->d_name + "/stat", 4096);
+        if (!stat)
+            continue;
+        size_t close = stat->rfind(')');
+        // ") S PPID ..."
+        if (close == std::string::npos || stat->compare(close + 4, self.size() + 1, self + " ") != 0)
+            continue;
+        int pid = std::atoi(e->d_name);
+        logWarn("killing leftover child process " + std::to_string(pid));
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+    }
+    ::closedir(d);
+}
+
+} // namespace hf::daemon

@@ -1,0 +1,140 @@
+#pragma once
+// The daemon's side of every VM process: starts VMMs, keeps one control link
+// to each (booted VMs and clones alike), learns clones from their
+// registration and from their parent's fork answer, notices every exit
+// (pidfd), reaps what it is the parent or subreaper of, and keeps the VmTree
+// consistent. Everything runs on the daemon's event loop thread.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/event_loop.h"
+#include "daemon/json_rpc.h"
+#include "daemon/vm_tree.h"
+#include "daemon/vmm_link.h"
+
+namespace hf::daemon {
+
+struct SupervisorOptions {
+    std::string vmmPath;          // hyperfork-vmm
+    std::string vmDir;            // control sockets
+    std::string registerSocket;   // the daemon's socket, passed as --register
+    uint32_t maxVms = 256;
+    uint32_t maxClonesPerVm = 64;
+    uint64_t minAvailableMib = 256;
+    std::chrono::milliseconds stopGrace{5000};
+};
+
+struct BootRequest {
+    std::string kernel, initrd, cmdline, name = "vm";
+    uint64_t memory = 512ull << 20;
+    uint32_t cpus = 1;
+    bool hugePages = false;
+    bool guestFork = false;
+    bool waitReady = false;
+};
+
+struct ForkRequest {
+    uint32_t count = 1;
+    bool onGuestSignal = false;
+    bool pauseParent = false;
+    std::string namePrefix;
+};
+
+class VmSupervisor {
+public:
+    using Answer = tl::expected<nlohmann::json, rpc::RpcError>;
+    using Done = std::function<void(Answer)>;
+    // (method, params) of a notification for every client.
+    using EventSink = std::function<void(const std::string&, nlohmann::json)>;
+
+    VmSupervisor(EventLoop& loop, SupervisorOptions options, EventSink events);
+    ~VmSupervisor();
+
+    void boot(BootRequest request, Done done);
+    void fork(VmId id, ForkRequest request, Done done);
+    void pause(VmId id, Done done);
+    void resume(VmId id, Done done);
+    // Answers with the ids asked to stop; their ends are vm.exited events.
+    Answer stop(VmId id, bool tree, bool force);
+    void console(VmId id, Done done);
+    Answer stats(VmId id) const;
+    // One metrics.sample entry per listed VM (all when `only` is empty).
+    nlohmann::json sample(const std::vector<VmId>& only) const;
+
+    // vmm.register from a connection whose peer is `peerPid`.
+    Answer registerVmm(const nlohmann::json& params, int peerPid);
+
+    // SIGCHLD: reaps every exited child (the daemon is subreaper, so orphaned
+    // clones end up here too).
+    void reapChildren();
+    // Called often from the loop: exit grace periods and stop deadlines.
+    void tick();
+    // Stops every VM (SIGKILL after the grace period); done() is true once all are gone.
+    void stopAll();
+    bool idle() const { return m_procs.empty() && m_tree.size() == 0; }
+    // Kills every process still the daemon's child (last resort at exit).
+    void killStrays();
+
+    const VmTree& tree() const { return m_tree; }
+    VmTree& tree() { return m_tree; }
+    size_t processCount() const { return m_procs.size(); }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct OutputPipe;
+    struct Proc {
+        int pid = 0;
+        VmId vm = 0;                         // 0 until registered
+        UniqueFd pidfd;
+        std::unique_ptr<VmmLink> link;
+        std::optional<int> waitStatus;       // from waitpid or the parent's clone-exited
+        std::string lastWord;                // the VMM's own "exited" reason
+        bool gone = false;                   // pidfd fired
+        std::optional<Clock::time_point> finalizeBy;
+        std::optional<Clock::time_point> killAt;
+        int outputFd = -1;                   // booted VMMs: their output pipe
+        // A boot waiting for registration (and maybe readiness).
+        Done bootDone;
+        bool waitReady = false;
+        std::optional<Clock::time_point> registerBy;
+    };
+
+    Proc* proc(int pid);
+    Proc& watch(int pid, UniqueFd pidfd);
+    void onPidFd(int pid);
+    void finalize(int pid);
+    void failBoot(Proc& p, const std::string& why);
+    Status connectLink(Proc& p, const std::string& control);
+    void onVmmEvent(int pid, const nlohmann::json& event);
+    void fetchStatus(int pid);
+    void finishBootIfDue(Proc& p);
+    // Creates (or completes) a clone's node from a fork answer's entry.
+    VmId ensureClone(const nlohmann::json& entry, VmId parent, const std::string& origin);
+    nlohmann::json forkedParams(VmId parent, const nlohmann::json& result);
+    void setState(VmId id, VmState s);
+    void emit(const std::string& method, nlohmann::json params) { if (m_events) m_events(method, std::move(params)); }
+    std::optional<rpc::RpcError> admissionError(uint32_t newVms) const;
+    std::string outputTail(int fd) const;
+    void drainOutput(int fd);
+    // Destroys a link outside of its own callbacks.
+    void retire(std::unique_ptr<VmmLink> link);
+
+    EventLoop& m_loop;
+    SupervisorOptions m_opt;
+    EventSink m_events;
+    VmTree m_tree;
+    std::map<int, Proc> m_procs;                         // by pid
+    std::map<int, std::unique_ptr<OutputPipe>> m_outputs; // by fd
+    uint64_t m_bootSeq = 0;
+    bool m_stopping = false;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+};
+
+} // namespace hf::daemon

@@ -1,0 +1,176 @@
+#include "daemon/vm_tree.h"
+
+#include <algorithm>
+
+namespace hf::daemon {
+
+using nlohmann::json;
+
+const char* toString(VmState s)
+{
+    switch (s) {
+    case VmState::Booting: return "booting";
+    case VmState::Running: return "running";
+    case VmState::Paused: return "paused";
+    case VmState::Stopping: return "stopping";
+    }
+    return "unknown";
+}
+
+Result<VmId> VmTree::add(VmNode node)
+{
+    if (node.parent != 0 && !find(node.parent))
+        return failMsg("parent VM " + std::to_string(node.parent) + " is not listed");
+    node.id = m_nextId++;
+    node.children.clear();
+    if (node.parent != 0)
+        find(node.parent)->children.push_back(node.id);
+    VmId id = node.id;
+    m_nodes.emplace(id, std::move(node));
+    return id;
+}
+
+std::vector<VmId> VmTree::remove(VmId id)
+{
+    auto it = m_nodes.find(id);
+    if (it == m_nodes.end())
+        return {};
+    VmNode gone = std::move(it->second);
+    m_nodes.erase(it);
+    VmNode* parent = gone.parent != 0 ? find(gone.parent) : nullptr;
+    if (parent)
+        std::erase(parent->children, id);
+    for (VmId c : gone.children) {
+        VmNode* child = find(c);
+        if (!child)
+            continue;
+        child->parent = parent ? parent->id : 0;
+        if (parent)
+            parent->children.push_back(c);
+    }
+    return gone.children;
+}
+
+VmNode* VmTree::find(VmId id)
+{
+    auto it = m_nodes.find(id);
+    return it == m_nodes.end() ? nullptr : &it->second;
+}
+
+const VmNode* VmTree::find(VmId id) const
+{
+    auto it = m_nodes.find(id);
+    return it == m_nodes.end() ? nullptr : &it->second;
+}
+
+VmNode* VmTree::findByPid(int pid)
+{
+    for (auto& [id, n] : m_nodes)
+        if (n.pid == pid)
+            return &n;
+    return nullptr;
+}
+
+Result<VmId> VmTree::resolve(const json& ref) const
+{
+    if (ref.is_number_unsigned() || (ref.is_number_integer() && ref.get<int64_t>() > 0)) {
+        VmId id = ref.get<VmId>();
+        if (!find(id))
+            return failMsg("no VM with id " + std::to_string(id));
+        return id;
+    }
+    if (!ref.is_string() || ref.get<std::string>().empty())
+        return failMsg("\"vm\" must be a VM id (positive integer) or name (string)");
+    const std::string name = ref.get<std::string>();
+    std::vector<VmId> hits;
+    for (const auto& [id, n] : m_nodes)
+        if (n.name == name)
+            hits.push_back(id);
+    if (hits.empty())
+        return failMsg("no VM named '" + name + "'");
+    if (hits.size() > 1) {
+        std::string ids;
+        for (VmId h : hits)
+            ids += (ids.empty() ? "" : ", ") + std::to_string(h);
+        return failMsg("the name '" + name + "' matches VMs " + ids + ": use an id");
+    }
+    return hits.front();
+}
+
+std::vector<VmId> VmTree::subtree(VmId id) const
+{
+    std::vector<VmId> out;
+    std::vector<VmId> stack{id};
+    while (!stack.empty()) {
+        VmId cur = stack.back();
+        stack.pop_back();
+        const VmNode* n = find(cur);
+        if (!n)
+            continue;
+        out.push_back(cur);
+        for (auto it = n->children.rbegin(); it != n->children.rend(); ++it)
+            stack.push_back(*it);
+    }
+    return out;
+}
+
+std::vector<VmId> VmTree::depthFirst() const
+{
+    std::vector<VmId> out;
+    for (const auto& [id, n] : m_nodes) {
+        if (n.parent != 0)
+            continue;
+        auto sub = subtree(id);
+        out.insert(out.end(), sub.begin(), sub.end());
+    }
+    return out;
+}
+
+size_t VmTree::depth(VmId id) const
+{
+    size_t d = 0;
+    for (const VmNode* n = find(id); n && n->parent != 0; n = find(n->parent))
+        ++d;
+    return d;
+}
+
+json VmTree::toJson(const VmNode& n) const
+{
+    json j = {{"id", n.id},
+              {"name", n.name},
+              {"pid", n.pid},
+              {"parent", n.parent == 0 ? json(nullptr) : json(n.parent)},
+              {"children", n.children},
+              {"depth", depth(n.id)},
+              {"state", toString(n.state)},
+              {"ready", n.ready},
+              {"memory", n.memory},
+              {"cpus", n.cpus},
+              {"pty", n.pty.empty() ? json(nullptr) : json(n.pty)},
+              {"control", n.control},
+              {"kernel", n.kernel},
+              {"initrd", n.initrd},
+              {"created_unix_ms", n.createdUnixMs},
+              {"clone_id", n.cloneId}};
+    if (n.parent != 0 || !n.origin.empty()) {
+        j["origin"] = n.origin.empty() ? json(nullptr) : json(n.origin);
+        j["fork"] = n.fork;
+    }
+    return j;
+}
+
+json VmTree::toJson(VmId id) const
+{
+    const VmNode* n = find(id);
+    return n ? toJson(*n) : json(nullptr);
+}
+
+json VmTree::list() const
+{
+    json vms = json::array();
+    for (VmId id : depthFirst())
+        vms.push_back(toJson(id));
+    return vms;
+}
+
+} // namespace hf::daemon
