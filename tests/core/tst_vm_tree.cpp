@@ -160,3 +160,19 @@ TEST(VmTree, StatesAndCloneFieldsInJson)
     EXPECT_FALSE(t.toJson(ref).contains("origin"));
     EXPECT_TRUE(t.toJson(999).is_null());
 }
+
+TEST(VmTree, ChildrenInForkOrderWhateverTheRegistrationOrder)
+{
+    VmTree t;
+    VmId ref = add(t, "ref", 0, 100);
+    VmId c3 = add(t, "c3", ref, 103);
+    VmId c1 = add(t, "c1", ref, 101);
+    VmId c2 = add(t, "c2", ref, 102);
+    EXPECT_EQ(t.find(ref)->children, (std::vector<VmId>{c1, c2, c3}));
+    // Moving up keeps the order too.
+    VmId g = add(t, "g", c1, 104);
+    VmId g0 = add(t, "g0", c1, 99);
+    t.remove(c1);
+    EXPECT_EQ(t.find(ref)->children, (std::vector<VmId>{g0, c2, c3, g}));
+    expectConsistent(t);
+}

@@ -19,7 +19,7 @@ namespace hf::test {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& logPath)
+pid_t spawn(const std::vector<std::string>& args, const std::string& logPath, const std::string& exe = HYPERFORKD_PATH)
 {
     pid_t pid = ::fork();
     if (pid != 0)
@@ -31,11 +31,11 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& logPath)
     ::dup2(log, 2);
     std::vector<char*> argv;
     std::vector<std::string> all = args;
-    all.insert(all.begin(), HYPERFORKD_PATH);
+    all.insert(all.begin(), exe);
     for (auto& a : all)
         argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(HYPERFORKD_PATH, argv.data());
+    ::execv(exe.c_str(), argv.data());
     ::_exit(127);
 }
 
@@ -141,9 +141,15 @@ int DaemonProcess::fdCount() const
 
 std::pair<int, std::string> runDaemonToEnd(const std::vector<std::string>& args, std::chrono::milliseconds timeout)
 {
+    return runToEnd(HYPERFORKD_PATH, args, timeout);
+}
+
+std::pair<int, std::string> runToEnd(const std::string& exe, const std::vector<std::string>& args,
+                                     std::chrono::milliseconds timeout)
+{
     std::string dir = makeTempDir();
     std::string logPath = dir + "/out.log";
-    pid_t pid = spawn(args, logPath);
+    pid_t pid = spawn(args, logPath, exe);
     int status = waitFor(pid, timeout);
     if (status < 0) {
         ::kill(pid, SIGKILL);

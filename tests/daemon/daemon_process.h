@@ -40,6 +40,10 @@ private:
 std::pair<int, std::string> runDaemonToEnd(const std::vector<std::string>& args,
                                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// Runs any program to its end; {exit status, stdout + stderr}.
+std::pair<int, std::string> runToEnd(const std::string& exe, const std::vector<std::string>& args,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 // Processes currently in /proc.
 int processCount();
 

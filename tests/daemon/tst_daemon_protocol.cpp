@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "daemon/daemon_client.h"
 #include "daemon_process.h"
 #include "raw_client.h"
 
@@ -288,4 +289,48 @@ TEST(DaemonProtocol, SigtermLeavesNothingBehind)
     EXPECT_EQ(d.terminate(), 0);
     EXPECT_FALSE(std::filesystem::exists(dir)) << "left: " << dir;
     EXPECT_TRUE(c.closedByPeer());
+}
+
+TEST(DaemonProtocol, DaemonClientAndHyperforkctl)
+{
+    using hf::daemon::DaemonClient;
+    auto none = DaemonClient::connect("/nonexistent/hyperforkd.sock", "tst");
+    ASSERT_FALSE(none);
+    EXPECT_NE(none.error().message.find("hyperforkd is not running"), std::string::npos) << none.error().message;
+
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    auto client = DaemonClient::connect(d.socket(), "tst");
+    ASSERT_TRUE(client) << client.error().message;
+    EXPECT_EQ(client->helloResult()["protocol"], 1);
+    auto list = client->call("vm.list");
+    ASSERT_TRUE(list);
+    EXPECT_EQ((*list)["vms"], json::array());
+    auto missing = client->call("vm.stop", {{"vm", 99}});
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, -32010);
+    EXPECT_EQ(missing.error().message, "no VM with id 99");
+    auto quiet = client->nextEvent(std::chrono::milliseconds(100));
+    ASSERT_TRUE(quiet);
+    EXPECT_FALSE(*quiet);
+
+    struct Case {
+        std::vector<std::string> args;
+        int status;
+        std::string outputHas;
+    };
+    const std::vector<Case> cases = {
+        {{"--socket", d.socket(), "list"}, 0, "no VMs"},
+        {{"--socket", d.socket(), "--json", "list"}, 0, "{\"vms\":[]}"},
+        {{"--socket", d.socket(), "stop", "99"}, 1, "hyperforkctl: vm.stop: no VM with id 99"},
+        {{"--socket", d.socket(), "fork", "ref", "--count", "2"}, 1, "no VM named 'ref'"},
+        {{"--socket", "/nonexistent/hyperforkd.sock", "list"}, 1, "hyperforkd is not running"},
+        {{"--socket", d.socket(), "fork"}, 2, "fork needs a VM"},
+        {{"--help"}, 0, "usage: hyperforkctl"},
+    };
+    for (const auto& c : cases) {
+        auto [status, out] = runToEnd(HYPERFORKCTL_PATH, c.args);
+        EXPECT_EQ(status, c.status) << c.args.back() << ": " << out;
+        EXPECT_NE(out.find(c.outputHas), std::string::npos) << out;
+    }
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -56,19 +57,49 @@ json byName(const json& vms, const std::string& name)
     return nullptr;
 }
 
+// vm.boot with wait:"ready". Under nested emulation a guest occasionally
+// dies of a triple fault during boot (docs/kvm-sandbox.md); that one case is
+// retried once, and said so, rather than failing a test about the daemon.
+json bootReady(RawClient& c, const json& params)
+{
+    json p = params;
+    p["wait"] = "ready";
+    for (int attempt = 0;; ++attempt) {
+        auto answer = c.call("vm.boot", p, std::chrono::seconds(300));
+        bool tripleFault = answer && answer->contains("error") &&
+                           (*answer)["error"].value("message", std::string()).find("triple fault") != std::string::npos;
+        if (tripleFault && attempt == 0) {
+            std::cerr << "note: the guest died of a triple fault while booting; booting once more\n";
+            continue;
+        }
+        return resultOf(answer, "boot");
+    }
+}
+
+// Prints the daemon's log when the test failed, however it ended.
+struct LogOnFailure {
+    const DaemonProcess& d;
+    ~LogOnFailure()
+    {
+        if (::testing::Test::HasFailure())
+            std::cerr << "--- hyperforkd log ---\n" << d.log() << "--- end of log ---\n";
+    }
+};
+
 } // namespace
 
 TEST(DaemonVms, BootForkTreeStatsStopKillAndShutdown)
 {
     DaemonProcess d({"--min-available-mib", "64"});
     ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
     RawClient c(d.socket());
     auto hello = c.call("hello", {{"protocol", 1}, {"client", "tst_daemon_vms"}});
     ASSERT_TRUE(hello && hello->contains("result"));
     ASSERT_TRUE((*hello)["result"]["kvm"]["available"]) << hello->dump();
 
     // Boot and wait for the guest's READY.
-    json boot = resultOf(c.call("vm.boot", {{"name", "ref"}, {"memory", "192M"}, {"wait", "ready"}}, 300s), "boot");
+    json boot = bootReady(c, {{"name", "ref"}, {"memory", "192M"}});
     ASSERT_TRUE(boot.is_object()) << d.log();
     const json ref = boot["vm"];
     EXPECT_EQ(ref["state"], "running");
@@ -179,7 +210,7 @@ TEST(DaemonVms, BootForkTreeStatsStopKillAndShutdown)
     order.clear();
     for (const json& vm : vms)
         order.push_back(vm["name"]);
-    EXPECT_EQ(order, (std::vector<std::string>{"ref", "w-2", "orphan-1"}));
+    EXPECT_EQ(order, (std::vector<std::string>{"ref", "w-2", again["clones"][0]["name"].get<std::string>()}));
     // The orphan still runs and answers.
     json orphanStats = resultOf(c.call("vm.stats", {{"vm", orphan}}), "orphan stats");
     EXPECT_GT(orphanStats["rss_kib"].get<uint64_t>(), 0u);
@@ -198,6 +229,7 @@ TEST(DaemonVms, GuestSignalForkAndBootFailure)
 {
     DaemonProcess d({"--min-available-mib", "64"});
     ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
     RawClient c(d.socket());
     ASSERT_TRUE(c.hello());
     int before = processCount();
@@ -210,7 +242,7 @@ TEST(DaemonVms, GuestSignalForkAndBootFailure)
     EXPECT_EQ(resultOf(c.call("vm.list"), "list")["vms"].size(), 0u);
     EXPECT_EQ(processCount(), before);
 
-    json ref = resultOf(c.call("vm.boot", {{"name", "g"}, {"memory", "128M"}, {"wait", "ready"}}, 300s), "boot")["vm"];
+    json ref = bootReady(c, {{"name", "g"}, {"memory", "128M"}})["vm"];
     ASSERT_TRUE(ref.is_object()) << d.log();
     json armed = resultOf(c.call("vm.fork", {{"vm", "g"}, {"when", "on-guest-signal"}, {"count", 2}}), "arm");
     EXPECT_EQ(armed["armed"], true);
@@ -239,31 +271,46 @@ TEST(DaemonVms, TwoHundredClonesInRoundsLeakNothing)
 {
     DaemonProcess d({"--min-available-mib", "64", "--max-clones-per-vm", "256"});
     ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
     RawClient c(d.socket());
     ASSERT_TRUE(c.hello());
-    json ref = resultOf(c.call("vm.boot", {{"name", "s"}, {"memory", "128M"}, {"wait", "ready"}}, 300s), "boot")["vm"];
+    json ref = bootReady(c, {{"name", "s"}, {"memory", "128M"}})["vm"];
     ASSERT_TRUE(ref.is_object()) << d.log();
     std::this_thread::sleep_for(1s);  // let the reference VM's links settle
     const int fdsBefore = d.fdCount();
     const int procsBefore = processCount();
 
     const int rounds = 10, perRound = 20;
-    int total = 0;
+    int total = 0, diedOnTheirOwn = 0;
     for (int round = 0; round < rounds; ++round) {
         json fork = resultOf(c.call("vm.fork", {{"vm", ref["id"]}, {"count", perRound}}, 300s), "fork");
-        ASSERT_EQ(fork["clones"].size(), size_t(perRound)) << "round " << round << "\n" << d.log();
+        ASSERT_EQ(fork["clones"].size(), size_t(perRound)) << "round " << round;
         std::set<uint64_t> waiting;
         for (const json& clone : fork["clones"]) {
-            waiting.insert(clone["id"].get<uint64_t>());
-            resultOf(c.call("vm.stop", {{"vm", clone["id"]}}), "stop");
+            const uint64_t id = clone["id"];
+            waiting.insert(id);
+            auto stop = c.call("vm.stop", {{"vm", id}});
+            ASSERT_TRUE(stop);
+            if (stop->contains("result"))
+                continue;
+            // Only a VM that already ended may be missing; it must have said why.
+            ASSERT_EQ((*stop)["error"]["code"], -32010) << stop->dump();
+            auto ev = c.waitEvent("vm.exited", [&](const json& p) { return p["vm"] == id; }, 5s);
+            ASSERT_TRUE(ev) << "clone " << id << " vanished without vm.exited";
+            std::cerr << "note: clone " << id << " ended before it was stopped: " << (*ev)["params"]["reason"] << "\n";
+            ++diedOnTheirOwn;
+            waiting.erase(id);
         }
         while (!waiting.empty()) {
             auto ev = c.waitEvent("vm.exited", {}, 60s);
-            ASSERT_TRUE(ev) << "round " << round << ": " << waiting.size() << " clone(s) never exited\n" << d.log();
+            ASSERT_TRUE(ev) << "round " << round << ": " << waiting.size() << " clone(s) never exited";
             waiting.erase((*ev)["params"]["vm"].get<uint64_t>());
         }
         total += perRound;
     }
+    // A clone or two may die of the emulator's triple faults (see bootReady);
+    // more than that is a fork engine problem.
+    EXPECT_LE(diedOnTheirOwn, 4);
     EXPECT_EQ(total, 200);
     json vms = resultOf(c.call("vm.list"), "list")["vms"];
     EXPECT_EQ(vms.size(), 1u);

@@ -169,15 +169,15 @@ void VmSupervisor::boot(BootRequest r, Done done)
         return done(rpcError(rpc::VmmFailed, spawned.error().message()));
     logInfo("started hyperfork-vmm " + std::to_string(spawned->pid) + " for '" + r.name + "'");
 
-    auto out = std::make_unique<OutputPipe>();
+    auto out = std::make_shared<OutputPipe>();
     out->fd = std::move(spawned->output);
     out->name = r.name;
     int outFd = out->fd.get();
     if (auto a = m_loop.add(outFd, EPOLLIN, [this, outFd](uint32_t) { drainOutput(outFd); }); a)
-        m_outputs.emplace(outFd, std::move(out));
+        m_outputs.emplace(outFd, out);
 
     Proc& p = watch(spawned->pid, std::move(spawned->pidfd));
-    p.outputFd = m_outputs.count(outFd) ? outFd : -1;
+    p.output = out;
     p.bootDone = std::move(done);
     p.waitReady = r.waitReady;
     p.registerBy = Clock::now() + kRegisterTimeout;
@@ -200,10 +200,9 @@ void VmSupervisor::drainOutput(int fd)
             // Every writer is gone: the VMM and all the clones that inherited it.
             if (!o.partial.empty())
                 logInfo("[" + o.name + "] " + o.partial);
+            // The VMM's Proc keeps the tail for its boot error.
             m_loop.remove(fd);
-            for (auto& [pid, p] : m_procs)
-                if (p.outputFd == fd)
-                    p.outputFd = -1;
+            o.fd.reset();
             m_outputs.erase(it);
             return;
         }
@@ -221,21 +220,15 @@ void VmSupervisor::drainOutput(int fd)
     }
 }
 
-std::string VmSupervisor::outputTail(int fd) const
-{
-    auto it = m_outputs.find(fd);
-    return it == m_outputs.end() ? std::string() : it->second->tail;
-}
-
 void VmSupervisor::failBoot(Proc& p, const std::string& why)
 {
     if (!p.bootDone)
         return;
     Done d = std::move(p.bootDone);
     p.bootDone = nullptr;
-    if (p.outputFd >= 0)
-        drainOutput(p.outputFd);
-    std::string tail = p.outputFd >= 0 ? outputTail(p.outputFd) : std::string();
+    if (p.output && p.output->fd.valid())
+        drainOutput(p.output->fd.get());  // what it wrote before it exited
+    std::string tail = p.output ? p.output->tail : std::string();
     std::string detail = lastLine(tail);
     d(rpcError(rpc::VmmFailed, why + (detail.empty() ? "" : ": " + detail), {{"stderr", tail}, {"pid", p.pid}}));
 }

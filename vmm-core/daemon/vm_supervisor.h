@@ -99,7 +99,7 @@ private:
         bool gone = false;                   // pidfd fired
         std::optional<Clock::time_point> finalizeBy;
         std::optional<Clock::time_point> killAt;
-        int outputFd = -1;                   // booted VMMs: their output pipe
+        std::shared_ptr<OutputPipe> output;  // booted VMMs: their stdout/stderr
         // A boot waiting for registration (and maybe readiness).
         Done bootDone;
         bool waitReady = false;
@@ -121,7 +121,6 @@ private:
     void setState(VmId id, VmState s);
     void emit(const std::string& method, nlohmann::json params) { if (m_events) m_events(method, std::move(params)); }
     std::optional<rpc::RpcError> admissionError(uint32_t newVms) const;
-    std::string outputTail(int fd) const;
     void drainOutput(int fd);
     // Destroys a link outside of its own callbacks.
     void retire(std::unique_ptr<VmmLink> link);
@@ -131,7 +130,7 @@ private:
     EventSink m_events;
     VmTree m_tree;
     std::map<int, Proc> m_procs;                         // by pid
-    std::map<int, std::unique_ptr<OutputPipe>> m_outputs; // by fd
+    std::map<int, std::shared_ptr<OutputPipe>> m_outputs; // by fd, while open
     uint64_t m_bootSeq = 0;
     bool m_stopping = false;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);

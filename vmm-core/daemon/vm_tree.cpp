@@ -23,11 +23,21 @@ Result<VmId> VmTree::add(VmNode node)
         return failMsg("parent VM " + std::to_string(node.parent) + " is not listed");
     node.id = m_nextId++;
     node.children.clear();
-    if (node.parent != 0)
-        find(node.parent)->children.push_back(node.id);
     VmId id = node.id;
+    int pid = node.pid;
     m_nodes.emplace(id, std::move(node));
+    if (VmNode* parent = find(m_nodes.at(id).parent))
+        insertChild(*parent, id, pid);
     return id;
+}
+
+void VmTree::insertChild(VmNode& parent, VmId child, int pid)
+{
+    // Fork order: clones register concurrently, so ids may come out of
+    // order, but fork() hands out pids in the order it ran.
+    auto& kids = parent.children;
+    auto at = std::find_if(kids.begin(), kids.end(), [&](VmId k) { return find(k)->pid > pid; });
+    kids.insert(at, child);
 }
 
 std::vector<VmId> VmTree::remove(VmId id)
@@ -46,7 +56,7 @@ std::vector<VmId> VmTree::remove(VmId id)
             continue;
         child->parent = parent ? parent->id : 0;
         if (parent)
-            parent->children.push_back(c);
+            insertChild(*parent, c, child->pid);
     }
     return gone.children;
 }

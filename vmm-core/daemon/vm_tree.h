@@ -24,7 +24,7 @@ const char* toString(VmState s);
 struct VmNode {
     VmId id = 0;
     VmId parent = 0;            // 0: a booted VM
-    std::vector<VmId> children; // in the order they were forked
+    std::vector<VmId> children; // in fork order (by pid)
     std::string name;
     int pid = 0;
     VmState state = VmState::Booting;
@@ -66,6 +66,7 @@ public:
     nlohmann::json list() const;
 
 private:
+    void insertChild(VmNode& parent, VmId child, int pid);
     std::map<VmId, VmNode> m_nodes;
     VmId m_nextId = 1;
 };

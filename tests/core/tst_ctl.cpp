@@ -1,0 +1,136 @@
+// hyperforkctl's pure parts: argument parsing and human output.
+#include <gtest/gtest.h>
+
+#include "ctl/ctl_args.h"
+#include "ctl/ctl_output.h"
+
+using namespace hf::ctl;
+using nlohmann::json;
+
+TEST(CtlArgs, ValidCommandsBecomeRequests)
+{
+    struct Case {
+        std::vector<std::string> args;
+        std::string method;
+        json params;
+    };
+    const std::vector<Case> cases = {
+        {{"list"}, "vm.list", json::object()},
+        {{"boot"}, "vm.boot", {{"wait", "ready"}}},
+        {{"boot", "--name", "ref", "--memory", "256M", "--cpus", "2", "--wait", "started", "--guest-fork"},
+         "vm.boot",
+         {{"name", "ref"}, {"memory", "256M"}, {"cpus", 2}, {"wait", "started"}, {"guest_fork", true}}},
+        {{"boot", "--kernel", "/k", "--initrd", "/i", "--cmdline", "quiet", "--huge-pages"},
+         "vm.boot",
+         {{"kernel", "/k"}, {"initrd", "/i"}, {"cmdline", "quiet"}, {"huge_pages", true}, {"wait", "ready"}}},
+        {{"fork", "ref"}, "vm.fork", {{"vm", "ref"}}},
+        {{"fork", "12", "--count", "4", "--when", "on-guest-signal", "--pause-parent", "--prefix", "w"},
+         "vm.fork",
+         {{"vm", 12}, {"count", 4}, {"when", "on-guest-signal"}, {"parent", "pause"}, {"name_prefix", "w"}}},
+        {{"pause", "3"}, "vm.pause", {{"vm", 3}}},
+        {{"resume", "w-1"}, "vm.resume", {{"vm", "w-1"}}},
+        {{"stop", "ref", "--tree", "--force"}, "vm.stop", {{"vm", "ref"}, {"tree", true}, {"force", true}}},
+        {{"console", "2"}, "vm.console", {{"vm", 2}}},
+        {{"stats", "2"}, "vm.stats", {{"vm", 2}}},
+        {{"watch"}, "", json::object()},
+        {{"watch", "--metrics", "2"}, "metrics.subscribe", {{"hz", 2.0}}},
+        {{"--json", "--socket", "/s", "list"}, "vm.list", json::object()},
+    };
+    for (const auto& c : cases) {
+        auto got = parseCtlArgs(c.args);
+        ASSERT_TRUE(got) << c.args[0] << ": " << got.error().message();
+        EXPECT_EQ(got->method, c.method) << c.args[0];
+        EXPECT_EQ(got->params, c.params) << got->params.dump();
+    }
+    auto j = parseCtlArgs({"--json", "--socket", "/s", "console", "x", "--attach"});
+    ASSERT_TRUE(j);
+    EXPECT_TRUE(j->json);
+    EXPECT_TRUE(j->attach);
+    EXPECT_EQ(j->socket, "/s");
+    EXPECT_TRUE(parseCtlArgs({"--help"})->help);
+}
+
+TEST(CtlArgs, BadCommandsAreRefusedWithAReason)
+{
+    struct Case {
+        std::vector<std::string> args;
+        std::string errorHas;
+    };
+    const std::vector<Case> cases = {
+        {{}, "no command"},
+        {{"fly"}, "unknown command 'fly'"},
+        {{"--bogus", "list"}, "unknown option '--bogus'"},
+        {{"--socket"}, "--socket needs a path"},
+        {{"fork"}, "fork needs a VM"},
+        {{"fork", "--count", "2"}, "fork needs a VM"},
+        {{"fork", "ref", "--count", "0"}, "expected 1 to 64"},
+        {{"fork", "ref", "--count", "65"}, "expected 1 to 64"},
+        {{"fork", "ref", "--count"}, "--count needs a value"},
+        {{"fork", "ref", "--when", "later"}, "expected now or on-guest-signal"},
+        {{"fork", "ref", "extra"}, "unknown argument 'extra'"},
+        {{"boot", "--cpus", "9"}, "expected 1 to 8"},
+        {{"boot", "--cpus", "two"}, "invalid --cpus 'two'"},
+        {{"boot", "--wait", "never"}, "expected ready or started"},
+        {{"boot", "--fast"}, "unknown argument '--fast'"},
+        {{"list", "extra"}, "unexpected argument 'extra'"},
+        {{"pause"}, "pause needs a VM"},
+        {{"stats", "1", "2"}, "unexpected argument '2'"},
+        {{"stop", "1", "--now"}, "unknown argument '--now'"},
+        {{"watch", "--metrics", "100"}, "expected 0.1 to 20"},
+        {{"watch", "--metrics"}, "--metrics needs a value"},
+    };
+    for (const auto& c : cases) {
+        auto got = parseCtlArgs(c.args);
+        ASSERT_FALSE(got) << (c.args.empty() ? "(none)" : c.args[0]);
+        EXPECT_NE(got.error().message().find(c.errorHas), std::string::npos)
+            << got.error().message() << " lacks " << c.errorHas;
+    }
+}
+
+TEST(CtlOutput, TreeNestsClonesToAnyDepth)
+{
+    json vms = json::parse(R"([
+        {"id":1,"name":"ref","pid":100,"parent":null,"state":"running","memory":268435456,"cpus":2},
+        {"id":2,"name":"w-1","pid":101,"parent":1,"state":"running","fork":{"latency_ms":41.25}},
+        {"id":4,"name":"ww-1","pid":103,"parent":2,"state":"paused","fork":{"latency_ms":38.0}},
+        {"id":5,"name":"www-1","pid":104,"parent":4,"state":"running"},
+        {"id":3,"name":"w-2","pid":102,"parent":1,"state":"running"},
+        {"id":9,"name":"lost","pid":109,"parent":7,"state":"running","memory":134217728,"cpus":1}
+    ])");
+    const std::string want =
+        "ref (1)  running  pid 100  256 MiB  2 vCPU\n"
+        "├── w-1 (2)  running  pid 101  forked in 41.2 ms\n"
+        "│   └── ww-1 (4)  paused  pid 103  forked in 38.0 ms\n"
+        "│       └── www-1 (5)  running  pid 104\n"
+        "└── w-2 (3)  running  pid 102\n"
+        "lost (9)  running  pid 109\n";
+    EXPECT_EQ(renderTree(vms), want);
+    EXPECT_EQ(renderTree(json::array()), "no VMs\n");
+    // A cycle (never sent by the daemon) still ends.
+    EXPECT_FALSE(renderTree(json::parse(R"([{"id":1,"parent":2},{"id":2,"parent":1}])")).find("no VMs") == 0);
+}
+
+TEST(CtlOutput, ForkStatsAndEvents)
+{
+    json fork = json::parse(R"({"parent":1,"clones":[{"id":2,"name":"w-1","pid":101,"pty":"/dev/pts/4",
+        "fork":{"latency_ms":12.5}}],"failed":["the clone did not report"]})");
+    EXPECT_EQ(renderFork(fork), "forked w-1 (2)  pid 101  in 12.5 ms  console /dev/pts/4\nfailed: the clone did not report\n");
+    EXPECT_EQ(renderFork(json::parse(R"({"parent":1,"armed":true,"count":3})")),
+              "armed VM 1: its guest's next fork signal makes 3 clone(s)\n");
+    std::string stats = renderStats(json::parse(
+        R"({"vm":2,"shared_pages":100,"shared_kib":400,"private_pages":3,"private_kib":12,"rss_kib":412,"pss_kib":200,"cpu_ms":1500,"uptime_ms":2000})"));
+    EXPECT_NE(stats.find("shared pages    100 (400 KiB)"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("cpu             1.50 s"), std::string::npos) << stats;
+
+    EXPECT_EQ(renderEvent("vm.exited", json::parse(R"J({"vm":3,"name":"w-2","pid":102,"reason":"killed by signal 9 (Killed)"})J")),
+              "vm.exited       w-2 (3) pid 102: killed by signal 9 (Killed)\n");
+    EXPECT_EQ(renderEvent("vm.forked", json::parse(
+                  R"({"parent":1,"origin":"guest","clones":[{"id":2,"name":"a"},{"id":3,"name":"b"}],"latency_ms":{"max":48.04}})")),
+              "vm.forked       VM 1 -> a (2) b (3)  (guest, latency max 48.0 ms)\n");
+    EXPECT_EQ(renderEvent("vm.ready", json::parse(R"({"vm":1,"ms":7012.9})")), "vm.ready        VM 1 ready after 7013 ms\n");
+    EXPECT_EQ(renderEvent("vm.state", json::parse(R"({"vm":{"id":4,"name":"x","state":"paused","parent":1}})")),
+              "vm.state        x (4) paused (parent 1)\n");
+    EXPECT_EQ(renderEvent("metrics.sample", json::parse(R"({"samples":[{"vm":1,"shared_pages":5,"private_pages":6}]})")),
+              "metrics.sample   1:5s/6p\n");
+    EXPECT_EQ(renderEvent("future.thing", json::parse(R"({"a":1})")), "future.thing    {\"a\":1}\n");
+}

@@ -1,0 +1,152 @@
+#include "ctl/ctl_output.h"
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace hf::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+std::string fixed(double v, int digits = 1)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+std::string mib(const json& bytes)
+{
+    return bytes.is_number() ? std::to_string(bytes.get<uint64_t>() >> 20) + " MiB" : "?";
+}
+
+std::string label(const json& vm)
+{
+    return vm.value("name", std::string("?")) + " (" + vm.value("id", json(0)).dump() + ")";
+}
+
+std::string vmLine(const json& vm)
+{
+    std::string s = label(vm) + "  " + vm.value("state", std::string("?")) + "  pid " + vm.value("pid", json(0)).dump();
+    if (vm.value("parent", json()).is_null())
+        s += "  " + mib(vm.value("memory", json())) + "  " + vm.value("cpus", json(1)).dump() + " vCPU";
+    if (const json lat = vm.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
+        s += "  forked in " + fixed(lat.get<double>()) + " ms";
+    return s;
+}
+
+} // namespace
+
+std::string renderTree(const json& vms)
+{
+    if (!vms.is_array() || vms.empty())
+        return "no VMs\n";
+    std::map<uint64_t, const json*> byId;
+    for (const json& vm : vms)
+        byId[vm.value("id", uint64_t(0))] = &vm;
+    std::map<uint64_t, std::vector<const json*>> kids;
+    std::vector<const json*> roots;
+    for (const json& vm : vms) {
+        const json parent = vm.value("parent", json());
+        if (parent.is_number() && byId.count(parent.get<uint64_t>()))
+            kids[parent.get<uint64_t>()].push_back(&vm);
+        else
+            roots.push_back(&vm);
+    }
+    std::string out;
+    std::set<uint64_t> shown;  // a malformed list with a cycle must still end
+    std::function<void(const json&, const std::string&, bool, bool)> draw = [&](const json& vm, const std::string& indent,
+                                                                                 bool last, bool root) {
+        uint64_t id = vm.value("id", uint64_t(0));
+        if (!shown.insert(id).second)
+            return;
+        out += root ? vmLine(vm) + "\n" : indent + (last ? "└── " : "├── ") + vmLine(vm) + "\n";
+        const auto& children = kids[id];
+        std::string next = root ? "" : indent + (last ? "    " : "│   ");
+        for (size_t i = 0; i < children.size(); ++i)
+            draw(*children[i], next, i + 1 == children.size(), false);
+    };
+    for (const json* r : roots)
+        draw(*r, "", true, true);
+    return out;
+}
+
+std::string renderBoot(const json& result)
+{
+    const json vm = result.value("vm", json::object());
+    return "booted " + label(vm) + ", pid " + vm.value("pid", json(0)).dump() + ", " +
+           vm.value("state", std::string("?")) + ", console " + vm.value("pty", json("?")).get<std::string>() + "\n";
+}
+
+std::string renderFork(const json& result)
+{
+    if (result.value("armed", false))
+        return "armed VM " + result.value("parent", json(0)).dump() + ": its guest's next fork signal makes " +
+               result.value("count", json(1)).dump() + " clone(s)\n";
+    std::string out;
+    for (const json& c : result.value("clones", json::array())) {
+        out += "forked " + label(c) + "  pid " + c.value("pid", json(0)).dump();
+        if (const json lat = c.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
+            out += "  in " + fixed(lat.get<double>()) + " ms";
+        out += "  console " + c.value("pty", json("?")).get<std::string>() + "\n";
+    }
+    for (const json& f : result.value("failed", json::array()))
+        out += "failed: " + (f.is_string() ? f.get<std::string>() : f.dump()) + "\n";
+    if (out.empty())
+        out = "no clones\n";
+    return out;
+}
+
+std::string renderStats(const json& r)
+{
+    std::string out;
+    auto row = [&](const std::string& k, const std::string& v) { out += k + std::string(16 - std::min<size_t>(15, k.size()), ' ') + v + "\n"; };
+    row("vm", r.value("vm", json(0)).dump());
+    row("shared pages", r.value("shared_pages", json(0)).dump() + " (" + r.value("shared_kib", json(0)).dump() + " KiB)");
+    row("private pages", r.value("private_pages", json(0)).dump() + " (" + r.value("private_kib", json(0)).dump() + " KiB)");
+    row("rss", r.value("rss_kib", json(0)).dump() + " KiB");
+    row("pss", r.value("pss_kib", json(0)).dump() + " KiB");
+    if (const json cpu = r.value("cpu_ms", json()); cpu.is_number())
+        row("cpu", fixed(cpu.get<double>() / 1000.0, 2) + " s");
+    if (const json up = r.value("uptime_ms", json()); up.is_number())
+        row("uptime", fixed(up.get<double>() / 1000.0, 1) + " s");
+    return out;
+}
+
+std::string renderEvent(const std::string& method, const json& p)
+{
+    std::string head = method + std::string(method.size() < 16 ? 16 - method.size() : 1, ' ');
+    if (method == "vm.booted" || method == "vm.state") {
+        const json vm = p.value("vm", json::object());
+        std::string s = head + label(vm) + " " + vm.value("state", std::string("?"));
+        if (method == "vm.state" && vm.value("parent", json()).is_number())
+            s += " (parent " + vm["parent"].dump() + ")";
+        return s + "\n";
+    }
+    if (method == "vm.ready")
+        return head + "VM " + p.value("vm", json(0)).dump() + " ready after " + fixed(p.value("ms", 0.0), 0) + " ms\n";
+    if (method == "vm.forked") {
+        std::string s = head + "VM " + p.value("parent", json(0)).dump() + " ->";
+        for (const json& c : p.value("clones", json::array()))
+            s += " " + label(c);
+        s += "  (" + p.value("origin", std::string("?")) + ", latency max " +
+             fixed(p.value("/latency_ms/max"_json_pointer, 0.0)) + " ms)";
+        return s + "\n";
+    }
+    if (method == "vm.exited")
+        return head + p.value("name", std::string("?")) + " (" + p.value("vm", json(0)).dump() + ") pid " +
+               p.value("pid", json(0)).dump() + ": " + p.value("reason", std::string("?")) + "\n";
+    if (method == "metrics.sample") {
+        std::string s = head;
+        for (const json& e : p.value("samples", json::array()))
+            s += " " + e.value("vm", json(0)).dump() + ":" + e.value("shared_pages", json(0)).dump() + "s/" +
+                 e.value("private_pages", json(0)).dump() + "p";
+        return s + "\n";
+    }
+    return head + p.dump() + "\n";
+}
+
+} // namespace hf::ctl

@@ -1,0 +1,18 @@
+#pragma once
+// hyperforkctl's human output: the VM tree, fork results, stats and one
+// line per event. Pure functions of the daemon's JSON.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace hf::ctl {
+
+// vm.list's "vms" as a tree; a VM whose parent is not in the list is shown
+// at the top level.
+std::string renderTree(const nlohmann::json& vms);
+std::string renderBoot(const nlohmann::json& result);
+std::string renderFork(const nlohmann::json& result);
+std::string renderStats(const nlohmann::json& result);
+std::string renderEvent(const std::string& method, const nlohmann::json& params);
+
+} // namespace hf::ctl

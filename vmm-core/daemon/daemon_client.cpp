@@ -1,0 +1,136 @@
+#include "daemon/daemon_client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+namespace hf::daemon {
+
+using nlohmann::json;
+using rpc::RpcError;
+
+namespace {
+
+tl::unexpected<RpcError> transport(std::string message)
+{
+    return tl::unexpected(RpcError{DaemonClient::kTransportError, std::move(message), nullptr});
+}
+
+} // namespace
+
+DaemonClient::Expected<DaemonClient> DaemonClient::connect(const std::string& path, const std::string& clientName)
+{
+    sockaddr_un addr{};
+    if (path.empty() || path.size() >= sizeof addr.sun_path)
+        return transport("socket path '" + path + "' is empty or too long");
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        return transport(std::string("socket: ") + std::strerror(errno));
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno == ENOENT || errno == ECONNREFUSED)
+            return transport("hyperforkd is not running (nothing listens on " + path + ")");
+        if (errno == EACCES)
+            return transport("permission denied on " + path + " (another user's daemon?)");
+        return transport("connect " + path + ": " + std::strerror(errno));
+    }
+    DaemonClient c(std::move(fd));
+    auto hello = c.call("hello", {{"protocol", rpc::kProtocolVersion}, {"client", clientName}}, std::chrono::seconds(10));
+    if (!hello)
+        return tl::unexpected(hello.error());
+    c.m_hello = std::move(*hello);
+    return c;
+}
+
+DaemonClient::Expected<void> DaemonClient::sendLine(const std::string& line)
+{
+    for (size_t done = 0; done < line.size();) {
+        ssize_t n = ::send(m_fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return transport("hyperforkd closed the connection");
+        done += size_t(n);
+    }
+    return {};
+}
+
+DaemonClient::Expected<std::optional<rpc::Message>> DaemonClient::readMessage(
+    std::chrono::steady_clock::time_point deadline)
+{
+    for (;;) {
+        if (size_t nl = m_in.find('\n'); nl != std::string::npos) {
+            std::string line = m_in.substr(0, nl);
+            m_in.erase(0, nl + 1);
+            auto m = rpc::decode(line);
+            if (!m)
+                return transport("unreadable line from hyperforkd: " + m.error().error.message);
+            return std::optional<rpc::Message>(std::move(*m));
+        }
+        if (m_in.size() > rpc::kMaxLine)
+            return transport("a line from hyperforkd is longer than 1 MiB");
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return std::optional<rpc::Message>();
+        pollfd p{m_fd.get(), POLLIN, 0};
+        int r = ::poll(&p, 1, int(left.count()));
+        if (r < 0 && errno != EINTR)
+            return transport(std::string("poll: ") + std::strerror(errno));
+        if (r <= 0)
+            continue;
+        char buf[65536];
+        ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return transport("hyperforkd closed the connection");
+        m_in.append(buf, size_t(n));
+    }
+}
+
+DaemonClient::Expected<json> DaemonClient::call(const std::string& method, const json& params,
+                                                 std::chrono::milliseconds timeout, const EventHandler& onEvent)
+{
+    const int64_t id = m_nextId++;
+    if (auto s = sendLine(rpc::encodeLine(rpc::makeRequest(id, method, params))); !s)
+        return tl::unexpected(s.error());
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto m = readMessage(deadline);
+        if (!m)
+            return tl::unexpected(m.error());
+        if (!*m)
+            return transport(method + ": no answer from hyperforkd within " + std::to_string(timeout.count() / 1000) +
+                             " s");
+        if (auto* ev = std::get_if<rpc::Request>(&**m)) {
+            if (onEvent && ev->notification)
+                onEvent(ev->method, ev->params);
+            continue;
+        }
+        auto& r = std::get<rpc::Response>(**m);
+        if (r.id != id)
+            continue;
+        if (r.error)
+            return tl::unexpected(*r.error);
+        return r.result;
+    }
+}
+
+DaemonClient::Expected<std::optional<rpc::Request>> DaemonClient::nextEvent(std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto m = readMessage(deadline);
+        if (!m)
+            return tl::unexpected(m.error());
+        if (!*m)
+            return std::optional<rpc::Request>();
+        if (auto* ev = std::get_if<rpc::Request>(&**m); ev && ev->notification)
+            return std::optional<rpc::Request>(std::move(*ev));
+    }
+}
+
+} // namespace hf::daemon
