@@ -89,6 +89,7 @@ TEST(DaemonProtocol, MalformedLinesAreAnsweredAndTheConnectionStays)
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vmm.register\",\"params\":{\"pid\":1}}", -32017},
         {std::string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}"), -32700},
         {std::string(100000, '['), -32600},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\",\"params\":{\"x\":2E99999999}}", -32700},
     };
     for (const auto& tc : cases) {
         ASSERT_TRUE(c.sendRaw(tc.line + "\n"));

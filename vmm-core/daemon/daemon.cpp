@@ -404,11 +404,19 @@ void Daemon::onLine(uint64_t sessionId, std::string_view line)
     }
     json id = request->id;
     bool notification = request->notification;
-    dispatch(s, *request, [send, id, notification](tl::expected<json, RpcError> answer) {
+    auto respond = [send, id, notification](tl::expected<json, RpcError> answer) {
         if (notification)
             return;
         send(answer ? rpc::makeResult(id, std::move(*answer)) : rpc::makeError(id, answer.error()));
-    });
+    };
+    // Handlers read JSON with checks, but one that slipped must cost one
+    // answer, not the daemon and every VM's supervision.
+    try {
+        dispatch(s, *request, respond);
+    } catch (const std::exception& e) {
+        logError("request '" + request->method + "' failed: " + e.what());
+        respond(tl::unexpected(RpcError{rpc::InternalError, std::string("internal error: ") + e.what(), nullptr}));
+    }
 }
 
 void Daemon::broadcast(const std::string& method, const json& params)

@@ -65,7 +65,7 @@ tl::expected<Message, DecodeFailure> decode(std::string_view line)
     json j;
     try {
         j = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 2E99999999
         return failure(ParseError, std::string("parse error: ") + e.what());
     }
     if (j.is_array())

@@ -67,8 +67,12 @@ void VmmLink::onLine(std::string_view line)
         return;
     }
     if (j.contains("event")) {
-        if (m_onEvent)
-            m_onEvent(j);
+        try {
+            if (m_onEvent)
+                m_onEvent(j);
+        } catch (const std::exception& e) {  // a VMM line of an unexpected shape
+            logWarn(std::string("VMM event ignored: ") + e.what());
+        }
         return;
     }
     auto idIt = j.find("id");
@@ -79,10 +83,15 @@ void VmmLink::onLine(std::string_view line)
         return;
     Reply reply = std::move(it->second);
     m_pending.erase(it);
-    if (j.value("ok", false))
-        reply(std::move(j));
-    else
-        reply(failMsg(j.value("error", std::string("the VMM refused the request"))));
+    try {
+        if (j.value("ok", false) == true)
+            reply(std::move(j));
+        else
+            reply(failMsg(j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>()
+                                                                         : "the VMM refused the request"));
+    } catch (const std::exception& e) {
+        logWarn(std::string("VMM answer ignored: ") + e.what());
+    }
 }
 
 void VmmLink::onClose()
