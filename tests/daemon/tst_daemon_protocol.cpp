@@ -122,6 +122,19 @@ TEST(DaemonProtocol, BootRefusalsAreClear)
     }
 }
 
+TEST(DaemonProtocol, LowHostMemoryRefusesBoots)
+{
+    DaemonProcess d({"--min-available-mib", "1073741824"});  // 1 PiB: never available
+    ASSERT_TRUE(d.started()) << d.log();
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    auto boot = c.call("vm.boot", {{"name", "x"}});
+    ASSERT_EQ(errorCode(boot), -32012) << (boot ? boot->dump() : "no answer");
+    EXPECT_EQ((*boot)["error"]["data"]["min_available_mib"], 1073741824);
+    EXPECT_GT((*boot)["error"]["data"]["available_mib"].get<uint64_t>(), 0u);
+    EXPECT_NE((*boot)["error"]["message"].get<std::string>().find("host memory is low"), std::string::npos);
+}
+
 TEST(DaemonProtocol, OversizeLineDropsOnlyThatClient)
 {
     DaemonProcess d;

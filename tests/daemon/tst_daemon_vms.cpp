@@ -227,7 +227,7 @@ TEST(DaemonVms, BootForkTreeStatsStopKillAndShutdown)
 
 TEST(DaemonVms, GuestSignalForkAndBootFailure)
 {
-    DaemonProcess d({"--min-available-mib", "64"});
+    DaemonProcess d({"--min-available-mib", "64", "--max-clones-per-vm", "2"});
     ASSERT_TRUE(d.started()) << d.log();
     LogOnFailure logGuard{d};
     RawClient c(d.socket());
@@ -257,6 +257,10 @@ TEST(DaemonVms, GuestSignalForkAndBootFailure)
         json vms = resultOf(c.call("vm.list"), "list")["vms"];
         EXPECT_EQ(vms.size(), 3u);
         expectConsistentTree(vms);
+        // --max-clones-per-vm 2: both are used up.
+        auto over = c.call("vm.fork", {{"vm", "g"}}, 60s);
+        ASSERT_TRUE(over && over->contains("error")) << (over ? over->dump() : "no answer");
+        EXPECT_EQ((*over)["error"]["code"], -32011) << over->dump();
         // `g` goes out of scope: ref is killed; its two clones stay and move to the top.
     }
     for (int i = 0; i < 2; ++i)

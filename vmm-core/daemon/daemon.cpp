@@ -539,6 +539,8 @@ void Daemon::vmBoot(const json& params, Respond respond)
             return respond(rpcError(rpc::InvalidParams, "\"memory\": " + bytes.error().message()));
         r.memory = *bytes;
     }
+    if (auto e = m_vms->admissionError(1))
+        return respond(tl::unexpected(*e));
     if (!m_kvmAvailable)
         return respond(rpcError(rpc::KvmUnavailable, "KVM is unavailable: " + m_kvmDetail, {{"detail", m_kvmDetail}}));
     r.kernel = kernel;

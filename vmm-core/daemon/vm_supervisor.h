@@ -68,6 +68,9 @@ public:
     // One metrics.sample entry per listed VM (all when `only` is empty).
     nlohmann::json sample(const std::vector<VmId>& only) const;
 
+    // Why `newVms` more VMs may not start now (VM limit, host memory), if so.
+    std::optional<rpc::RpcError> admissionError(uint32_t newVms) const;
+
     // vmm.register from a connection whose peer is `peerPid`.
     Answer registerVmm(const nlohmann::json& params, int peerPid);
 
@@ -120,7 +123,6 @@ private:
     nlohmann::json forkedParams(VmId parent, const nlohmann::json& result);
     void setState(VmId id, VmState s);
     void emit(const std::string& method, nlohmann::json params) { if (m_events) m_events(method, std::move(params)); }
-    std::optional<rpc::RpcError> admissionError(uint32_t newVms) const;
     void drainOutput(int fd);
     // Destroys a link outside of its own callbacks.
     void retire(std::unique_ptr<VmmLink> link);
