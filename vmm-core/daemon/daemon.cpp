@@ -8,7 +8,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -17,6 +16,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/unix_socket.h"
 #include "daemon/line_channel.h"
 #include "kvm/kvm_system.h"
 #include "vm/vm_config.h"
@@ -198,22 +198,12 @@ Status Daemon::init()
     m_loop.emplace(std::move(*loop));
     HF_TRY(m_loop->add(m_signals.get(), EPOLLIN, [this](uint32_t) { onSignals(); }));
 
-    sockaddr_un addr{};
-    if (m_paths.socket.size() >= sizeof addr.sun_path)
-        return failMsg("socket path too long: " + m_paths.socket);
-    m_listen.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!m_listen)
-        return failErrno("socket AF_UNIX");
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, m_paths.socket.c_str(), m_paths.socket.size() + 1);
-    ::unlink(m_paths.socket.c_str());  // stale: we hold the lock, so no daemon serves it
-    mode_t old = ::umask(0177);        // the socket is born 0600
-    int b = ::bind(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::umask(old);
-    if (b != 0)
-        return failErrno("bind " + m_paths.socket);
-    if (::listen(m_listen.get(), 128) != 0)
-        return failErrno("listen " + m_paths.socket);
+    // The socket is born 0600 (and its directory is 0700); SO_PEERCRED
+    // checks each peer anyway.
+    auto listening = listenUnix(m_paths.socket, 128, 0600);
+    if (!listening)
+        return fail(listening.error());
+    m_listen = std::move(*listening);
     HF_TRY(m_loop->add(m_listen.get(), EPOLLIN, [this](uint32_t) { accept(); }));
 
     if (auto kvm = kvm::KvmSystem::open(); !kvm) {

@@ -2,9 +2,10 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cstring>
+
+#include "base/unix_socket.h"
 
 namespace hf::daemon {
 
@@ -22,22 +23,16 @@ tl::unexpected<RpcError> transport(std::string message)
 
 DaemonClient::Expected<DaemonClient> DaemonClient::connect(const std::string& path, const std::string& clientName)
 {
-    sockaddr_un addr{};
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return transport("socket path '" + path + "' is empty or too long");
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        return transport(std::string("socket: ") + std::strerror(errno));
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        if (errno == ENOENT || errno == ECONNREFUSED)
+    auto fd = connectUnix(path);
+    if (!fd) {
+        int err = fd.error().code;
+        if (err == ENOENT || err == ECONNREFUSED)
             return transport("hyperforkd is not running (nothing listens on " + path + ")");
-        if (errno == EACCES)
+        if (err == EACCES)
             return transport("permission denied on " + path + " (another user's daemon?)");
-        return transport("connect " + path + ": " + std::strerror(errno));
+        return transport(fd.error().message());
     }
-    DaemonClient c(std::move(fd));
+    DaemonClient c(std::move(*fd));
     auto hello = c.call("hello", {{"protocol", rpc::kProtocolVersion}, {"client", clientName}}, std::chrono::seconds(10));
     if (!hello)
         return tl::unexpected(hello.error());
@@ -47,14 +42,8 @@ DaemonClient::Expected<DaemonClient> DaemonClient::connect(const std::string& pa
 
 DaemonClient::Expected<void> DaemonClient::sendLine(const std::string& line)
 {
-    for (size_t done = 0; done < line.size();) {
-        ssize_t n = ::send(m_fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return transport("hyperforkd closed the connection");
-        done += size_t(n);
-    }
+    if (!sendAll(m_fd.get(), line))
+        return transport("hyperforkd closed the connection");
     return {};
 }
 

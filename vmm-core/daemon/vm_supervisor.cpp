@@ -522,37 +522,24 @@ void VmSupervisor::fork(VmId id, ForkRequest r, Done done)
     });
 }
 
-void VmSupervisor::pause(VmId id, Done done)
-{
-    VmNode* n = m_tree.find(id);
-    Proc* p = n ? proc(n->pid) : nullptr;
-    if (!p || !p->link)
-        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
-    std::shared_ptr<bool> alive = m_alive;
-    p->link->request({{"cmd", "pause"}}, [this, id, done, alive](Result<json> a) {
-        if (!*alive)
-            return;
-        if (!a)
-            return done(tl::unexpected(vmmRefusal("pausing VM " + std::to_string(id), a.error().message())));
-        setState(id, VmState::Paused);
-        done(json{{"vm", m_tree.toJson(id)}});
-    });
-}
+void VmSupervisor::pause(VmId id, Done done) { pauseOrResume(id, true, std::move(done)); }
+void VmSupervisor::resume(VmId id, Done done) { pauseOrResume(id, false, std::move(done)); }
 
-void VmSupervisor::resume(VmId id, Done done)
+void VmSupervisor::pauseOrResume(VmId id, bool pause, Done done)
 {
     VmNode* n = m_tree.find(id);
     Proc* p = n ? proc(n->pid) : nullptr;
     if (!p || !p->link)
         return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
     std::shared_ptr<bool> alive = m_alive;
-    p->link->request({{"cmd", "resume"}}, [this, id, done, alive](Result<json> a) {
+    p->link->request({{"cmd", pause ? "pause" : "resume"}}, [this, id, pause, done, alive](Result<json> a) {
         if (!*alive)
             return;
         if (!a)
-            return done(tl::unexpected(vmmRefusal("resuming VM " + std::to_string(id), a.error().message())));
-        VmNode* n = m_tree.find(id);
-        setState(id, n && !n->ready ? VmState::Booting : VmState::Running);
+            return done(tl::unexpected(
+                vmmRefusal((pause ? "pausing VM " : "resuming VM ") + std::to_string(id), a.error().message())));
+        const VmNode* n = m_tree.find(id);
+        setState(id, pause ? VmState::Paused : (n && !n->ready ? VmState::Booting : VmState::Running));
         done(json{{"vm", m_tree.toJson(id)}});
     });
 }

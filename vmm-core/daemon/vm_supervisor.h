@@ -122,6 +122,7 @@ private:
     VmId ensureClone(const nlohmann::json& entry, VmId parent, const std::string& origin);
     nlohmann::json forkedParams(VmId parent, const nlohmann::json& result);
     void setState(VmId id, VmState s);
+    void pauseOrResume(VmId id, bool pause, Done done);
     void emit(const std::string& method, nlohmann::json params) { if (m_events) m_events(method, std::move(params)); }
     void drainOutput(int fd);
     // Destroys a link outside of its own callbacks.

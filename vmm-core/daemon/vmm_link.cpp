@@ -1,11 +1,11 @@
 #include "daemon/vmm_link.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cstring>
 
 #include "base/log.h"
+#include "base/unix_socket.h"
 
 namespace hf::daemon {
 
@@ -14,23 +14,16 @@ using nlohmann::json;
 Result<std::unique_ptr<VmmLink>> VmmLink::connect(const std::string& path, EventLoop& loop, EventHandler onEvent,
                                                   ClosedHandler onClosed)
 {
-    sockaddr_un addr{};
-    if (path.size() >= sizeof addr.sun_path)
-        return failMsg("VMM control socket path too long: " + path);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    auto fd = connectUnix(path);
     if (!fd)
-        return failErrno("socket AF_UNIX");
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return failErrno("connect " + path);
+        return fail(fd.error());
     std::unique_ptr<VmmLink> link(new VmmLink(loop, std::move(onEvent), std::move(onClosed)));
     VmmLink* self = link.get();
     // The VMM's lines are small except console history (64 KiB) and fork
     // answers with many timelines.
     LineChannel::Limits limits{.maxLine = 4u << 20, .maxQueued = 1u << 20};
     self->m_channel = std::make_unique<LineChannel>(
-        std::move(fd), loop, limits, [self](std::string_view l) { self->onLine(l); },
+        std::move(*fd), loop, limits, [self](std::string_view l) { self->onLine(l); },
         [self](LineChannel::CloseReason) { self->onClose(); });
     if (!self->m_channel->open())
         return failMsg("cannot watch the VMM control socket " + path);

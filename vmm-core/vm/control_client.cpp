@@ -2,9 +2,10 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cstring>
+
+#include "base/unix_socket.h"
 
 namespace hf::vm {
 
@@ -12,31 +13,17 @@ using nlohmann::json;
 
 Result<ControlClient> ControlClient::connect(const std::string& path)
 {
-    sockaddr_un addr{};
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return failMsg("control socket path '" + path + "' is empty or too long");
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    auto fd = connectUnix(path);
     if (!fd)
-        return failErrno("socket AF_UNIX");
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return failErrno("connect " + path);
-    return ControlClient(std::move(fd));
+        return fail(fd.error());
+    return ControlClient(std::move(*fd));
 }
 
 Result<json> ControlClient::request(const json& req, std::chrono::milliseconds timeout,
                                     const std::function<void(const json&)>& onEvent)
 {
-    std::string line = req.dump() + "\n";
-    for (size_t done = 0; done < line.size();) {
-        ssize_t n = ::send(m_fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return failErrno("send to the VMM control socket");
-        done += size_t(n);
-    }
+    if (auto sent = sendAll(m_fd.get(), req.dump() + "\n"); !sent)
+        return fail(sent.error().withContext("writing to the VMM control socket"));
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         for (size_t nl; (nl = m_in.find('\n')) != std::string::npos;) {

@@ -3,12 +3,12 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "base/log.h"
+#include "base/unix_socket.h"
 
 namespace hf::vm {
 
@@ -17,21 +17,10 @@ using nlohmann::json;
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& path, EventLoop& loop,
                                                              Handler handler)
 {
-    sockaddr_un addr{};
-    if (path.size() >= sizeof addr.sun_path)
-        return failMsg("control socket path too long: " + path);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return failErrno("socket AF_UNIX");
-    UniqueFd sock(fd);
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    ::unlink(path.c_str());  // a stale socket from a VM that died
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return failErrno("bind " + path);
-    if (::listen(fd, 16) < 0)
-        return failErrno("listen " + path);
-    std::unique_ptr<ControlServer> s(new ControlServer(path, std::move(sock), loop, std::move(handler)));
+    auto sock = listenUnix(path, 16);
+    if (!sock)
+        return fail(sock.error());
+    std::unique_ptr<ControlServer> s(new ControlServer(path, std::move(*sock), loop, std::move(handler)));
     ControlServer* self = s.get();
     HF_TRY(loop.add(self->m_listen.get(), EPOLLIN, [self](uint32_t) { self->accept(); }));
     return s;
