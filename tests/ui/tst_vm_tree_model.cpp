@@ -1,0 +1,194 @@
+// VmTreeModel fed with recorded protocol events (tests/ui/data/session.jsonl)
+// through the same parsing the backend client uses, checked after every event
+// by QAbstractItemModelTester.
+#include "backend/protocol_types.h"
+#include "models/vm_tree_model.h"
+#include "window/resources.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace hf::ui;
+
+namespace {
+
+QList<QJsonObject> recordedSession()
+{
+    QFile f(QFINDTESTDATA("data/session.jsonl"));
+    if (!f.open(QIODevice::ReadOnly)) qFatal("cannot open session.jsonl");
+    QList<QJsonObject> events;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty()) events.append(QJsonDocument::fromJson(line).object());
+    return events;
+}
+
+void apply(VmTreeModel& model, const QJsonObject& event)
+{
+    const QString method = event.value("method").toString();
+    const QJsonObject p = event.value("params").toObject();
+    if (method == "vm.booted") model.addVm(VmInfo::fromJson(p.value("vm").toObject()));
+    else if (method == "vm.ready") model.setReady(p.value("vm").toInteger(), p.value("ms").toDouble());
+    else if (method == "vm.forked") model.addFork(ForkEvent::fromJson(p));
+    else if (method == "vm.state") model.updateVm(VmInfo::fromJson(p.value("vm").toObject()));
+    else if (method == "vm.exited") model.removeVm(ExitInfo::fromJson(p));
+    else if (method == "metrics.sample") model.applyMetrics(MetricsSample::fromJson(p));
+    else QFAIL(qPrintable("unexpected event " + method));
+}
+
+// The tree as text: "name(parent)" depth-first, so a whole shape compares at once.
+QString shape(const VmTreeModel& model, const QModelIndex& parent = {})
+{
+    QStringList parts;
+    for (int r = 0; r < model.rowCount(parent); ++r) {
+        const QModelIndex i = model.index(r, 0, parent);
+        QString s = model.vm(model.vmAt(i))->name;
+        const QString kids = shape(model, i);
+        if (!kids.isEmpty()) s += "[" + kids + "]";
+        parts.append(s);
+    }
+    return parts.join(' ');
+}
+
+VmInfo vmInfo(VmId id, const QString& name, std::optional<VmId> parent)
+{
+    VmInfo v;
+    v.id = id;
+    v.name = name;
+    v.parent = parent;
+    v.state = "running";
+    return v;
+}
+
+}  // namespace
+
+class TestVmTreeModel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { initResources(); }
+
+    void recordedSessionKeepsTheTree_data()
+    {
+        QTest::addColumn<int>("events");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("booted") << 1 << "ref";
+        QTest::newRow("fork two") << 4 << "ref[w-1 w-2]";
+        QTest::newRow("clone of a clone") << 5 << "ref[w-1[w-1-1] w-2]";
+        QTest::newRow("three deep") << 6 << "ref[w-1[w-1-1[w-1-1-1]] w-2]";
+        QTest::newRow("metrics, unknown vm ignored") << 7 << "ref[w-1[w-1-1[w-1-1-1]] w-2]";
+        QTest::newRow("middle exits, children move up") << 9 << "ref[w-2 w-1-1[w-1-1-1]]";
+        QTest::newRow("daemon reparents") << 10 << "ref[w-2 w-1-1[w-1-1-1]]";
+        QTest::newRow("reorder under a sibling") << 11 << "ref[w-2[w-1-1-1] w-1-1]";
+        QTest::newRow("root exits") << 12 << "w-2[w-1-1-1] w-1-1";
+    }
+    void recordedSessionKeepsTheTree()
+    {
+        QFETCH(int, events);
+        QFETCH(QString, expected);
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<QJsonObject> session = recordedSession();
+        QVERIFY(events <= session.size());
+        for (int i = 0; i < events; ++i) apply(model, session.at(i));
+        QCOMPARE(shape(model), expected);
+    }
+
+    void columnsShowWhatTheEventsSaid()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<QJsonObject> session = recordedSession();
+        for (int i = 0; i < 8; ++i) apply(model, session.at(i));
+        const QModelIndex ref = model.indexOf(1);
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::Name)).toString(), "ref (1)");
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::State)).toString(), "running");
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::Memory)).toString(), "512 MiB");
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::Cpus)).toInt(), 2);
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::SharedPages), VmTreeModel::SortRole).toLongLong(), 61234);
+        QCOMPARE(model.data(ref.siblingAtColumn(VmTreeModel::PrivatePages), VmTreeModel::SortRole).toLongLong(), 812);
+        QVERIFY(model.data(ref.siblingAtColumn(VmTreeModel::ForkLatency)).toString().isEmpty());
+        const QModelIndex w1 = model.indexOf(2);
+        QCOMPARE(model.data(w1.siblingAtColumn(VmTreeModel::ForkLatency)).toString(), "41.0 ms");
+        QCOMPARE(model.data(w1, VmTreeModel::PtyRole).toString(), "/dev/pts/5");
+        // Phases come in the order they happen, whatever order the JSON had.
+        QStringList phases;
+        for (const ForkPhase& p : model.vm(2)->forkPhases) phases << p.name;
+        QCOMPARE(phases, (QStringList{"pause", "capture", "fork", "rebuild", "restore", "resume"}));
+        QCOMPARE(model.data(model.indexOf(3), VmTreeModel::StateRole).toString(), "paused");
+        QVERIFY(!model.data(model.indexOf(3, VmTreeModel::State), Qt::DecorationRole).value<QIcon>().isNull());
+        // vm.state for w-2 said nothing of its fork: the latency stays.
+        QCOMPARE(*model.vm(3)->forkLatencyMs, 48.0);
+    }
+
+    void booting_isShownUntilReady()
+    {
+        VmTreeModel model;
+        VmInfo v = vmInfo(1, "ref", std::nullopt);
+        v.ready = false;
+        model.addVm(v);
+        QCOMPARE(model.data(model.indexOf(1, VmTreeModel::State)).toString(), "running (booting)");
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setReady(1, 100);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.data(model.indexOf(1, VmTreeModel::State)).toString(), "running");
+    }
+
+    void listReplacesEverything()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addVm(vmInfo(9, "stale", std::nullopt));
+        // vm.list: depth-first, parents first; a parent missing from the list puts its child on top.
+        model.resetFromList({vmInfo(1, "ref", std::nullopt), vmInfo(2, "a", 1), vmInfo(4, "a-1", 2), vmInfo(3, "b", 1),
+                             vmInfo(7, "orphan", 6)});
+        QCOMPARE(shape(model), "ref[a[a-1] b] orphan");
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void eventsForUnknownVmsDoNoHarm()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.removeVm(ExitInfo{42, "ghost", 1, 0, std::nullopt, "?"});
+        model.setReady(42, 1);
+        // A fork event whose parent is unknown (raced a reset): the clone shows at the top.
+        ForkEvent fork;
+        fork.parent = 8;
+        fork.clones = {vmInfo(10, "c", 8)};
+        model.addFork(fork);
+        QCOMPARE(shape(model), "c");
+        // The same VM announced twice stays one row.
+        model.addFork(fork);
+        QCOMPARE(model.rowCount(), 1);
+        // A parent that would make a cycle is refused.
+        model.addVm(vmInfo(11, "d", 10));
+        model.updateVm(vmInfo(10, "c", 11));
+        QCOMPARE(shape(model), "c[d]");
+    }
+
+    void hundredsOfClones()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addVm(vmInfo(1, "ref", std::nullopt));
+        ForkEvent fork;
+        fork.parent = 1;
+        for (VmId id = 2; id < 302; ++id) fork.clones.append(vmInfo(id, QStringLiteral("w-%1").arg(id), 1));
+        model.addFork(fork);
+        QCOMPARE(model.rowCount(model.indexOf(1)), 300);
+        MetricsSample sample;
+        for (VmId id = 1; id < 302; ++id) sample.samples.append({id, id * 10, id, 0, 0, 0});
+        model.applyMetrics(sample);
+        QCOMPARE(model.data(model.indexOf(301, VmTreeModel::PrivatePages), VmTreeModel::SortRole).toLongLong(), 301);
+        for (VmId id = 2; id < 302; id += 2) model.removeVm(ExitInfo{id, {}, 0, 0, std::nullopt, {}});
+        QCOMPARE(model.rowCount(model.indexOf(1)), 150);
+        QCOMPARE(model.vmCount(), 151);
+    }
+};
+
+QTEST_MAIN(TestVmTreeModel)
+#include "tst_vm_tree_model.moc"

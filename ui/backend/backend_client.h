@@ -1,0 +1,133 @@
+#pragma once
+// The app's one connection to hyperforkd (docs/protocol.md): owns the
+// QLocalSocket, frames lines, says hello, matches replies to requests by id,
+// and turns events into typed signals. Never blocks the GUI thread: every
+// request is answered through a callback or a signal. Reconnects by itself.
+#include "backend/line_framer.h"
+#include "backend/protocol_types.h"
+#include "backend/requests.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QLocalSocket>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+
+namespace hf::ui {
+
+struct RpcError {
+    int code = 0;  // 0: the connection failed, not the daemon
+    QString message;
+    QJsonValue data;
+    QString text() const;  // the message plus the useful part of data
+};
+
+class BackendClient : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Handshaking, Connected };
+    Q_ENUM(State)
+
+    static constexpr int protocolVersion = 1;
+    // Replies carry console history and whole trees; far more than any real one.
+    static constexpr qsizetype maxLine = 64 << 20;
+
+    using ResultHandler = std::function<void(const QJsonObject& result)>;
+    using ErrorHandler = std::function<void(const RpcError& error)>;
+
+    explicit BackendClient(QObject* parent = nullptr);
+    ~BackendClient() override;
+
+    // $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock, else /tmp/hyperfork-<uid>/.
+    static QString defaultSocketPath();
+    void setSocketPath(const QString& path) { m_socketPath = path; }
+    QString socketPath() const { return m_socketPath; }
+    // While enabled, a lost or refused connection is retried every intervalMs.
+    void setAutoReconnect(bool enabled, int intervalMs = 1000);
+
+    void connectToDaemon();
+    void disconnectFromDaemon();
+    State state() const { return m_state; }
+    bool isConnected() const { return m_state == State::Connected; }
+    const DaemonInfo& daemonInfo() const { return m_daemon; }
+
+    // Sends a request. The handlers run on the GUI thread when the answer
+    // comes, unless `context` was destroyed meanwhile. Without onError a
+    // failure is reported through requestFailed(). Returns the request id,
+    // or -1 when not connected (onError has then already run).
+    qint64 call(const QString& method, const QJsonObject& params = {}, QObject* context = nullptr,
+                ResultHandler onResult = {}, ErrorHandler onError = {});
+
+    // Typed requests; results arrive through the signals below or handlers.
+    void listVms();
+    void bootVm(const BootRequest& request, QObject* context = nullptr, std::function<void(const VmInfo&)> onBooted = {},
+                ErrorHandler onError = {});
+    void forkVm(const ForkRequest& request, QObject* context = nullptr, ResultHandler onResult = {},
+                ErrorHandler onError = {});
+    void pauseVm(VmId vm);
+    void resumeVm(VmId vm);
+    void stopVm(VmId vm, bool tree = false, bool force = false);
+    void requestConsole(VmId vm, QObject* context, std::function<void(const ConsoleInfo&)> onConsole,
+                        ErrorHandler onError = {});
+    void requestStats(VmId vm, QObject* context, std::function<void(const VmStats&)> onStats,
+                      ErrorHandler onError = {});
+    void subscribeMetrics(double hz);
+
+Q_SIGNALS:
+    void stateChanged(hf::ui::BackendClient::State state);
+    void connected(const hf::ui::DaemonInfo& daemon);
+    // The connection ended or could not be made; `reason` is for people.
+    void disconnected(const QString& reason);
+    void vmListReceived(const QList<hf::ui::VmInfo>& vms);
+    void vmBooted(const hf::ui::VmInfo& vm);
+    void vmReady(hf::ui::VmId vm, double ms);
+    void vmForked(const hf::ui::ForkEvent& fork);
+    void vmStateChanged(const hf::ui::VmInfo& vm);
+    void vmExited(const hf::ui::ExitInfo& exit);
+    void metricsSampled(const hf::ui::MetricsSample& sample);
+    // A request without an error handler failed.
+    void requestFailed(const QString& method, const hf::ui::RpcError& error);
+    // The daemon sent something this client cannot read (logged, skipped).
+    void protocolWarning(const QString& what);
+
+private:
+    struct Pending {
+        QString method;
+        QPointer<QObject> context;
+        bool hasContext = false;
+        ResultHandler onResult;
+        ErrorHandler onError;
+    };
+
+    void setState(State state);
+    void onConnected();
+    void onReadyRead();
+    void onSocketError(QLocalSocket::LocalSocketError error);
+    void onSocketDisconnected();
+    void handleLine(const QByteArray& line);
+    void handleReply(const QJsonObject& message);
+    void handleEvent(const QString& method, const QJsonObject& params);
+    void send(const QJsonObject& message);
+    void dropConnection(const QString& reason);
+    void failAllPending(const QString& reason);
+    void scheduleReconnect();
+
+    QLocalSocket* m_socket;
+    QTimer m_reconnect;
+    bool m_autoReconnect = false;
+    QString m_socketPath;
+    State m_state = State::Disconnected;
+    LineFramer m_framer{maxLine};
+    qint64 m_nextId = 1;
+    QHash<qint64, Pending> m_pending;
+    DaemonInfo m_daemon;
+    QString m_lastReason;
+};
+
+}  // namespace hf::ui
+
+Q_DECLARE_METATYPE(hf::ui::RpcError)

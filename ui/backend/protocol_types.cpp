@@ -1,0 +1,129 @@
+#include "backend/protocol_types.h"
+
+#include <QJsonArray>
+
+namespace hf::ui {
+namespace {
+
+// JSON numbers arrive as doubles; ids, pids and byte counts fit in 53 bits.
+qint64 integer(const QJsonValue& v) { return v.isDouble() ? static_cast<qint64>(v.toDouble()) : 0; }
+
+std::optional<int> optionalInt(const QJsonValue& v)
+{
+    if (v.isDouble()) return static_cast<int>(v.toDouble());
+    return std::nullopt;
+}
+
+// docs/fork.md's order; a phase this client does not know goes last.
+QList<ForkPhase> phasesFrom(const QJsonObject& phases)
+{
+    static const QStringList order{"pause", "capture", "fork", "rebuild", "restore", "resume"};
+    QList<ForkPhase> out;
+    for (const QString& name : order)
+        if (phases.contains(name)) out.append({name, phases.value(name).toDouble()});
+    for (auto it = phases.begin(); it != phases.end(); ++it)
+        if (!order.contains(it.key())) out.append({it.key(), it.value().toDouble()});
+    return out;
+}
+
+}  // namespace
+
+VmInfo VmInfo::fromJson(const QJsonObject& o)
+{
+    VmInfo v;
+    v.id = integer(o.value("id"));
+    v.name = o.value("name").toString();
+    v.pid = integer(o.value("pid"));
+    if (o.value("parent").isDouble()) v.parent = integer(o.value("parent"));
+    for (const QJsonValue& c : o.value("children").toArray()) v.children.append(integer(c));
+    v.depth = static_cast<int>(integer(o.value("depth")));
+    v.state = o.value("state").toString();
+    v.memoryBytes = integer(o.value("memory"));
+    v.cpus = static_cast<int>(integer(o.value("cpus")));
+    v.pty = o.value("pty").toString();
+    v.control = o.value("control").toString();
+    v.kernel = o.value("kernel").toString();
+    v.initrd = o.value("initrd").toString();
+    v.createdUnixMs = integer(o.value("created_unix_ms"));
+    v.ready = o.value("ready").toBool();
+    v.origin = o.value("origin").toString();
+    const QJsonObject fork = o.value("fork").toObject();
+    if (fork.value("latency_ms").isDouble()) v.forkLatencyMs = fork.value("latency_ms").toDouble();
+    v.forkPhases = phasesFrom(fork.value("phases_ms").toObject());
+    return v;
+}
+
+ForkEvent ForkEvent::fromJson(const QJsonObject& o)
+{
+    ForkEvent e;
+    e.parent = integer(o.value("parent"));
+    e.origin = o.value("origin").toString();
+    for (const QJsonValue& c : o.value("clones").toArray()) e.clones.append(VmInfo::fromJson(c.toObject()));
+    const QJsonObject latency = o.value("latency_ms").toObject();
+    e.maxMs = latency.value("max").toDouble();
+    e.meanMs = latency.value("mean").toDouble();
+    return e;
+}
+
+ExitInfo ExitInfo::fromJson(const QJsonObject& o)
+{
+    ExitInfo e;
+    e.vm = integer(o.value("vm"));
+    e.name = o.value("name").toString();
+    e.pid = integer(o.value("pid"));
+    e.status = optionalInt(o.value("status"));
+    e.signal = optionalInt(o.value("signal"));
+    e.reason = o.value("reason").toString();
+    return e;
+}
+
+MetricsSample MetricsSample::fromJson(const QJsonObject& o)
+{
+    MetricsSample m;
+    m.tUnixMs = integer(o.value("t_unix_ms"));
+    m.hz = o.value("hz").toDouble();
+    for (const QJsonValue& v : o.value("samples").toArray()) {
+        const QJsonObject s = v.toObject();
+        m.samples.append({integer(s.value("vm")), integer(s.value("shared_pages")), integer(s.value("private_pages")),
+                          integer(s.value("rss_kib")), integer(s.value("pss_kib")), s.value("cpu_ms").toDouble()});
+    }
+    return m;
+}
+
+VmStats VmStats::fromJson(const QJsonObject& o)
+{
+    VmStats s;
+    s.vm = integer(o.value("vm"));
+    s.sharedPages = integer(o.value("shared_pages"));
+    s.privatePages = integer(o.value("private_pages"));
+    if (o.value("page_size").isDouble()) s.pageSize = integer(o.value("page_size"));
+    s.rssKib = integer(o.value("rss_kib"));
+    s.pssKib = integer(o.value("pss_kib"));
+    s.cpuMs = o.value("cpu_ms").toDouble();
+    s.uptimeMs = o.value("uptime_ms").toDouble();
+    return s;
+}
+
+DaemonInfo DaemonInfo::fromJson(const QJsonObject& o)
+{
+    DaemonInfo d;
+    d.protocol = static_cast<int>(integer(o.value("protocol")));
+    d.version = o.value("version").toString();
+    d.pid = integer(o.value("pid"));
+    const QJsonObject kvm = o.value("kvm").toObject();
+    d.kvmAvailable = kvm.value("available").toBool();
+    d.kvmDetail = kvm.value("detail").toString();
+    d.vmm = o.value("vmm").toString();
+    return d;
+}
+
+ConsoleInfo ConsoleInfo::fromJson(const QJsonObject& o)
+{
+    ConsoleInfo c;
+    c.vm = integer(o.value("vm"));
+    c.pty = o.value("pty").toString();
+    c.history = o.value("history").toString().toUtf8();
+    return c;
+}
+
+}  // namespace hf::ui

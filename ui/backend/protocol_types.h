@@ -1,0 +1,114 @@
+#pragma once
+// The daemon's protocol objects (docs/protocol.md) as plain Qt values. The
+// backend client parses every line into these; models and charts only ever
+// see these types, never JSON.
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace hf::ui {
+
+using VmId = qint64;
+
+// One phase of a fork's latency (docs/fork.md), in the order they happen.
+struct ForkPhase {
+    QString name;
+    double ms = 0;
+};
+
+struct VmInfo {
+    VmId id = 0;
+    QString name;
+    qint64 pid = 0;
+    std::optional<VmId> parent;  // nullopt: a booted (reference) VM
+    QList<VmId> children;
+    int depth = 0;
+    QString state;  // booting, running, paused, stopping
+    qint64 memoryBytes = 0;
+    int cpus = 0;
+    QString pty;
+    QString control;
+    QString kernel;
+    QString initrd;
+    qint64 createdUnixMs = 0;
+    bool ready = false;
+    QString origin;                      // clones: "command" or "guest"
+    std::optional<double> forkLatencyMs;  // clones only
+    QList<ForkPhase> forkPhases;          // pause, capture, fork, rebuild, restore, resume
+
+    static VmInfo fromJson(const QJsonObject& o);
+};
+
+// vm.forked, and the result of vm.fork with when:"now".
+struct ForkEvent {
+    VmId parent = 0;
+    QString origin;
+    QList<VmInfo> clones;
+    double maxMs = 0;
+    double meanMs = 0;
+    static ForkEvent fromJson(const QJsonObject& o);
+};
+
+// vm.exited
+struct ExitInfo {
+    VmId vm = 0;
+    QString name;
+    qint64 pid = 0;
+    std::optional<int> status;
+    std::optional<int> signal;
+    QString reason;
+    static ExitInfo fromJson(const QJsonObject& o);
+};
+
+// One VM's entry in a metrics.sample tick.
+struct VmSample {
+    VmId vm = 0;
+    qint64 sharedPages = 0;
+    qint64 privatePages = 0;
+    qint64 rssKib = 0;
+    qint64 pssKib = 0;
+    double cpuMs = 0;
+};
+
+// metrics.sample
+struct MetricsSample {
+    qint64 tUnixMs = 0;
+    double hz = 0;
+    QList<VmSample> samples;
+    static MetricsSample fromJson(const QJsonObject& o);
+};
+
+// The result of vm.stats.
+struct VmStats {
+    VmId vm = 0;
+    qint64 sharedPages = 0;
+    qint64 privatePages = 0;
+    qint64 pageSize = 4096;
+    qint64 rssKib = 0;
+    qint64 pssKib = 0;
+    double cpuMs = 0;
+    double uptimeMs = 0;
+    static VmStats fromJson(const QJsonObject& o);
+};
+
+// The result of hello.
+struct DaemonInfo {
+    int protocol = 0;
+    QString version;
+    qint64 pid = 0;
+    bool kvmAvailable = false;
+    QString kvmDetail;
+    QString vmm;
+    static DaemonInfo fromJson(const QJsonObject& o);
+};
+
+// The result of vm.console.
+struct ConsoleInfo {
+    VmId vm = 0;
+    QString pty;
+    QByteArray history;  // UTF-8, the VMM's ring buffer
+    static ConsoleInfo fromJson(const QJsonObject& o);
+};
+
+}  // namespace hf::ui

@@ -1,0 +1,65 @@
+#include "backend/requests.h"
+
+#include <QRegularExpression>
+
+namespace hf::ui {
+
+bool isValidVmName(const QString& name)
+{
+    static const QRegularExpression pattern("^[A-Za-z0-9._-]{1,64}$");
+    return pattern.match(name).hasMatch();
+}
+
+qint64 parseMemorySize(const QString& text)
+{
+    static const QRegularExpression pattern("^\\s*(\\d{1,12})\\s*([KkMmGg]?)(i?[Bb])?\\s*$");
+    const QRegularExpressionMatch m = pattern.match(text);
+    if (!m.hasMatch()) return 0;
+    qint64 value = m.captured(1).toLongLong();
+    const QString unit = m.captured(2).toUpper();
+    if (unit == "K") return value << 10;
+    if (unit == "M") return value << 20;
+    if (unit == "G") return value << 30;
+    return value;
+}
+
+QString BootRequest::validate() const
+{
+    if (!isValidVmName(name)) return QStringLiteral("name: 1 to 64 of A-Z a-z 0-9 . _ -");
+    if (cpus < 1 || cpus > 8) return QStringLiteral("vCPUs: 1 to 8");
+    const qint64 bytes = parseMemorySize(memory);
+    if (bytes < (64ll << 20)) return QStringLiteral("memory: at least 64M, written like 512M or 2G");
+    if (wait != "started" && wait != "ready") return QStringLiteral("wait: started or ready");
+    return {};
+}
+
+QJsonObject BootRequest::toParams() const
+{
+    QJsonObject p{{"name", name}, {"memory", memory.trimmed()}, {"cpus", cpus}, {"wait", wait}};
+    if (!kernel.isEmpty()) p["kernel"] = kernel;
+    if (!initrd.isEmpty()) p["initrd"] = initrd;
+    if (!cmdline.isEmpty()) p["cmdline"] = cmdline;
+    if (guestFork) p["guest_fork"] = true;
+    return p;
+}
+
+QString ForkRequest::validate() const
+{
+    if (vm <= 0) return QStringLiteral("no VM selected");
+    if (count < 1 || count > maxCount) return QStringLiteral("clones: 1 to %1").arg(maxCount);
+    if (!namePrefix.isEmpty() && !isValidVmName(namePrefix))
+        return QStringLiteral("name prefix: 1 to 64 of A-Z a-z 0-9 . _ -");
+    return {};
+}
+
+QJsonObject ForkRequest::toParams() const
+{
+    QJsonObject p{{"vm", vm},
+                  {"count", count},
+                  {"when", when == When::Now ? "now" : "on-guest-signal"},
+                  {"parent", parent == Parent::Continue ? "continue" : "pause"}};
+    if (!namePrefix.isEmpty()) p["name_prefix"] = namePrefix;
+    return p;
+}
+
+}  // namespace hf::ui

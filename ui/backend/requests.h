@@ -1,0 +1,47 @@
+#pragma once
+// What the app asks the daemon to do, as values that check themselves before
+// they are sent (the same rules as docs/protocol.md, so a dialog can say what
+// is wrong while the user types instead of after a round trip).
+#include "backend/protocol_types.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace hf::ui {
+
+// vm.boot. Empty kernel/initrd: the daemon's default guest.
+struct BootRequest {
+    QString kernel;
+    QString initrd;
+    QString cmdline;
+    QString memory = "512M";  // bytes, or a number with K/M/G
+    int cpus = 1;
+    QString name = "vm";
+    bool guestFork = false;
+    QString wait = "started";  // or "ready"
+
+    QString validate() const;  // empty when valid, else what is wrong
+    QJsonObject toParams() const;
+};
+
+// vm.fork
+struct ForkRequest {
+    enum class When { Now, OnGuestSignal };
+    enum class Parent { Continue, Pause };
+    VmId vm = 0;
+    int count = 1;
+    When when = When::Now;
+    Parent parent = Parent::Continue;
+    QString namePrefix;  // empty: the parent's name
+
+    static constexpr int maxCount = 64;
+    QString validate() const;
+    QJsonObject toParams() const;
+};
+
+// A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-].
+bool isValidVmName(const QString& name);
+// "512M", "2G", "1048576" -> bytes; 0 when malformed.
+qint64 parseMemorySize(const QString& text);
+
+}  // namespace hf::ui

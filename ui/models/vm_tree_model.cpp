@@ -1,0 +1,331 @@
+#include "models/vm_tree_model.h"
+
+#include <QDateTime>
+#include <QIcon>
+#include <QLocale>
+
+namespace hf::ui {
+
+// Indexes carry their parent's VmId as internalId (0: top level), so a node
+// is found as siblingsOf(internalId)[row] and no pointer outlives a removal.
+
+VmTreeModel::VmTreeModel(QObject* parent) : QAbstractItemModel(parent)
+{
+    m_uptime.setInterval(1000);
+    connect(&m_uptime, &QTimer::timeout, this, &VmTreeModel::tickUptime);
+}
+
+QIcon VmTreeModel::stateIcon(const QString& state)
+{
+    static const QStringList known{"booting", "running", "paused", "stopping"};
+    return QIcon(QStringLiteral(":/icons/state-%1.svg").arg(known.contains(state) ? state : QStringLiteral("unknown")));
+}
+
+QList<VmId>& VmTreeModel::siblingsOf(VmId parent)
+{
+    return parent == 0 ? m_roots : m_nodes[parent].children;
+}
+
+int VmTreeModel::rowOf(VmId vm) const
+{
+    const auto it = m_nodes.constFind(vm);
+    if (it == m_nodes.cend()) return -1;
+    const QList<VmId>& siblings = it->parent == 0 ? m_roots : m_nodes.value(it->parent).children;
+    return static_cast<int>(siblings.indexOf(vm));
+}
+
+QModelIndex VmTreeModel::parentIndexOf(VmId parent) const
+{
+    return parent == 0 ? QModelIndex() : indexOf(parent);
+}
+
+QModelIndex VmTreeModel::index(int row, int column, const QModelIndex& parent) const
+{
+    if (column < 0 || column >= ColumnCount || row < 0) return {};
+    const VmId parentId = parent.isValid() ? vmAt(parent) : 0;
+    if (parent.isValid() && parent.column() != 0) return {};
+    const QList<VmId>& siblings = parentId == 0 ? m_roots : m_nodes.value(parentId).children;
+    if (row >= siblings.size()) return {};
+    return createIndex(row, column, static_cast<quintptr>(parentId));
+}
+
+QModelIndex VmTreeModel::parent(const QModelIndex& child) const
+{
+    if (!child.isValid()) return {};
+    const VmId parentId = static_cast<VmId>(child.internalId());
+    if (parentId == 0) return {};
+    return indexOf(parentId);
+}
+
+int VmTreeModel::rowCount(const QModelIndex& parent) const
+{
+    if (!parent.isValid()) return static_cast<int>(m_roots.size());
+    if (parent.column() != 0) return 0;
+    return static_cast<int>(m_nodes.value(vmAt(parent)).children.size());
+}
+
+int VmTreeModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+
+QModelIndex VmTreeModel::indexOf(VmId vm, int column) const
+{
+    const int row = rowOf(vm);
+    if (row < 0) return {};
+    return createIndex(row, column, static_cast<quintptr>(m_nodes.value(vm).parent));
+}
+
+VmId VmTreeModel::vmAt(const QModelIndex& index) const
+{
+    if (!index.isValid() || index.model() != this) return 0;
+    const VmId parentId = static_cast<VmId>(index.internalId());
+    const QList<VmId>& siblings = parentId == 0 ? m_roots : m_nodes.value(parentId).children;
+    return index.row() < siblings.size() ? siblings.at(index.row()) : 0;
+}
+
+const VmInfo* VmTreeModel::vm(VmId vm) const
+{
+    const auto it = m_nodes.constFind(vm);
+    return it == m_nodes.cend() ? nullptr : &it->info;
+}
+
+QList<VmId> VmTreeModel::children(VmId vm) const { return m_nodes.value(vm).children; }
+
+namespace {
+
+QString formatBytes(qint64 bytes)
+{
+    if (bytes >= (1ll << 30) && bytes % (1ll << 30) == 0) return QStringLiteral("%1 GiB").arg(bytes >> 30);
+    return QStringLiteral("%1 MiB").arg(bytes >> 20);
+}
+
+QString formatDuration(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    if (s < 60) return QStringLiteral("%1 s").arg(s);
+    if (s < 3600) return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+    return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'));
+}
+
+}  // namespace
+
+QVariant VmTreeModel::display(const Node& node, int column) const
+{
+    const VmInfo& vm = node.info;
+    switch (column) {
+    case Name: return QStringLiteral("%1 (%2)").arg(vm.name).arg(vm.id);
+    case State: return vm.state == "running" && !vm.ready ? QStringLiteral("running (booting)") : vm.state;
+    case Memory: return vm.memoryBytes > 0 ? formatBytes(vm.memoryBytes) : QString();
+    case Cpus: return vm.cpus > 0 ? QVariant(vm.cpus) : QVariant();
+    case ForkLatency:
+        return vm.forkLatencyMs ? QStringLiteral("%1 ms").arg(*vm.forkLatencyMs, 0, 'f', 1) : QString();
+    case SharedPages: return node.sample ? QLocale().toString(node.sample->sharedPages) : QString();
+    case PrivatePages: return node.sample ? QLocale().toString(node.sample->privatePages) : QString();
+    case Uptime:
+        return vm.createdUnixMs > 0 ? formatDuration(QDateTime::currentMSecsSinceEpoch() - vm.createdUnixMs) : QString();
+    default: return {};
+    }
+}
+
+QVariant VmTreeModel::sortKey(const Node& node, int column) const
+{
+    const VmInfo& vm = node.info;
+    switch (column) {
+    case Name: return vm.id;
+    case State: return vm.state;
+    case Memory: return vm.memoryBytes;
+    case Cpus: return vm.cpus;
+    case ForkLatency: return vm.forkLatencyMs.value_or(-1.0);
+    case SharedPages: return node.sample ? node.sample->sharedPages : -1;
+    case PrivatePages: return node.sample ? node.sample->privatePages : -1;
+    case Uptime: return -vm.createdUnixMs;
+    default: return {};
+    }
+}
+
+QVariant VmTreeModel::data(const QModelIndex& index, int role) const
+{
+    const VmId id = vmAt(index);
+    const auto it = m_nodes.constFind(id);
+    if (it == m_nodes.cend()) return {};
+    const Node& node = *it;
+    switch (role) {
+    case Qt::DisplayRole: return display(node, index.column());
+    case Qt::DecorationRole: return index.column() == State ? QVariant(stateIcon(node.info.state)) : QVariant();
+    case Qt::TextAlignmentRole:
+        return index.column() >= Memory ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case Qt::ToolTipRole: {
+        const VmInfo& vm = node.info;
+        QString tip = QStringLiteral("%1: pid %2, console %3").arg(vm.name).arg(vm.pid).arg(vm.pty);
+        if (!vm.forkPhases.isEmpty()) {
+            tip += QStringLiteral("\nfork:");
+            for (const ForkPhase& p : vm.forkPhases) tip += QStringLiteral(" %1 %2 ms").arg(p.name).arg(p.ms, 0, 'f', 1);
+        }
+        return tip;
+    }
+    case VmIdRole: return id;
+    case StateRole: return node.info.state;
+    case PtyRole: return node.info.pty;
+    case SortRole: return sortKey(node, index.column());
+    default: return {};
+    }
+}
+
+QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    static const char* const names[ColumnCount] = {"Name", "State", "Memory", "vCPUs", "Fork latency",
+                                                   "Shared pages", "Private pages", "Uptime"};
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+void VmTreeModel::resetFromList(const QList<VmInfo>& vms)
+{
+    beginResetModel();
+    m_nodes.clear();
+    m_roots.clear();
+    // vm.list is depth-first, parents before children, siblings in fork order.
+    for (const VmInfo& vm : vms) {
+        Node node{vm, vm.parent && m_nodes.contains(*vm.parent) ? *vm.parent : 0, {}, {}};
+        siblingsOf(node.parent).append(vm.id);
+        m_nodes.insert(vm.id, node);
+    }
+    endResetModel();
+    if (!m_nodes.isEmpty()) m_uptime.start();
+}
+
+void VmTreeModel::insertNode(const VmInfo& info)
+{
+    // A parent we do not know (an event raced a reset): show it at the top.
+    const VmId parent = info.parent && m_nodes.contains(*info.parent) ? *info.parent : 0;
+    const int row = static_cast<int>(siblingsOf(parent).size());
+    beginInsertRows(parentIndexOf(parent), row, row);
+    siblingsOf(parent).append(info.id);
+    m_nodes.insert(info.id, Node{info, parent, {}, {}});
+    endInsertRows();
+    m_uptime.start();
+}
+
+void VmTreeModel::addVm(const VmInfo& vm)
+{
+    if (m_nodes.contains(vm.id))
+        updateVm(vm);
+    else
+        insertNode(vm);
+}
+
+void VmTreeModel::addFork(const ForkEvent& fork)
+{
+    for (const VmInfo& clone : fork.clones) {
+        VmInfo info = clone;
+        if (!info.parent) info.parent = fork.parent;
+        addVm(info);
+    }
+}
+
+void VmTreeModel::moveNode(VmId vm, VmId newParent)
+{
+    Node& node = m_nodes[vm];
+    const int from = rowOf(vm);
+    const int to = static_cast<int>(siblingsOf(newParent).size());
+    if (!beginMoveRows(parentIndexOf(node.parent), from, from, parentIndexOf(newParent), to)) return;
+    siblingsOf(node.parent).removeAt(from);
+    siblingsOf(newParent).append(vm);
+    node.parent = newParent;
+    endMoveRows();
+}
+
+void VmTreeModel::updateVm(const VmInfo& vm)
+{
+    const auto it = m_nodes.find(vm.id);
+    if (it == m_nodes.end()) {
+        insertNode(vm);
+        return;
+    }
+    VmInfo info = vm;
+    // vm.state may carry a partial object: keep what it does not say.
+    if (!info.forkLatencyMs) {
+        info.forkLatencyMs = it->info.forkLatencyMs;
+        info.forkPhases = it->info.forkPhases;
+    }
+    if (info.createdUnixMs == 0) info.createdUnixMs = it->info.createdUnixMs;
+    if (info.memoryBytes == 0) info.memoryBytes = it->info.memoryBytes;
+    if (info.cpus == 0) info.cpus = it->info.cpus;
+    if (info.name.isEmpty()) info.name = it->info.name;
+    if (info.pty.isEmpty()) info.pty = it->info.pty;
+    info.ready = info.ready || it->info.ready;
+    it->info = info;
+    const VmId newParent = info.parent && m_nodes.contains(*info.parent) ? *info.parent : 0;
+    // Never under itself or its own descendant: the daemon would not say so,
+    // but a confused sender must not corrupt the tree.
+    bool cycle = false;
+    for (VmId p = newParent; p != 0; p = m_nodes.value(p).parent)
+        if (p == vm.id) cycle = true;
+    if (newParent != it->parent && !cycle) moveNode(vm.id, newParent);
+    emitRowChanged(vm.id, 0, ColumnCount - 1);
+}
+
+void VmTreeModel::setReady(VmId vm, double)
+{
+    const auto it = m_nodes.find(vm);
+    if (it == m_nodes.end() || it->info.ready) return;
+    it->info.ready = true;
+    emitRowChanged(vm, State, State);
+}
+
+void VmTreeModel::removeVm(const ExitInfo& exit)
+{
+    const auto it = m_nodes.constFind(exit.vm);
+    if (it == m_nodes.cend()) return;
+    // Its children move up to its parent, as the daemon moves them to the
+    // nearest live ancestor (a vm.state follows with the daemon's word).
+    const VmId parent = it->parent;
+    const QList<VmId> kids = it->children;
+    for (VmId child : kids) moveNode(child, parent);
+    const int row = rowOf(exit.vm);
+    beginRemoveRows(parentIndexOf(parent), row, row);
+    siblingsOf(parent).removeAt(row);
+    m_nodes.remove(exit.vm);
+    endRemoveRows();
+    if (m_nodes.isEmpty()) m_uptime.stop();
+}
+
+void VmTreeModel::applyMetrics(const MetricsSample& sample)
+{
+    for (const VmSample& s : sample.samples) {
+        const auto it = m_nodes.find(s.vm);
+        if (it == m_nodes.end()) continue;
+        it->sample = s;
+        emitRowChanged(s.vm, SharedPages, PrivatePages);
+    }
+}
+
+void VmTreeModel::clear()
+{
+    beginResetModel();
+    m_nodes.clear();
+    m_roots.clear();
+    endResetModel();
+    m_uptime.stop();
+}
+
+void VmTreeModel::emitRowChanged(VmId vm, int firstColumn, int lastColumn)
+{
+    const QModelIndex first = indexOf(vm, firstColumn);
+    if (first.isValid()) Q_EMIT dataChanged(first, indexOf(vm, lastColumn));
+}
+
+void VmTreeModel::tickUptime()
+{
+    // One dataChanged per sibling list, not per VM: hundreds of clones tick together.
+    QList<VmId> parents{0};
+    for (auto it = m_nodes.cbegin(); it != m_nodes.cend(); ++it)
+        if (!it->children.isEmpty()) parents.append(it.key());
+    for (VmId p : parents) {
+        const QList<VmId>& kids = p == 0 ? m_roots : m_nodes.value(p).children;
+        if (kids.isEmpty()) continue;
+        const QModelIndex parentIndex = parentIndexOf(p);
+        Q_EMIT dataChanged(index(0, Uptime, parentIndex), index(static_cast<int>(kids.size()) - 1, Uptime, parentIndex),
+                           {Qt::DisplayRole});
+    }
+}
+
+}  // namespace hf::ui

@@ -1,0 +1,77 @@
+#pragma once
+// The tree of VMs as the daemon reports it: reference VMs at the top, clones
+// under their parents to any depth, siblings in fork order. Updated only from
+// BackendClient's typed signals (connect them to the slots below); the view
+// never talks to the backend.
+#include "backend/protocol_types.h"
+
+#include <QAbstractItemModel>
+#include <QHash>
+#include <QTimer>
+
+namespace hf::ui {
+
+class VmTreeModel : public QAbstractItemModel {
+    Q_OBJECT
+public:
+    enum Column { Name, State, Memory, Cpus, ForkLatency, SharedPages, PrivatePages, Uptime, ColumnCount };
+    enum Role {
+        VmIdRole = Qt::UserRole + 1,  // VmId
+        StateRole,                    // "booting", "running", ...
+        PtyRole,                      // the console's pty path
+        SortRole,                     // a number or string that sorts right
+    };
+
+    explicit VmTreeModel(QObject* parent = nullptr);
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    QModelIndex indexOf(VmId vm, int column = 0) const;
+    VmId vmAt(const QModelIndex& index) const;
+    const VmInfo* vm(VmId vm) const;
+    int vmCount() const { return static_cast<int>(m_nodes.size()); }
+    QList<VmId> roots() const { return m_roots; }
+    QList<VmId> children(VmId vm) const;
+
+    // The state icon for a protocol state ("running", ...), from resources/.
+    static QIcon stateIcon(const QString& state);
+
+public Q_SLOTS:
+    void resetFromList(const QList<hf::ui::VmInfo>& vms);  // vm.list
+    void addVm(const hf::ui::VmInfo& vm);                   // vm.booted
+    void addFork(const hf::ui::ForkEvent& fork);            // vm.forked, vm.fork's answer
+    void updateVm(const hf::ui::VmInfo& vm);                // vm.state: fields, and a new parent
+    void setReady(hf::ui::VmId vm, double ms);              // vm.ready
+    void removeVm(const hf::ui::ExitInfo& exit);            // vm.exited
+    void applyMetrics(const hf::ui::MetricsSample& sample); // metrics.sample
+    void clear();                                           // the daemon went away
+
+private:
+    struct Node {
+        VmInfo info;
+        VmId parent = 0;  // 0: a top-level VM
+        QList<VmId> children;
+        std::optional<VmSample> sample;
+    };
+
+    QList<VmId>& siblingsOf(VmId parent);
+    int rowOf(VmId vm) const;
+    QModelIndex parentIndexOf(VmId parent) const;
+    void insertNode(const VmInfo& info);
+    void moveNode(VmId vm, VmId newParent);
+    void emitRowChanged(VmId vm, int firstColumn, int lastColumn);
+    QVariant display(const Node& node, int column) const;
+    QVariant sortKey(const Node& node, int column) const;
+    void tickUptime();
+
+    QHash<VmId, Node> m_nodes;
+    QList<VmId> m_roots;
+    QTimer m_uptime;
+};
+
+}  // namespace hf::ui

@@ -1,0 +1,103 @@
+#include "window/app_controller.h"
+
+namespace hf::ui {
+
+AppController::AppController(Options options, QObject* parent) : QObject(parent), m_options(std::move(options))
+{
+    if (!m_options.socketPath.isEmpty()) m_backend.setSocketPath(m_options.socketPath);
+    if (!m_options.daemonProgram.isEmpty()) m_launcher.setProgram(m_options.daemonProgram);
+    m_launcher.setArguments(m_options.daemonArguments);
+    m_backend.setAutoReconnect(true, 1000);
+
+    connect(&m_backend, &BackendClient::connected, this, &AppController::onConnected);
+    connect(&m_backend, &BackendClient::disconnected, this, &AppController::onDisconnected);
+    connect(&m_backend, &BackendClient::vmListReceived, &m_tree, &VmTreeModel::resetFromList);
+    connect(&m_backend, &BackendClient::vmBooted, &m_tree, &VmTreeModel::addVm);
+    connect(&m_backend, &BackendClient::vmReady, &m_tree, &VmTreeModel::setReady);
+    connect(&m_backend, &BackendClient::vmForked, &m_tree, &VmTreeModel::addFork);
+    connect(&m_backend, &BackendClient::vmStateChanged, &m_tree, &VmTreeModel::updateVm);
+    connect(&m_backend, &BackendClient::vmExited, &m_tree, &VmTreeModel::removeVm);
+    connect(&m_backend, &BackendClient::metricsSampled, &m_tree, &VmTreeModel::applyMetrics);
+
+    connect(&m_backend, &BackendClient::vmForked, this, [this](const ForkEvent& f) { m_latencies.addFork(f); });
+    connect(&m_backend, &BackendClient::metricsSampled, &m_cow, &CowHistory::addSample);
+    connect(&m_backend, &BackendClient::vmExited, this, [this](const ExitInfo& e) { m_cow.removeVm(e.vm); });
+    auto nameVm = [this](const VmInfo& vm) { m_cow.setVmName(vm.id, vm.name); };
+    connect(&m_backend, &BackendClient::vmBooted, this, nameVm);
+    connect(&m_backend, &BackendClient::vmListReceived, this, [nameVm](const QList<VmInfo>& vms) {
+        for (const VmInfo& vm : vms) nameVm(vm);
+    });
+    connect(&m_backend, &BackendClient::vmForked, this, [nameVm](const ForkEvent& f) {
+        for (const VmInfo& vm : f.clones) nameVm(vm);
+    });
+
+    connect(&m_backend, &BackendClient::requestFailed, this, [this](const QString& method, const RpcError& e) {
+        Q_EMIT errorOccurred(tr("%1 failed: %2").arg(method, e.text()));
+    });
+    connect(&m_launcher, &DaemonLauncher::exited, this, [this](const QString& reason) {
+        setHealth(Health::DaemonDown, reason);
+    });
+}
+
+AppController::~AppController()
+{
+    // The daemon this app started stops with it (and stops its VMs); the
+    // client goes first so it does not report the daemon's exit.
+    m_backend.setAutoReconnect(false);
+    m_backend.disconnect(this);
+    m_backend.disconnectFromDaemon();
+    m_launcher.stop();
+}
+
+void AppController::start()
+{
+    setHealth(Health::Connecting, tr("Connecting to hyperforkd at %1…").arg(m_backend.socketPath()));
+    m_backend.connectToDaemon();
+}
+
+void AppController::retryNow()
+{
+    m_triedStart = false;
+    if (m_backend.state() == BackendClient::State::Disconnected) m_backend.connectToDaemon();
+}
+
+void AppController::onConnected(const DaemonInfo& daemon)
+{
+    m_triedStart = false;  // a daemon that dies later may be started again
+    m_backend.listVms();
+    m_backend.subscribeMetrics(m_options.metricsHz);
+    if (!daemon.kvmAvailable)
+        setHealth(Health::NoKvm, tr("KVM is unavailable, so VMs cannot boot: %1").arg(daemon.kvmDetail));
+    else
+        setHealth(Health::Connected, tr("Connected to hyperforkd %1 (pid %2)").arg(daemon.version).arg(daemon.pid));
+}
+
+void AppController::onDisconnected(const QString& reason)
+{
+    m_tree.clear();
+    maybeStartDaemon();
+    if (m_launcher.isRunning() && m_health == Health::Connecting) return;  // it is coming up
+    setHealth(Health::DaemonDown, reason + tr(" — reconnecting…"));
+}
+
+void AppController::maybeStartDaemon()
+{
+    if (!m_options.startDaemon || m_triedStart || m_launcher.isRunning()) return;
+    m_triedStart = true;
+    QString error;
+    if (!m_launcher.start(&error)) {
+        setHealth(Health::DaemonDown, tr("Cannot start hyperforkd: %1").arg(error));
+        return;
+    }
+    setHealth(Health::Connecting, tr("Started hyperforkd (%1); connecting…").arg(m_launcher.program()));
+}
+
+void AppController::setHealth(Health health, const QString& text)
+{
+    if (m_health == health && m_healthText == text) return;
+    m_health = health;
+    m_healthText = text;
+    Q_EMIT healthChanged(health, text);
+}
+
+}  // namespace hf::ui
