@@ -57,8 +57,8 @@ MainWindow::MainWindow(AppController* controller, QWidget* parent)
     m_tree->setAlternatingRowColors(true);
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(VmTreeModel::Name, QHeaderView::Interactive);
-    m_tree->setColumnWidth(VmTreeModel::Name, 220);
-    m_tree->setColumnWidth(VmTreeModel::State, 140);
+    const int widths[VmTreeModel::ColumnCount] = {200, 130, 80, 55, 95, 100, 100, 70};
+    for (int c = 0; c < VmTreeModel::ColumnCount; ++c) m_tree->setColumnWidth(c, widths[c]);
 
     m_splitter = new QSplitter(Qt::Vertical, this);
     m_splitter->setObjectName("mainSplitter");
@@ -185,6 +185,7 @@ void MainWindow::createDock()
     m_dock = new QDockWidget(tr("Charts"), this);
     m_dock->setObjectName("chartsDock");
     m_dock->setWidget(m_chartTabs);
+    m_chartTabs->setMinimumWidth(360);
     addDockWidget(Qt::RightDockWidgetArea, m_dock);
     menuBar()->actions().at(0)->menu()->insertAction(m_actions["quit"], m_dock->toggleViewAction());
 
@@ -436,7 +437,12 @@ void MainWindow::restoreSettings()
     restoreState(s.value("window/state").toByteArray());
     m_tree->header()->restoreState(s.value("window/treeHeader").toByteArray());
     m_splitter->restoreState(s.value("window/splitter").toByteArray());
-    if (!s.contains("window/geometry")) resize(1280, 800);
+    if (!s.contains("window/geometry")) {
+        // First run: room for the tree, the consoles and a readable chart.
+        resize(1400, 900);
+        resizeDocks({m_dock}, {560}, Qt::Horizontal);
+        m_splitter->setSizes({280, 520});
+    }
 }
 
 void MainWindow::saveSettings() const

@@ -34,6 +34,7 @@ public:
     ForkLatencyChart* latencyChart() const { return m_latencyChart; }
     CowChart* cowChart() const { return m_cowChart; }
     ConnectionBanner* banner() const { return m_banner; }
+    QTabWidget* chartTabs() const { return m_chartTabs; }
 
     QList<VmId> selectedVms() const;
     void selectVm(VmId vm);
