@@ -75,21 +75,26 @@ void AppController::onConnected(const DaemonInfo& daemon)
 void AppController::onDisconnected(const QString& reason)
 {
     m_tree.clear();
-    maybeStartDaemon();
-    if (m_launcher.isRunning() && m_health == Health::Connecting) return;  // it is coming up
+    switch (maybeStartDaemon()) {
+    case Start::Started: return;  // "Started hyperforkd; connecting…" says it
+    case Start::Failed: return;   // "Cannot start hyperforkd: …" says it
+    case Start::NotTried: break;
+    }
+    if (m_launcher.isRunning() && m_health == Health::Connecting) return;  // still coming up
     setHealth(Health::DaemonDown, reason + tr(" — reconnecting…"));
 }
 
-void AppController::maybeStartDaemon()
+AppController::Start AppController::maybeStartDaemon()
 {
-    if (!m_options.startDaemon || m_triedStart || m_launcher.isRunning()) return;
+    if (!m_options.startDaemon || m_triedStart || m_launcher.isRunning()) return Start::NotTried;
     m_triedStart = true;
     QString error;
     if (!m_launcher.start(&error)) {
         setHealth(Health::DaemonDown, tr("Cannot start hyperforkd: %1").arg(error));
-        return;
+        return Start::Failed;
     }
     setHealth(Health::Connecting, tr("Started hyperforkd (%1); connecting…").arg(m_launcher.program()));
+    return Start::Started;
 }
 
 void AppController::setHealth(Health health, const QString& text)

@@ -50,7 +50,8 @@ private:
     void onConnected(const DaemonInfo& daemon);
     void onDisconnected(const QString& reason);
     void setHealth(Health health, const QString& text);
-    void maybeStartDaemon();
+    enum class Start { NotTried, Started, Failed };
+    Start maybeStartDaemon();
 
     Options m_options;
     BackendClient m_backend;
