@@ -32,18 +32,25 @@ class TestBackendClient : public QObject {
     QTemporaryDir m_dir;
     QString path() const { return m_dir.filePath("hyperforkd.sock"); }
 
+    // The fake daemon listening and the client through hello with it.
+    void connectBoth(FakeDaemon& daemon, BackendClient& client)
+    {
+        QVERIFY(daemon.listen());
+        client.setSocketPath(path());
+        QSignalSpy connected(&client, &BackendClient::connected);
+        client.connectToDaemon();
+        QTRY_COMPARE(connected.size(), 1);
+    }
+
 private Q_SLOTS:
     void init() { QLocalServer::removeServer(path()); }
 
     void helloThenConnected()
     {
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         const QJsonObject hello = daemon.received.first();
         QCOMPARE(hello.value("method").toString(), "hello");
         QCOMPARE(hello.value("params").toObject().value("protocol").toInt(), 1);
@@ -81,12 +88,9 @@ private Q_SLOTS:
     {
         QFETCH(int, chunk);
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         QSignalSpy exited(&client, &BackendClient::vmExited);
         QSignalSpy ready(&client, &BackendClient::vmReady);
         const QByteArray bytes =
@@ -121,12 +125,9 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, line);
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         QSignalSpy warnings(&client, &BackendClient::protocolWarning);
         QSignalSpy ready(&client, &BackendClient::vmReady);
         daemon.write(line + eventLine("vm.ready", {{"vm", 5}, {"ms", 1.0}}));
@@ -138,12 +139,9 @@ private Q_SLOTS:
     void repliesMatchTheirRequests()
     {
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         VmStats stats1, stats2;
         int answered = 0;
         client.requestStats(1, this, [&](const VmStats& s) { stats1 = s; ++answered; });
@@ -153,20 +151,17 @@ private Q_SLOTS:
         daemon.reply(daemon.received.at(2), {{"vm", 2}, {"shared_pages", 20}, {"private_pages", 2}});
         daemon.reply(daemon.received.at(1), {{"vm", 1}, {"shared_pages", 10}, {"private_pages", 1}});
         QTRY_COMPARE(answered, 2);
-        QCOMPARE(stats1.sharedPages, 10);
-        QCOMPARE(stats2.sharedPages, 20);
+        QCOMPARE(stats1.sample.sharedPages, 10);
+        QCOMPARE(stats2.sample.sharedPages, 20);
         QCOMPARE(daemon.received.at(1).value("params").toObject().value("vm").toInt(), 1);
     }
 
     void errorsReachTheirHandler()
     {
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         RpcError error;
         BootRequest boot;
         boot.kernel = "/nope/vmlinuz";
@@ -195,12 +190,9 @@ private Q_SLOTS:
     void goneContextIsNotCalled()
     {
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         bool called = false;
         auto* context = new QObject;
         client.requestConsole(7, context, [&](const ConsoleInfo&) { called = true; });
@@ -259,12 +251,9 @@ private Q_SLOTS:
     void typedEventsCarryTheirFields()
     {
         FakeDaemon daemon(path());
-        QVERIFY(daemon.listen());
         BackendClient client;
-        client.setSocketPath(path());
-        QSignalSpy connected(&client, &BackendClient::connected);
-        client.connectToDaemon();
-        QTRY_COMPARE(connected.size(), 1);
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
         QSignalSpy forked(&client, &BackendClient::vmForked);
         QSignalSpy sampled(&client, &BackendClient::metricsSampled);
         daemon.write(eventLine("vm.forked", {{"parent", 1}, {"origin", "guest"},

@@ -77,29 +77,26 @@ ExitInfo ExitInfo::fromJson(const QJsonObject& o)
     return e;
 }
 
+VmSample VmSample::fromJson(const QJsonObject& o)
+{
+    return {integer(o.value("vm")),          integer(o.value("shared_pages")), integer(o.value("private_pages")),
+            integer(o.value("rss_kib")),     integer(o.value("pss_kib")),      o.value("cpu_ms").toDouble()};
+}
+
 MetricsSample MetricsSample::fromJson(const QJsonObject& o)
 {
     MetricsSample m;
     m.tUnixMs = integer(o.value("t_unix_ms"));
     m.hz = o.value("hz").toDouble();
-    for (const QJsonValue& v : o.value("samples").toArray()) {
-        const QJsonObject s = v.toObject();
-        m.samples.append({integer(s.value("vm")), integer(s.value("shared_pages")), integer(s.value("private_pages")),
-                          integer(s.value("rss_kib")), integer(s.value("pss_kib")), s.value("cpu_ms").toDouble()});
-    }
+    for (const QJsonValue& v : o.value("samples").toArray()) m.samples.append(VmSample::fromJson(v.toObject()));
     return m;
 }
 
 VmStats VmStats::fromJson(const QJsonObject& o)
 {
     VmStats s;
-    s.vm = integer(o.value("vm"));
-    s.sharedPages = integer(o.value("shared_pages"));
-    s.privatePages = integer(o.value("private_pages"));
+    s.sample = VmSample::fromJson(o);
     if (o.value("page_size").isDouble()) s.pageSize = integer(o.value("page_size"));
-    s.rssKib = integer(o.value("rss_kib"));
-    s.pssKib = integer(o.value("pss_kib"));
-    s.cpuMs = o.value("cpu_ms").toDouble();
     s.uptimeMs = o.value("uptime_ms").toDouble();
     return s;
 }

@@ -61,7 +61,7 @@ struct ExitInfo {
     static ExitInfo fromJson(const QJsonObject& o);
 };
 
-// One VM's entry in a metrics.sample tick.
+// One VM's entry in a metrics.sample tick (and the core of vm.stats).
 struct VmSample {
     VmId vm = 0;
     qint64 sharedPages = 0;
@@ -69,6 +69,7 @@ struct VmSample {
     qint64 rssKib = 0;
     qint64 pssKib = 0;
     double cpuMs = 0;
+    static VmSample fromJson(const QJsonObject& o);
 };
 
 // metrics.sample
@@ -79,15 +80,10 @@ struct MetricsSample {
     static MetricsSample fromJson(const QJsonObject& o);
 };
 
-// The result of vm.stats.
+// The result of vm.stats: a sample plus the page size and uptime.
 struct VmStats {
-    VmId vm = 0;
-    qint64 sharedPages = 0;
-    qint64 privatePages = 0;
+    VmSample sample;
     qint64 pageSize = 4096;
-    qint64 rssKib = 0;
-    qint64 pssKib = 0;
-    double cpuMs = 0;
     double uptimeMs = 0;
     static VmStats fromJson(const QJsonObject& o);
 };
