@@ -4,13 +4,20 @@
 #include "charts/cow_history.h"
 #include "charts/fork_latency_table.h"
 
+#include <QCoreApplication>
 #include <QSaveFile>
 
 namespace hf::ui {
 
-bool exportChartPng(const ChartView* chart, const QString& path, QString* error) { return chart->exportPng(path, error); }
+bool exportChartPng(const ChartView* chart, const QString& path, QString* error, const QSize& size)
+{
+    return chart->exportPng(path, error, size);
+}
 
-bool exportChartSvg(const ChartView* chart, const QString& path, QString* error) { return chart->exportSvg(path, error); }
+bool exportChartSvg(const ChartView* chart, const QString& path, QString* error, const QSize& size)
+{
+    return chart->exportSvg(path, error, size);
+}
 
 namespace {
 
@@ -20,7 +27,9 @@ bool writeCsvFile(const Source& source, const QString& path, QString* error)
     QSaveFile file(path);
     QString why;
     if (!file.open(QIODevice::WriteOnly) || !source.writeCsv(&file, &why) || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, why.isEmpty() ? file.errorString() : why);
+        if (error)
+            *error = QCoreApplication::translate("hf::ui::ChartView", "cannot write %1: %2")
+                         .arg(path, why.isEmpty() ? file.errorString() : why);
         return false;
     }
     return true;

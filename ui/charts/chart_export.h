@@ -1,6 +1,8 @@
 #pragma once
-// Chart and table export: PNG, SVG, CSV, each written atomically (QSaveFile)
-// and failing with a message that names the path.
+// Chart and table export: PNG, SVG, CSV. Each is written atomically
+// (QSaveFile: an existing file is replaced only by a complete one) and fails
+// with "cannot write <path>: <why>" in *error (error may be null).
+#include <QSize>
 #include <QString>
 
 namespace hf::ui {
@@ -9,8 +11,10 @@ class ChartView;
 class CowHistory;
 class ForkLatencyTable;
 
-bool exportChartPng(const ChartView* chart, const QString& path, QString* error);
-bool exportChartSvg(const ChartView* chart, const QString& path, QString* error);
+inline constexpr QSize defaultExportSize{1200, 700};
+
+bool exportChartPng(const ChartView* chart, const QString& path, QString* error, const QSize& size = defaultExportSize);
+bool exportChartSvg(const ChartView* chart, const QString& path, QString* error, const QSize& size = defaultExportSize);
 bool exportCsv(const ForkLatencyTable& table, const QString& path, QString* error);
 bool exportCsv(const CowHistory& history, const QString& path, QString* error);
 

@@ -5,65 +5,260 @@
 #include <QBuffer>
 #include <QChart>
 #include <QChartView>
+#include <QCursor>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QFontMetricsF>
 #include <QLineSeries>
 #include <QPainter>
 #include <QSaveFile>
+#include <QSet>
 #include <QStackedBarSeries>
 #include <QSvgGenerator>
-#include <QValueAxis>
+#include <QToolTip>
 #include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <cmath>
+#include <limits>
 
 namespace hf::ui {
 
+namespace {
+
+// A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about
+// `ticks` intervals over `span`.
+double niceStep(double span, int ticks)
+{
+    if (!(span > 0) || !std::isfinite(span)) return 1;
+    const double raw = span / ticks;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    const double n = raw / magnitude;
+    return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10) * magnitude;
+}
+
+// Just enough decimals to tell the ticks apart: 0 for 500, 1 for 2.5.
+int decimalsFor(double step)
+{
+    for (int decimals = 0; decimals < 6; ++decimals) {
+        const double scaled = step * std::pow(10.0, decimals);
+        if (std::abs(scaled - std::round(scaled)) < 1e-6 * scaled) return decimals;
+    }
+    return 6;
+}
+
+// The range, with ticks at multiples of a round step. Qt Charts lays the
+// axis out after each setter, creating an item per tick: a range of millions
+// with the last step of 0.2 would ask for 10^8 of them and hang. So the step
+// grows before the range does and shrinks after, and ticks turn dynamic only
+// once a step is set.
+void setRangeAndStep(QValueAxis* axis, double lo, double hi, double step)
+{
+    axis->setLabelFormat(QStringLiteral("%.%1f").arg(decimalsFor(step)));
+    if (axis->tickType() != QValueAxis::TicksDynamic) {
+        axis->setRange(lo, hi);
+        axis->setMinorTickCount(0);
+        axis->setTickAnchor(0);
+        axis->setTickInterval(step);
+        axis->setTickType(QValueAxis::TicksDynamic);
+    } else if (step >= axis->tickInterval()) {
+        axis->setTickInterval(step);
+        axis->setRange(lo, hi);
+    } else {
+        axis->setRange(lo, hi);
+        axis->setTickInterval(step);
+    }
+}
+
+// A value axis from 0 (or below, for negative data) up to a round number
+// just above the data.
+void fitValueAxis(QValueAxis* axis, double lo, double hi)
+{
+    lo = std::min(0.0, lo);
+    if (!(hi > lo)) hi = lo + 1;
+    const double step = niceStep(hi - lo, 5);
+    setRangeAndStep(axis, std::floor(lo / step) * step, std::ceil(hi / step) * step, step);
+}
+
+// Qt Charts merges equal category names; keep one bar per category.
+QStringList uniqueCategories(const QStringList& categories)
+{
+    QStringList out;
+    out.reserve(categories.size());
+    QSet<QString> seen;
+    for (const QString& c : categories) {
+        QString name = c;
+        for (int n = 2; seen.contains(name); ++n) name = QStringLiteral("%1 (%2)").arg(c).arg(n);
+        seen.insert(name);
+        out.append(name);
+    }
+    return out;
+}
+
+}  // namespace
+
 struct ChartView::Impl {
+    struct Line {
+        QLineSeries* series = nullptr;
+        bool empty = true;
+        double minX = 0, maxX = 0, minY = 0, maxY = 0;
+    };
+
     QChart* chart = nullptr;
     QChartView* view = nullptr;
-    QValueAxis* x = nullptr;
-    QValueAxis* y = nullptr;
-    QBarCategoryAxis* categories = nullptr;
-    QList<QLineSeries*> lines;
-    QStackedBarSeries* bars = nullptr;
+    XAxis xKind = XAxis::Numeric;
+    int maxPoints = 0;
     QString xTitle;
     QString yTitle;
+    // Line mode: x is a QValueAxis or QDateTimeAxis. Bar mode: categories.
+    QAbstractAxis* x = nullptr;
+    QValueAxis* y = nullptr;
+    QList<Line> lines;
+    QStackedBarSeries* bars = nullptr;
+    QBarCategoryAxis* categories = nullptr;
 
-    void rescaleLines()
+    void removeAll()
     {
-        double minX = 0, maxX = 1, maxY = 1;
-        bool any = false;
-        for (QLineSeries* s : lines) {
-            const QList<QPointF> points = s->points();
+        chart->removeAllSeries();  // deletes them
+        for (QAbstractAxis* axis : chart->axes()) {
+            chart->removeAxis(axis);
+            delete axis;
+        }
+        lines.clear();
+        bars = nullptr;
+        categories = nullptr;
+        x = nullptr;
+        y = nullptr;
+    }
+
+    QAbstractAxis* makeLineX() const
+    {
+        QAbstractAxis* axis = nullptr;
+        if (xKind == XAxis::DateTime) {
+            auto* time = new QDateTimeAxis;
+            time->setTickCount(6);
+            axis = time;
+        } else {
+            axis = new QValueAxis;
+        }
+        axis->setTitleText(xTitle);
+        return axis;
+    }
+
+    QValueAxis* makeY() const
+    {
+        auto* axis = new QValueAxis;
+        axis->setTitleText(yTitle);
+        return axis;
+    }
+
+    void makeLineAxes()
+    {
+        x = makeLineX();
+        y = makeY();
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+    }
+
+    void setLine(Line& line, QList<QPointF> points)
+    {
+        // Non-finite values would break the ranges and the drawing.
+        points.removeIf([](const QPointF& p) { return !std::isfinite(p.x()) || !std::isfinite(p.y()); });
+        if (maxPoints > 0 && points.size() > maxPoints) points.remove(0, points.size() - maxPoints);
+        line.empty = points.isEmpty();
+        if (!line.empty) {
+            line.minX = line.maxX = points.front().x();
+            line.minY = line.maxY = points.front().y();
             for (const QPointF& p : points) {
-                if (!any) minX = maxX = p.x();
-                any = true;
-                minX = std::min(minX, p.x());
-                maxX = std::max(maxX, p.x());
-                maxY = std::max(maxY, p.y());
+                line.minX = std::min(line.minX, p.x());
+                line.maxX = std::max(line.maxX, p.x());
+                line.minY = std::min(line.minY, p.y());
+                line.maxY = std::max(line.maxY, p.y());
             }
         }
-        if (maxX <= minX) maxX = minX + 1;
-        x->setRange(minX, maxX);
-        y->setRange(0, maxY * 1.1);
-        y->applyNiceNumbers();
+        line.series->replace(points);  // one pointsReplaced, one repaint
+    }
+
+    // The ranges come from each series' cached bounds: no pass over the points.
+    void rescaleLines()
+    {
+        double minX = 0, maxX = 0, minY = 0, maxY = 0;
+        bool any = false;
+        for (const Line& l : lines) {
+            if (l.empty) continue;
+            minX = any ? std::min(minX, l.minX) : l.minX;
+            maxX = any ? std::max(maxX, l.maxX) : l.maxX;
+            minY = any ? std::min(minY, l.minY) : l.minY;
+            maxY = any ? std::max(maxY, l.maxY) : l.maxY;
+            any = true;
+        }
+        if (auto* time = qobject_cast<QDateTimeAxis*>(x)) {
+            if (!any) minX = maxX = static_cast<double>(QDateTime::currentMSecsSinceEpoch());
+            if (maxX <= minX) maxX = minX + 1000;
+            time->setFormat(maxX - minX > 86400e3 ? QStringLiteral("MMM d HH:mm") : QStringLiteral("HH:mm:ss"));
+            time->setRange(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(minX)),
+                           QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(std::ceil(maxX))));
+        } else if (auto* value = qobject_cast<QValueAxis*>(x)) {
+            if (maxX <= minX) maxX = minX + 1;
+            // Exact: the newest point sits at the right edge.
+            setRangeAndStep(value, minX, maxX, niceStep(maxX - minX, 6));
+        }
+        fitValueAxis(y, minY, maxY);
+    }
+
+    // Horizontal labels when they fit, vertical when a line of text fits,
+    // none when even that would overlap (many forks in a narrow dock).
+    void fitCategoryLabels(double chartWidth)
+    {
+        if (!categories || categories->count() == 0) return;
+        const QFontMetricsF metrics(categories->labelsFont());
+        const double perCategory = (chartWidth - 90) / categories->count();  // minus the y axis and margins
+        double widest = 0;
+        for (const QString& c : categories->categories()) widest = std::max(widest, metrics.horizontalAdvance(c));
+        const bool flat = perCategory >= widest + 6;
+        const bool upright = perCategory >= metrics.height();
+        categories->setLabelsAngle(flat ? 0 : -90);
+        categories->setLabelsVisible(flat || upright);
+    }
+
+    // The chart laid out at `size`, drawn, then put back.
+    void renderAt(QPainter* painter, const QSize& size)
+    {
+        const QRectF old = chart->geometry();
+        fitCategoryLabels(size.width());
+        chart->setGeometry(QRectF(QPointF(0, 0), size));
+        chart->scene()->render(painter, QRectF(QPointF(0, 0), size), chart->sceneBoundingRect());
+        chart->setGeometry(old);
+        fitCategoryLabels(old.width());
     }
 };
 
-ChartView::ChartView(QWidget* parent) : QWidget(parent), d(new Impl)
+ChartView::ChartView(QWidget* parent) : QWidget(parent), d(std::make_unique<Impl>())
 {
     d->chart = new QChart;
     d->chart->legend()->setAlignment(Qt::AlignBottom);
-    d->chart->setAnimationOptions(QChart::NoAnimation);  // hundreds of updates: no animation stutter
+    d->chart->legend()->setShowToolTips(true);  // names elided in a narrow dock
+    d->chart->setAnimationOptions(QChart::NoAnimation);  // frequent updates: animation would lag and stutter
     d->chart->setMargins(QMargins(4, 4, 4, 4));
-    d->view = new QChartView(d->chart, this);  // takes ownership of the chart
+    // Page counts reach millions: group digits ("12,345,678"), in the user's locale.
+    QLocale locale;
+    locale.setNumberOptions(locale.numberOptions() & ~QLocale::OmitGroupSeparator);
+    d->chart->setLocale(locale);
+    d->chart->setLocalizeNumbers(true);
+    d->view = new QChartView(d->chart, this);  // owns the chart
     d->view->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(d->view);
-    clear();
+    d->makeLineAxes();
+    d->rescaleLines();
 }
 
-ChartView::~ChartView() { delete d; }
+ChartView::~ChartView() = default;
 
 void ChartView::setTitle(const QString& title) { d->chart->setTitle(title); }
+
+QString ChartView::title() const { return d->chart->title(); }
 
 void ChartView::setAxisTitles(const QString& x, const QString& y)
 {
@@ -74,23 +269,30 @@ void ChartView::setAxisTitles(const QString& x, const QString& y)
     if (d->y) d->y->setTitleText(y);
 }
 
+void ChartView::setLegendVisible(bool visible) { d->chart->legend()->setVisible(visible); }
+
+void ChartView::setXAxis(XAxis kind)
+{
+    if (kind == d->xKind) return;
+    d->xKind = kind;
+    if (d->bars) return;  // applies when line mode comes back
+    d->chart->removeAxis(d->x);  // detaches the series
+    delete d->x;
+    d->x = d->makeLineX();
+    d->chart->addAxis(d->x, Qt::AlignBottom);
+    for (const Impl::Line& l : d->lines) l.series->attachAxis(d->x);
+    d->rescaleLines();
+}
+
+ChartView::XAxis ChartView::xAxis() const { return d->xKind; }
+
+void ChartView::setMaxPoints(int max) { d->maxPoints = std::max(0, max); }
+
 void ChartView::clear()
 {
-    d->chart->removeAllSeries();
-    for (QAbstractAxis* axis : d->chart->axes()) {
-        d->chart->removeAxis(axis);
-        delete axis;
-    }
-    d->lines.clear();
-    d->bars = nullptr;
-    d->categories = nullptr;
-    d->x = new QValueAxis;
-    d->y = new QValueAxis;
-    d->x->setTitleText(d->xTitle);
-    d->y->setTitleText(d->yTitle);
-    d->y->setLabelFormat("%.0f");
-    d->chart->addAxis(d->x, Qt::AlignBottom);
-    d->chart->addAxis(d->y, Qt::AlignLeft);
+    d->removeAll();
+    d->makeLineAxes();
+    d->rescaleLines();
 }
 
 int ChartView::addLineSeries(const QString& name, const QColor& color)
@@ -98,20 +300,30 @@ int ChartView::addLineSeries(const QString& name, const QColor& color)
     if (d->bars) clear();
     auto* series = new QLineSeries;
     series->setName(name);
+    series->setUseOpenGL(false);  // offscreen and export need the raster path
     QPen pen(color);
     pen.setWidthF(2);
     series->setPen(pen);
     d->chart->addSeries(series);
     series->attachAxis(d->x);
     series->attachAxis(d->y);
-    d->lines.append(series);
+    d->lines.append({series});
     return static_cast<int>(d->lines.size()) - 1;
 }
 
-void ChartView::setLinePoints(int series, const QList<QPointF>& points)
+void ChartView::replacePoints(int series, const QList<QPointF>& points)
 {
     if (series < 0 || series >= d->lines.size()) return;
-    d->lines[series]->replace(points);  // one signal for all points
+    d->setLine(d->lines[series], points);
+    d->rescaleLines();
+}
+
+void ChartView::appendPoints(int series, const QList<QPointF>& points)
+{
+    if (series < 0 || series >= d->lines.size() || points.isEmpty()) return;
+    QList<QPointF> all = d->lines[series].series->points();
+    all.append(points);
+    d->setLine(d->lines[series], std::move(all));
     d->rescaleLines();
 }
 
@@ -119,107 +331,160 @@ int ChartView::lineSeriesCount() const { return static_cast<int>(d->lines.size()
 
 int ChartView::pointCount(int series) const
 {
-    return series >= 0 && series < d->lines.size() ? static_cast<int>(d->lines[series]->count()) : 0;
+    return series >= 0 && series < d->lines.size() ? static_cast<int>(d->lines[series].series->count()) : 0;
+}
+
+QList<QPointF> ChartView::points(int series) const
+{
+    return series >= 0 && series < d->lines.size() ? d->lines[series].series->points() : QList<QPointF>();
 }
 
 void ChartView::setStackedBars(const QStringList& categories, const QList<BarSet>& sets)
 {
-    d->chart->removeAllSeries();
-    for (QAbstractAxis* axis : d->chart->axes()) {
-        d->chart->removeAxis(axis);
-        delete axis;
+    if (!d->bars) {
+        d->removeAll();
+        d->bars = new QStackedBarSeries;
+        d->chart->addSeries(d->bars);
+        d->categories = new QBarCategoryAxis;
+        d->categories->setTitleText(d->xTitle);
+        d->categories->setTruncateLabels(false);  // fitCategoryLabels turns them instead
+        d->y = d->makeY();
+        d->chart->addAxis(d->categories, Qt::AlignBottom);
+        d->chart->addAxis(d->y, Qt::AlignLeft);
+        d->bars->attachAxis(d->categories);
+        d->bars->attachAxis(d->y);
+        connect(d->bars, &QStackedBarSeries::hovered, this, [this](bool on, int index, QBarSet* set) {
+            if (!on) {
+                QToolTip::hideText();
+                return;
+            }
+            const QString value = QLocale().toString(set->at(index), 'f', 2);
+            QToolTip::showText(QCursor::pos(),
+                               QStringLiteral("%1\n%2: %3 %4").arg(d->categories->at(index), set->label(), value, d->yTitle),
+                               this);
+        });
     }
-    d->lines.clear();
-    d->x = nullptr;
-    d->bars = new QStackedBarSeries;
-    double maxTotal = 1;
-    QList<double> totals(categories.size(), 0.0);
-    for (const BarSet& set : sets) {
-        auto* bar = new QBarSet(set.name);
-        bar->setColor(set.color);
-        bar->setBorderColor(set.color.darker(120));
-        for (qsizetype i = 0; i < categories.size(); ++i) {
-            const double v = set.values.value(i, 0.0);
-            bar->append(v);
-            totals[i] += v;
+    const qsizetype count = categories.size();
+    // Same sets as last time (the usual refresh): new values in place, so the
+    // legend and the axes are not rebuilt.
+    QList<QBarSet*> existing = d->bars->barSets();
+    bool same = existing.size() == sets.size();
+    for (qsizetype i = 0; same && i < sets.size(); ++i)
+        same = existing[i]->label() == sets[i].name && existing[i]->color() == sets[i].color;
+    if (!same) {
+        d->bars->clear();  // deletes the sets
+        existing.clear();
+        for (const BarSet& set : sets) {
+            auto* bar = new QBarSet(set.name);
+            bar->setColor(set.color);
+            bar->setBorderColor(set.color.darker(120));
+            d->bars->append(bar);
+            existing.append(bar);
         }
-        d->bars->append(bar);
     }
-    for (double t : totals) maxTotal = std::max(maxTotal, t);
-    d->chart->addSeries(d->bars);
-    d->categories = new QBarCategoryAxis;
-    d->categories->append(categories);
-    d->categories->setTitleText(d->xTitle);
-    d->categories->setLabelsAngle(categories.size() > 12 ? -60 : 0);
-    d->y = new QValueAxis;
-    d->y->setTitleText(d->yTitle);
-    d->y->setRange(0, maxTotal * 1.1);
-    d->y->applyNiceNumbers();
-    d->chart->addAxis(d->categories, Qt::AlignBottom);
-    d->chart->addAxis(d->y, Qt::AlignLeft);
-    d->bars->attachAxis(d->categories);
-    d->bars->attachAxis(d->y);
+    QList<double> up(count, 0.0), down(count, 0.0);  // stacks: positive up, negative down
+    for (qsizetype s = 0; s < sets.size(); ++s) {
+        QList<qreal> values(count, 0.0);
+        for (qsizetype i = 0; i < count; ++i) {
+            const double v = sets[s].values.value(i, 0.0);
+            values[i] = std::isfinite(v) ? v : 0.0;
+            (values[i] >= 0 ? up : down)[i] += values[i];
+        }
+        QBarSet* bar = existing[s];
+        bar->remove(0, static_cast<int>(bar->count()));
+        bar->append(values);
+    }
+    d->categories->setCategories(uniqueCategories(categories));
+    double hi = 0, lo = 0;
+    for (qsizetype i = 0; i < count; ++i) {
+        hi = std::max(hi, up[i]);
+        lo = std::min(lo, down[i]);
+    }
+    fitValueAxis(d->y, lo, hi);
+    d->fitCategoryLabels(d->chart->geometry().width() > 0 ? d->chart->geometry().width() : width());
 }
 
 int ChartView::barCategoryCount() const { return d->categories ? static_cast<int>(d->categories->count()) : 0; }
 
-// Draws the chart laid out at `size` (not scaled from the widget's size, which
-// may be tiny or never shown), then puts its geometry back.
-static void renderAt(QChart* chart, QPainter* painter, const QSize& size)
+QStringList ChartView::barCategories() const { return d->categories ? d->categories->categories() : QStringList(); }
+
+QStringList ChartView::barSetNames() const
 {
-    const QRectF old = chart->geometry();
-    chart->setGeometry(QRectF(QPointF(0, 0), size));
-    chart->scene()->render(painter, QRectF(QPointF(0, 0), size), chart->sceneBoundingRect());
-    chart->setGeometry(old);
+    QStringList names;
+    if (d->bars)
+        for (const QBarSet* set : d->bars->barSets()) names << set->label();
+    return names;
+}
+
+QPair<double, double> ChartView::xRange() const
+{
+    if (auto* time = qobject_cast<QDateTimeAxis*>(d->x))
+        return {static_cast<double>(time->min().toMSecsSinceEpoch()), static_cast<double>(time->max().toMSecsSinceEpoch())};
+    if (auto* value = qobject_cast<QValueAxis*>(d->x)) return {value->min(), value->max()};
+    return {0, 0};
+}
+
+QPair<double, double> ChartView::yRange() const { return d->y ? qMakePair(d->y->min(), d->y->max()) : qMakePair(0.0, 0.0); }
+
+void ChartView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    d->fitCategoryLabels(width());
 }
 
 QImage ChartView::renderImage(const QSize& size) const
 {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    // The layout measured text at the screen's DPI; paint at the same, or
+    // point-sized fonts come out larger or smaller than the room left for them.
+    image.setDotsPerMeterX(qRound(d->view->logicalDpiX() / 0.0254));
+    image.setDotsPerMeterY(qRound(d->view->logicalDpiY() / 0.0254));
     image.fill(Qt::white);
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
-    renderAt(d->chart, &painter, size);
+    painter.setRenderHint(QPainter::TextAntialiasing);
+    d->renderAt(&painter, size);
     return image;
 }
+
+namespace {
+
+bool fail(QString* error, const QString& path, const QString& why)
+{
+    if (error) *error = ChartView::tr("cannot write %1: %2").arg(path, why);
+    return false;
+}
+
+}  // namespace
 
 bool ChartView::exportPng(const QString& path, QString* error, const QSize& size) const
 {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    if (!renderImage(size).save(&file, "PNG") || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
+    if (!file.open(QIODevice::WriteOnly)) return fail(error, path, file.errorString());
+    if (!renderImage(size).save(&file, "PNG")) return fail(error, path, tr("PNG encoding failed"));
+    if (!file.commit()) return fail(error, path, file.errorString());
     return true;
 }
 
 bool ChartView::exportSvg(const QString& path, QString* error, const QSize& size) const
 {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    QBuffer buffer;  // QSvgGenerator writes on end(); collect, then write through QSaveFile
+    if (!file.open(QIODevice::WriteOnly)) return fail(error, path, file.errorString());
+    QBuffer buffer;  // QSvgGenerator writes as it paints; collect, then write through QSaveFile
     buffer.open(QIODevice::WriteOnly);
     QSvgGenerator svg;
     svg.setOutputDevice(&buffer);
     svg.setSize(size);
     svg.setViewBox(QRect(QPoint(0, 0), size));
+    svg.setResolution(d->view->logicalDpiY());  // as renderImage: text the size the layout expects
     svg.setTitle(d->chart->title());
     svg.setDescription(QStringLiteral("HyperFork chart"));
     {
         QPainter painter(&svg);
-        renderAt(d->chart, &painter, size);
+        painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);  // as the PNG: no transparent page
+        d->renderAt(&painter, size);
     }
-    if (file.write(buffer.data()) != buffer.size() || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
+    if (file.write(buffer.data()) != buffer.size() || !file.commit()) return fail(error, path, file.errorString());
     return true;
 }
 

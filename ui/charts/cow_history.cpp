@@ -16,6 +16,13 @@ const CowHistory::Series* CowHistory::vm(VmId vm) const
     return it == m_vms.cend() ? nullptr : &*it;
 }
 
+QList<VmId> CowHistory::vms() const
+{
+    QList<VmId> ids = m_vms.keys();
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 void CowHistory::push(std::deque<Point>& points, const Point& p) const
 {
     points.push_back(p);
@@ -24,13 +31,17 @@ void CowHistory::push(std::deque<Point>& points, const Point& p) const
 
 void CowHistory::addSample(const MetricsSample& sample)
 {
-    if (m_firstUnixMs == 0) m_firstUnixMs = sample.tUnixMs;
+    if (!m_started) {
+        m_started = true;
+        m_firstUnixMs = m_lastUnixMs = sample.tUnixMs;
+    }
+    if (sample.tUnixMs < m_lastUnixMs) return;  // the wall clock stepped back: keep the series ordered
+    m_lastUnixMs = sample.tUnixMs;
     const double t = static_cast<double>(sample.tUnixMs - m_firstUnixMs) / 1000.0;
     Point total{t, 0, 0, 0, 0};
     for (const VmSample& s : sample.samples) {
         const Point p{t, s.sharedPages, s.privatePages, s.rssKib, s.pssKib};
-        Series& series = m_vms[s.vm];
-        push(series.points, p);
+        push(m_vms[s.vm].points, p);
         total.sharedPages += s.sharedPages;
         total.privatePages += s.privatePages;
         total.rssKib += s.rssKib;
@@ -40,7 +51,13 @@ void CowHistory::addSample(const MetricsSample& sample)
     Q_EMIT updated();
 }
 
-void CowHistory::setVmName(VmId vm, const QString& name) { m_vms[vm].name = name; }
+void CowHistory::setVmName(VmId vm, const QString& name)
+{
+    Series& series = m_vms[vm];
+    if (series.name == name) return;
+    series.name = name;
+    Q_EMIT updated();
+}
 
 void CowHistory::removeVm(VmId vm)
 {
@@ -52,6 +69,7 @@ void CowHistory::removeVm(VmId vm)
         m_vms.remove(m_ended.front());
         m_ended.pop_front();
     }
+    Q_EMIT updated();
 }
 
 void CowHistory::clear()
@@ -59,27 +77,26 @@ void CowHistory::clear()
     m_vms.clear();
     m_ended.clear();
     m_totals.clear();
-    m_firstUnixMs = 0;
+    m_started = false;
+    m_firstUnixMs = m_lastUnixMs = 0;
     Q_EMIT updated();
 }
 
 bool CowHistory::writeCsv(QIODevice* out, QString* error) const
 {
     QByteArray bytes = "t_s,vm,name,shared_pages,private_pages,rss_kib,pss_kib\r\n";
-    QList<VmId> ids = m_vms.keys();
-    std::sort(ids.begin(), ids.end());
-    for (VmId id : ids) {
-        const Series& s = m_vms[id];
+    for (VmId id : vms()) {
+        const Series& s = *vm(id);
+        const QByteArray prefix = QByteArray::number(id) + ',' + csvField(s.name).toUtf8() + ',';
         for (const Point& p : s.points) {
-            // Joined, not QString::arg-chained: a name containing "%1" must stay as it is.
-            const QStringList fields{QString::number(p.t, 'f', 3), QString::number(id), csvField(s.name),
-                                     QString::number(p.sharedPages), QString::number(p.privatePages),
-                                     QString::number(p.rssKib), QString::number(p.pssKib)};
-            bytes += fields.join(',').toUtf8() + "\r\n";
+            // Concatenated, not QString::arg-chained: a name holding "%1" stays as it is.
+            bytes += QByteArray::number(p.t, 'f', 3) + ',' + prefix + QByteArray::number(p.sharedPages) + ',' +
+                     QByteArray::number(p.privatePages) + ',' + QByteArray::number(p.rssKib) + ',' +
+                     QByteArray::number(p.pssKib) + "\r\n";
         }
     }
     if (out->write(bytes) != bytes.size()) {
-        *error = out->errorString();
+        if (error) *error = out->errorString();
         return false;
     }
     return true;

@@ -4,6 +4,7 @@
 #include "charts/fork_latency_table.h"
 
 #include <QCheckBox>
+#include <QHash>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -11,10 +12,38 @@
 namespace hf::ui {
 
 namespace {
+
 // One colour per phase, in docs/fork.md's order, readable on white and in print.
 const QList<QColor> phaseColors{QColor("#4e79a7"), QColor("#f28e2b"), QColor("#e15759"),
                                 QColor("#76b7b2"), QColor("#59a14f"), QColor("#edc948")};
+const QColor otherColor("#bab0ac");
+
+// Below this the total and the phases' sum differ only by rounding.
+constexpr double otherThresholdMs = 0.05;
+
+// Rotated labels longer than this would take the plot's height.
+constexpr qsizetype maxLabel = 16;
+
+double orZero(double v) { return std::isnan(v) ? 0.0 : v; }
+
+// The clone's name, with its id when the name is missing or shown twice.
+// Long names lose their middle: clones of one parent differ at the end.
+QStringList barLabels(const ForkLatencyTable& table, int first, int last)
+{
+    QHash<QString, int> uses;
+    for (int i = first; i < last; ++i) ++uses[table.row(i).name];
+    QStringList labels;
+    for (int i = first; i < last; ++i) {
+        const ForkLatencyTable::Row& r = table.row(i);
+        QString label = r.name.isEmpty() ? QStringLiteral("#%1").arg(r.clone) : r.name;
+        if (label.size() > maxLabel) label = label.left(5) + QChar(0x2026) + label.right(maxLabel - 6);
+        if (!r.name.isEmpty() && uses.value(r.name) > 1) label += QStringLiteral(" #%1").arg(r.clone);
+        labels << label;
+    }
+    return labels;
 }
+
+}  // namespace
 
 ForkLatencyChart::ForkLatencyChart(ForkLatencyTable* table, QWidget* parent)
     : QWidget(parent), m_table(table), m_view(new ChartView(this)), m_phases(new QCheckBox(tr("Show &phases"), this))
@@ -27,7 +56,7 @@ ForkLatencyChart::ForkLatencyChart(ForkLatencyTable* table, QWidget* parent)
     layout->addWidget(m_view, 1);
     layout->addWidget(m_phases);
     m_redraw.setSingleShot(true);
-    m_redraw.setInterval(200);
+    m_redraw.setInterval(redrawIntervalMs);
     connect(&m_redraw, &QTimer::timeout, this, &ForkLatencyChart::refresh);
     auto later = [this] {
         if (!m_redraw.isActive()) m_redraw.start();
@@ -41,30 +70,47 @@ ForkLatencyChart::ForkLatencyChart(ForkLatencyTable* table, QWidget* parent)
 
 void ForkLatencyChart::setShowPhases(bool phases) { m_phases->setChecked(phases); }
 
+bool ForkLatencyChart::showsPhases() const { return m_phases->isChecked(); }
+
+void ForkLatencyChart::setShownForks(int count)
+{
+    m_shown = std::max(1, count);
+    refresh();
+}
+
 void ForkLatencyChart::refresh()
 {
     m_redraw.stop();
     const int rows = m_table->rowCount();
-    const int first = std::max(0, rows - shownForks);
-    QStringList categories;
-    for (int i = first; i < rows; ++i) categories << m_table->row(i).name;
+    const int first = std::max(0, rows - m_shown);
     QList<ChartView::BarSet> sets;
     if (m_phases->isChecked()) {
         const QStringList& phases = ForkLatencyTable::phases();
-        for (qsizetype p = 0; p < phases.size(); ++p) {
-            ChartView::BarSet set{phases[p], phaseColors.value(p, Qt::gray), {}};
-            for (int i = first; i < rows; ++i) {
-                const double ms = m_table->row(i).phaseMs.value(p);
-                set.values.append(std::isnan(ms) ? 0.0 : ms);
+        for (qsizetype p = 0; p < phases.size(); ++p) sets.append({phases[p], phaseColors.value(p, Qt::gray), {}});
+        // What the total has beyond the known phases (a phase added later):
+        // shown, so a bar's height is always the total.
+        ChartView::BarSet other{tr("other"), otherColor, {}};
+        bool anyOther = false;
+        for (int i = first; i < rows; ++i) {
+            const ForkLatencyTable::Row& r = m_table->row(i);
+            double sum = 0;
+            for (qsizetype p = 0; p < phases.size(); ++p) {
+                const double ms = orZero(r.phaseMs.value(p));
+                sets[p].values.append(ms);
+                sum += ms;
             }
-            sets.append(set);
+            const double rest = orZero(r.totalMs) - sum;
+            other.values.append(rest > otherThresholdMs ? rest : 0.0);
+            anyOther = anyOther || rest > otherThresholdMs;
         }
+        if (anyOther) sets.append(other);
     } else {
         ChartView::BarSet total{tr("total"), QColor("#4e79a7"), {}};
-        for (int i = first; i < rows; ++i) total.values.append(m_table->row(i).totalMs);
+        for (int i = first; i < rows; ++i) total.values.append(orZero(m_table->row(i).totalMs));
         sets.append(total);
     }
-    m_view->setStackedBars(categories, sets);
+    m_view->setStackedBars(barLabels(*m_table, first, rows), sets);
+    Q_EMIT refreshed();
 }
 
 }  // namespace hf::ui

@@ -1,6 +1,7 @@
 #pragma once
-// Fork latency per clone, newest last: stacked bars of the phases, or only
-// the total. Follows a ForkLatencyTable; redraws at most every 200 ms.
+// Fork latency of the last forks, one bar per clone, newest right: stacked
+// phases (docs/fork.md) or only the total. Follows a ForkLatencyTable;
+// redraws at most every 200 ms, so a 64-clone fork is one redraw.
 #include <QTimer>
 #include <QWidget>
 
@@ -14,19 +15,28 @@ class ForkLatencyTable;
 class ForkLatencyChart : public QWidget {
     Q_OBJECT
 public:
-    static constexpr int shownForks = 50;
+    static constexpr int shownForks = 50;  // the default number of bars
+    static constexpr int redrawIntervalMs = 200;
 
-    ForkLatencyChart(ForkLatencyTable* table, QWidget* parent = nullptr);
+    explicit ForkLatencyChart(ForkLatencyTable* table, QWidget* parent = nullptr);
     ChartView* chartView() const { return m_view; }
+    // Phases stacked (the default), or one bar of the total per clone.
     void setShowPhases(bool phases);
+    bool showsPhases() const;
+    void setShownForks(int count);
+    int shownForkCount() const { return m_shown; }
     // Redraws now instead of at the next coalescing tick (tests, export).
     void refresh();
+
+Q_SIGNALS:
+    void refreshed();
 
 private:
     ForkLatencyTable* m_table;
     ChartView* m_view;
     QCheckBox* m_phases;
     QTimer m_redraw;
+    int m_shown = shownForks;
 };
 
 }  // namespace hf::ui

@@ -7,6 +7,24 @@
 
 namespace hf::ui {
 
+namespace {
+
+constexpr double unknown = std::numeric_limits<double>::quiet_NaN();
+
+// ISO 8601 with milliseconds and an explicit offset: Qt writes local times
+// without one, which a CSV read elsewhere could not place.
+QString isoTime(const QDateTime& t)
+{
+    if (!t.isValid()) return {};
+    if (t.timeSpec() == Qt::LocalTime) return t.toOffsetFromUtc(t.offsetFromUtc()).toString(Qt::ISODateWithMs);
+    return t.toString(Qt::ISODateWithMs);
+}
+
+// QString::number ignores the locale: always '.'.
+QString csvNumber(double v) { return std::isnan(v) ? QString() : QString::number(v, 'f', 3); }
+
+}  // namespace
+
 const QStringList& ForkLatencyTable::phases()
 {
     static const QStringList names{"pause", "capture", "fork", "rebuild", "restore", "resume"};
@@ -15,9 +33,9 @@ const QStringList& ForkLatencyTable::phases()
 
 QString csvField(const QString& text)
 {
-    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')) &&
-        !text.contains(QLatin1Char('\r')))
-        return text;
+    const bool quote = text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) ||
+                       text.contains(QLatin1Char('\n')) || text.contains(QLatin1Char('\r'));
+    if (!quote) return text;
     QString quoted = text;
     quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
     return QLatin1Char('"') + quoted + QLatin1Char('"');
@@ -37,75 +55,92 @@ int ForkLatencyTable::columnCount(const QModelIndex& parent) const
 
 QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
 {
-    if (!index.isValid() || index.row() >= rowCount()) return {};
+    if (!index.isValid() || index.row() >= rowCount() || index.column() >= columnCount()) return {};
     const Row& r = row(index.row());
     const int c = index.column();
-    if (role == Qt::TextAlignmentRole) return c >= Total ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    if (role == Qt::TextAlignmentRole)
+        return c >= Total ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && c == Time) return QLocale().toString(r.time.toLocalTime(), QLocale::LongFormat);
     if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
     const bool raw = role == Qt::EditRole;  // numbers for sorting and charts
+    auto ms = [raw](double v) {
+        if (std::isnan(v)) return QVariant();
+        return raw ? QVariant(v) : QVariant(QString::number(v, 'f', 2));
+    };
     switch (c) {
-    case Time: return raw ? QVariant(r.time) : QVariant(r.time.toString("HH:mm:ss.zzz"));
+    case Time: return raw ? QVariant(r.time) : QVariant(r.time.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")));
     case Parent: return r.parent;
     case Clone: return r.clone;
     case Name: return r.name;
     case Origin: return r.origin;
-    case Total: return raw ? QVariant(r.totalMs) : QVariant(QString::number(r.totalMs, 'f', 2));
-    default: {
-        const double ms = r.phaseMs.value(c - FirstPhase, std::numeric_limits<double>::quiet_NaN());
-        if (std::isnan(ms)) return {};
-        return raw ? QVariant(ms) : QVariant(QString::number(ms, 'f', 2));
-    }
+    case Total: return ms(r.totalMs);
+    default: return ms(r.phaseMs.value(c - FirstPhase, unknown));
     }
 }
 
 QVariant ForkLatencyTable::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* const fixed[] = {"Time", "Parent", "Clone", "Name", "Origin", "Total ms"};
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount()) return {};
+    static const char* const fixed[] = {QT_TR_NOOP("Time"), QT_TR_NOOP("Parent"), QT_TR_NOOP("Clone"),
+                                        QT_TR_NOOP("Name"), QT_TR_NOOP("Origin"), QT_TR_NOOP("Total ms")};
     if (section < FirstPhase) return tr(fixed[section]);
     return phases().value(section - FirstPhase) + QStringLiteral(" ms");
 }
 
-void ForkLatencyTable::addFork(const ForkEvent& fork, const QDateTime& when)
+void ForkLatencyTable::addFork(const ForkEvent& fork) { append(fork, {}); }
+
+void ForkLatencyTable::addFork(const ForkEvent& fork, const QDateTime& when) { append(fork, when); }
+
+void ForkLatencyTable::append(const ForkEvent& fork, const QDateTime& when)
 {
     if (fork.clones.isEmpty()) return;
-    const int incoming = static_cast<int>(fork.clones.size());
-    // Drop the oldest first so the table never holds more than maxRows.
-    const int overflow = static_cast<int>(m_rows.size()) + incoming - maxRows;
-    if (overflow > 0) {
-        const int drop = std::min(overflow, static_cast<int>(m_rows.size()));
-        if (drop > 0) {
-            beginRemoveRows({}, 0, drop - 1);
-            m_rows.erase(m_rows.begin(), m_rows.begin() + drop);
-            endRemoveRows();
-        }
-    }
-    QList<Row> rows;
-    for (const VmInfo& clone : fork.clones) {
+    const QDateTime now = QDateTime::currentDateTime();
+    // Only the newest m_limit clones of a huge fork could stay anyway.
+    const qsizetype skip = std::max<qsizetype>(0, fork.clones.size() - m_limit);
+    const int incoming = static_cast<int>(fork.clones.size() - skip);
+    dropOldest(static_cast<int>(m_rows.size()) + incoming - m_limit);  // make room first: never above the limit
+
+    const int first = static_cast<int>(m_rows.size());
+    beginInsertRows({}, first, first + incoming - 1);
+    for (qsizetype i = skip; i < fork.clones.size(); ++i) {
+        const VmInfo& clone = fork.clones[i];
         Row r;
-        r.time = when;
+        r.time = when.isValid()             ? when
+                 : clone.createdUnixMs > 0 ? QDateTime::fromMSecsSinceEpoch(clone.createdUnixMs)
+                                           : now;
         r.parent = fork.parent;
         r.clone = clone.id;
         r.name = clone.name;
         r.origin = clone.origin.isEmpty() ? fork.origin : clone.origin;
-        r.totalMs = clone.forkLatencyMs.value_or(0);
-        for (const QString& phase : phases()) {
-            double ms = std::numeric_limits<double>::quiet_NaN();
-            for (const ForkPhase& p : clone.forkPhases)
-                if (p.name == phase) ms = p.ms;
-            r.phaseMs.append(ms);
+        r.totalMs = clone.forkLatencyMs.value_or(unknown);
+        r.phaseMs.fill(unknown, phases().size());
+        for (const ForkPhase& p : clone.forkPhases) {
+            const qsizetype column = phases().indexOf(p.name);
+            if (column >= 0) r.phaseMs[column] = p.ms;
         }
-        rows.append(r);
+        m_rows.push_back(std::move(r));
     }
-    if (rows.size() > maxRows) rows = rows.mid(rows.size() - maxRows);
-    const int first = static_cast<int>(m_rows.size());
-    beginInsertRows({}, first, first + static_cast<int>(rows.size()) - 1);
-    for (const Row& r : rows) m_rows.push_back(r);
     endInsertRows();
+}
+
+void ForkLatencyTable::dropOldest(int count)
+{
+    count = std::min(count, static_cast<int>(m_rows.size()));
+    if (count <= 0) return;
+    beginRemoveRows({}, 0, count - 1);
+    m_rows.erase(m_rows.begin(), m_rows.begin() + count);
+    endRemoveRows();
+}
+
+void ForkLatencyTable::setRowLimit(int limit)
+{
+    m_limit = std::max(1, limit);
+    dropOldest(static_cast<int>(m_rows.size()) - m_limit);
 }
 
 void ForkLatencyTable::clear()
 {
+    if (m_rows.empty()) return;
     beginResetModel();
     m_rows.clear();
     endResetModel();
@@ -116,16 +151,14 @@ bool ForkLatencyTable::writeCsv(QIODevice* out, QString* error) const
     QStringList header{"time", "parent", "clone", "name", "origin", "total_ms"};
     for (const QString& p : phases()) header << p + "_ms";
     QByteArray bytes = header.join(',').toUtf8() + "\r\n";
-    // QString::number is locale-independent: always '.'.
-    auto number = [](double v) { return std::isnan(v) ? QString() : QString::number(v, 'f', 3); };
     for (const Row& r : m_rows) {
-        QStringList fields{r.time.toString(Qt::ISODateWithMs), QString::number(r.parent), QString::number(r.clone),
-                           csvField(r.name), csvField(r.origin), number(r.totalMs)};
-        for (double ms : r.phaseMs) fields << number(ms);
+        QStringList fields{isoTime(r.time),  QString::number(r.parent), QString::number(r.clone),
+                           csvField(r.name), csvField(r.origin),        csvNumber(r.totalMs)};
+        for (double ms : r.phaseMs) fields << csvNumber(ms);
         bytes += fields.join(',').toUtf8() + "\r\n";
     }
     if (out->write(bytes) != bytes.size()) {
-        *error = out->errorString();
+        if (error) *error = out->errorString();
         return false;
     }
     return true;

@@ -16,11 +16,13 @@ namespace hf::ui {
 class ForkLatencyTable : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The phases in the order they happen; a phase the daemon adds later is
-    // not a column (the total still includes it).
+    // The six phases of docs/fork.md, in the order they happen, one column
+    // each. A phase the daemon adds later is not a column (the total still
+    // includes it, and the chart shows the difference as "other"): columns
+    // stay fixed for views and CSV readers.
     static const QStringList& phases();
     enum Column { Time, Parent, Clone, Name, Origin, Total, FirstPhase };
-    static constexpr int maxRows = 10000;
+    static constexpr int maxRows = 10000;  // the default row limit
 
     struct Row {
         QDateTime time;
@@ -28,7 +30,7 @@ public:
         VmId clone = 0;
         QString name;
         QString origin;
-        double totalMs = 0;
+        double totalMs = 0;     // NaN when the daemon did not report it
         QList<double> phaseMs;  // one per phases(), NaN when not reported
     };
 
@@ -36,22 +38,41 @@ public:
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
+    // DisplayRole: text (time as local HH:mm:ss.zzz, ms with 2 decimals);
+    // EditRole: QDateTime, ids and doubles for sorting; unreported: invalid.
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     const Row& row(int index) const { return m_rows.at(static_cast<size_t>(index)); }
-    // RFC 4180, a header row, '.' as the decimal point whatever the locale.
+    // At most this many rows; the oldest go first (drops rows now if needed).
+    void setRowLimit(int limit);
+    int rowLimit() const { return m_limit; }
+
+    // RFC 4180: a header row, CRLF, fields quoted when they hold a comma, a
+    // quote or a line break; '.' as the decimal point whatever the locale;
+    // times in ISO 8601 with their UTC offset.
     bool writeCsv(QIODevice* out, QString* error) const;
 
 public Q_SLOTS:
-    void addFork(const hf::ui::ForkEvent& fork, const QDateTime& when = QDateTime::currentDateTime());
+    // One row per clone, stamped with the clone's created_unix_ms, or now
+    // when the daemon did not send it. Connect to BackendClient::vmForked
+    // with qOverload<const ForkEvent&>(&ForkLatencyTable::addFork).
+    void addFork(const hf::ui::ForkEvent& fork);
     void clear();
 
+public:
+    // The same, every row stamped `when` (replays, tests).
+    void addFork(const hf::ui::ForkEvent& fork, const QDateTime& when);
+
 private:
+    void append(const ForkEvent& fork, const QDateTime& when);
+    void dropOldest(int count);
+
     std::deque<Row> m_rows;
+    int m_limit = maxRows;
 };
 
-// One CSV field, quoted when it must be.
+// One CSV field, quoted when it must be (RFC 4180).
 QString csvField(const QString& text);
 
 }  // namespace hf::ui

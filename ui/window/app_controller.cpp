@@ -64,6 +64,7 @@ void AppController::retryNow()
 void AppController::onConnected(const DaemonInfo& daemon)
 {
     m_triedStart = false;  // a daemon that dies later may be started again
+    m_cow.clear();         // a new daemon numbers its VMs from 1 again
     m_backend.listVms();
     m_backend.subscribeMetrics(m_options.metricsHz);
     if (!daemon.kvmAvailable)

@@ -1,0 +1,323 @@
+// ForkLatencyTable fed with vm.forked events as the daemon sends them
+// (parsed by ForkEvent::fromJson), always under QAbstractItemModelTester:
+// cells, times, the phases, the row limit and the CSV, byte for byte.
+#include "charts/fork_latency_table.h"
+
+#include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using namespace hf::ui;
+
+namespace {
+
+// vm.forked params, recorded shape (docs/protocol.md). Phases arrive in any
+// order; "future" is a phase this client does not know; w-1-1 reported no
+// phases; w-1-1-1 has no "fork" object and no created_unix_ms at all.
+// JSON with ' for " (plain literals: moc misreads raw strings holding quotes).
+const char* const forkedEvents[] = {
+    "{'parent':1,'origin':'command','latency_ms':{'max':48.25,'mean':44.6},'clones':["
+    " {'id':2,'name':'w-1','pid':1301,'parent':1,'depth':1,'state':'running','created_unix_ms':1790000000123,"
+    "  'origin':'command','fork':{'latency_ms':41.0,'phases_ms':{'resume':1.6,'pause':9.1,'capture':2.0,"
+    "  'fork':11.3,'rebuild':14.2,'restore':3.0}}},"
+    " {'id':3,'name':'odd, \\u0022name\\u0022','pid':1302,'parent':1,'depth':1,'state':'running',"
+    "  'created_unix_ms':1790000000150,'origin':'command',"
+    "  'fork':{'latency_ms':48.25,'phases_ms':{'pause':9.0,'fork':12.0,'future':3.0}}}]}",
+    "{'parent':2,'origin':'guest','latency_ms':{'max':39.0,'mean':39.0},'clones':["
+    " {'id':4,'name':'w-1-1','pid':1400,'parent':2,'depth':2,'state':'running','created_unix_ms':1790000005000,"
+    "  'origin':'guest','fork':{'latency_ms':39.0,'phases_ms':{}}}]}",
+    "{'parent':4,'origin':'command','clones':[{'id':5,'name':'w-1-1-1','pid':1500,'parent':4,'depth':3}]}",
+};
+
+ForkEvent recorded(int i)
+{
+    const QJsonDocument json = QJsonDocument::fromJson(QByteArray(forkedEvents[i]).replace('\'', '"'));
+    if (!json.isObject()) qFatal("bad JSON in forkedEvents[%d]", i);
+    return ForkEvent::fromJson(json.object());
+}
+
+ForkEvent manyClones(VmId parent, VmId firstId, int count)
+{
+    ForkEvent f;
+    f.parent = parent;
+    f.origin = "command";
+    for (int i = 0; i < count; ++i) {
+        VmInfo v;
+        v.id = firstId + i;
+        v.name = QStringLiteral("c-%1").arg(v.id);
+        v.forkLatencyMs = 40;
+        f.clones.append(v);
+    }
+    return f;
+}
+
+QByteArray csvOf(const ForkLatencyTable& table)
+{
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QString error;
+    if (!table.writeCsv(&buffer, &error)) qFatal("writeCsv: %s", qPrintable(error));
+    return buffer.data();
+}
+
+const QByteArray csvHeader =
+    "time,parent,clone,name,origin,total_ms,pause_ms,capture_ms,fork_ms,rebuild_ms,restore_ms,resume_ms\r\n";
+
+}  // namespace
+
+// Stands in for BackendClient's vmForked signal.
+class ForkSource : public QObject {
+    Q_OBJECT
+Q_SIGNALS:
+    void forked(const hf::ui::ForkEvent& fork);
+};
+
+class TestForkLatencyTable : public QObject {
+    Q_OBJECT
+    std::unique_ptr<ForkLatencyTable> m_table;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+
+    void feedRecorded()
+    {
+        for (int i = 0; i < 3; ++i) m_table->addFork(recorded(i));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        // Local time is UTC+2 (a POSIX TZ string: no tzdata needed), so the
+        // test shows times are local and carry their offset in the CSV.
+        qputenv("TZ", "HFT-2");
+    }
+
+    void init()
+    {
+        m_table = std::make_unique<ForkLatencyTable>();
+        m_tester = std::make_unique<QAbstractItemModelTester>(m_table.get(),
+                                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    void cleanup()
+    {
+        m_tester.reset();
+        m_table.reset();
+        QLocale::setDefault(QLocale::c());
+    }
+
+    void columnsAndHeaders()
+    {
+        QCOMPARE(ForkLatencyTable::phases(), QStringList({"pause", "capture", "fork", "rebuild", "restore", "resume"}));
+        QCOMPARE(m_table->columnCount(), ForkLatencyTable::FirstPhase + 6);
+        QCOMPARE(m_table->rowCount(), 0);
+        QCOMPARE(m_table->headerData(ForkLatencyTable::Total, Qt::Horizontal).toString(), "Total ms");
+        QCOMPARE(m_table->headerData(ForkLatencyTable::FirstPhase + 3, Qt::Horizontal).toString(), "rebuild ms");
+        QVERIFY(!m_table->headerData(m_table->columnCount(), Qt::Horizontal).isValid());
+        QVERIFY(!m_table->headerData(0, Qt::Vertical).isValid());
+    }
+
+    void oneRowPerClone()
+    {
+        QSignalSpy inserted(m_table.get(), &QAbstractItemModel::rowsInserted);
+        feedRecorded();
+        QCOMPARE(m_table->rowCount(), 4);
+        // One insertion per fork, covering all its clones.
+        QCOMPARE(inserted.size(), 3);
+        QCOMPARE(inserted[0].at(1).toInt(), 0);
+        QCOMPARE(inserted[0].at(2).toInt(), 1);
+        QCOMPARE(inserted[2].at(1).toInt(), 3);
+    }
+
+    void cells_data()
+    {
+        QTest::addColumn<int>("row");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QString>("display");
+        QTest::addColumn<QVariant>("edit");  // invalid: not reported
+
+        const int phase = ForkLatencyTable::FirstPhase;
+        QTest::newRow("time is local") << 0 << int(ForkLatencyTable::Time) << "16:13:20.123"
+                                       << QVariant(QDateTime::fromMSecsSinceEpoch(1790000000123));
+        QTest::newRow("parent") << 0 << int(ForkLatencyTable::Parent) << "1" << QVariant(VmId(1));
+        QTest::newRow("clone id") << 1 << int(ForkLatencyTable::Clone) << "3" << QVariant(VmId(3));
+        QTest::newRow("name") << 1 << int(ForkLatencyTable::Name) << "odd, \"name\"" << QVariant("odd, \"name\"");
+        QTest::newRow("origin") << 2 << int(ForkLatencyTable::Origin) << "guest" << QVariant("guest");
+        QTest::newRow("total") << 0 << int(ForkLatencyTable::Total) << "41.00" << QVariant(41.0);
+        // Phases land in their columns whatever order the JSON had.
+        QTest::newRow("pause") << 0 << phase + 0 << "9.10" << QVariant(9.1);
+        QTest::newRow("resume") << 0 << phase + 5 << "1.60" << QVariant(1.6);
+        QTest::newRow("rebuild") << 0 << phase + 3 << "14.20" << QVariant(14.2);
+        // Not reported: empty, not zero; an unknown phase is no column.
+        QTest::newRow("capture missing") << 1 << phase + 1 << QString() << QVariant();
+        QTest::newRow("fork of w-2") << 1 << phase + 2 << "12.00" << QVariant(12.0);
+        QTest::newRow("no phases") << 2 << phase + 0 << QString() << QVariant();
+        QTest::newRow("no fork object: total") << 3 << int(ForkLatencyTable::Total) << QString() << QVariant();
+        QTest::newRow("no fork object: phase") << 3 << phase + 4 << QString() << QVariant();
+    }
+
+    void cells()
+    {
+        QFETCH(int, row);
+        QFETCH(int, column);
+        QFETCH(QString, display);
+        QFETCH(QVariant, edit);
+        feedRecorded();
+        const QModelIndex index = m_table->index(row, column);
+        QCOMPARE(m_table->data(index).toString(), display);
+        const QVariant raw = m_table->data(index, Qt::EditRole);
+        QCOMPARE(raw.isValid(), edit.isValid());
+        if (edit.isValid()) QCOMPARE(raw, edit);
+    }
+
+    void times()
+    {
+        const QDateTime before = QDateTime::currentDateTime();
+        feedRecorded();
+        const QDateTime after = QDateTime::currentDateTime();
+        // The daemon's created_unix_ms when sent...
+        QCOMPARE(m_table->row(2).time, QDateTime::fromMSecsSinceEpoch(1790000005000));
+        // ...else the time it arrived.
+        QVERIFY(m_table->row(3).time >= before && m_table->row(3).time <= after);
+        // An explicit time wins (replays).
+        const QDateTime when(QDate(2026, 11, 24), QTime(18, 0, 0, 250), Qt::UTC);
+        m_table->addFork(recorded(0), when);
+        QCOMPARE(m_table->row(4).time, when);
+        QCOMPARE(m_table->row(5).time, when);
+    }
+
+    void rowFields()
+    {
+        feedRecorded();
+        const ForkLatencyTable::Row& r = m_table->row(1);
+        QCOMPARE(r.parent, VmId(1));
+        QCOMPARE(r.clone, VmId(3));
+        QCOMPARE(r.origin, "command");
+        QCOMPARE(r.totalMs, 48.25);
+        QCOMPARE(r.phaseMs.size(), 6);
+    }
+
+    void csvExactly()
+    {
+        feedRecorded();
+        const QByteArray all = csvOf(*m_table);
+        const QList<QByteArray> lines = all.split('\n');
+        QCOMPARE(lines.size(), 6);  // header, 4 rows, nothing after the last CRLF
+        const QByteArray expected = csvHeader +
+                                    "2026-09-21T16:13:20.123+02:00,1,2,w-1,command,41.000,9.100,2.000,11.300,14.200,3.000,1.600\r\n"
+                                    "2026-09-21T16:13:20.150+02:00,1,3,\"odd, \"\"name\"\"\",command,48.250,9.000,,12.000,,,\r\n"
+                                    "2026-09-21T16:13:25.000+02:00,2,4,w-1-1,guest,39.000,,,,,,\r\n";
+        QVERIFY(all.startsWith(expected));
+        // The last row was stamped on arrival: only its time varies.
+        QVERIFY2(lines[4].endsWith(",4,5,w-1-1-1,command,,,,,,,\r"), lines[4].constData());
+        QVERIFY(lines[4].contains("+02:00,"));
+        QCOMPARE(lines[5], QByteArray());
+    }
+
+    void csvQuoting_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QByteArray>("field");
+        QTest::newRow("plain") << "w-1" << QByteArray("w-1");
+        QTest::newRow("comma") << "a,b" << QByteArray("\"a,b\"");
+        QTest::newRow("quote") << "say \"hi\"" << QByteArray("\"say \"\"hi\"\"\"");
+        QTest::newRow("comma and quote") << "odd, \"name\"" << QByteArray("\"odd, \"\"name\"\"\"");
+        QTest::newRow("line break") << "two\nlines" << QByteArray("\"two\nlines\"");
+        QTest::newRow("percent stays") << "w%1" << QByteArray("w%1");
+        QTest::newRow("utf-8") << QString::fromUtf8("klon-\u00e9") << QByteArray("klon-\xc3\xa9");
+        QTest::newRow("empty") << QString() << QByteArray();
+    }
+
+    void csvQuoting()
+    {
+        QFETCH(QString, name);
+        QFETCH(QByteArray, field);
+        ForkEvent f = manyClones(1, 7, 1);
+        f.clones[0].name = name;
+        m_table->addFork(f, QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC));
+        QCOMPARE(csvOf(*m_table), csvHeader + "2026-01-02T03:04:05.000Z,1,7," + field + ",command,40.000,,,,,,\r\n");
+    }
+
+    void csvDecimalPointIgnoresLocale()
+    {
+        feedRecorded();
+        const QByteArray c = csvOf(*m_table);
+        QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+        QCOMPARE(csvOf(*m_table), c);
+        QVERIFY(c.contains("48.250"));
+    }
+
+    void csvWriteFailure()
+    {
+        feedRecorded();
+        QBuffer readOnly;
+        readOnly.open(QIODevice::ReadOnly);
+        QTest::ignoreMessage(QtWarningMsg, "QIODevice::write (QBuffer): ReadOnly device");
+        QString error;
+        QVERIFY(!m_table->writeCsv(&readOnly, &error));
+        QVERIFY(!error.isEmpty());
+        QTest::ignoreMessage(QtWarningMsg, "QIODevice::write (QBuffer): ReadOnly device");
+        QVERIFY(!m_table->writeCsv(&readOnly, nullptr));  // no error wanted: no crash
+    }
+
+    void rowLimitDropsOldest()
+    {
+        m_table->setRowLimit(5);
+        QSignalSpy removed(m_table.get(), &QAbstractItemModel::rowsRemoved);
+        m_table->addFork(manyClones(1, 100, 3));
+        m_table->addFork(manyClones(1, 200, 3));  // one over: the oldest goes first
+        QCOMPARE(m_table->rowCount(), 5);
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(removed[0].at(1).toInt(), 0);
+        QCOMPARE(removed[0].at(2).toInt(), 0);
+        QCOMPARE(m_table->row(0).clone, VmId(101));
+        QCOMPARE(m_table->row(4).clone, VmId(202));
+
+        // A fork bigger than the limit keeps its newest clones.
+        m_table->addFork(manyClones(1, 300, 8));
+        QCOMPARE(m_table->rowCount(), 5);
+        QCOMPARE(m_table->row(0).clone, VmId(303));
+        QCOMPARE(m_table->row(4).clone, VmId(307));
+
+        // Lowering the limit drops at once.
+        m_table->setRowLimit(2);
+        QCOMPARE(m_table->rowCount(), 2);
+        QCOMPARE(m_table->row(0).clone, VmId(306));
+    }
+
+    void defaultLimit()
+    {
+        m_tester.reset();  // it rechecks every row per change: 10000 rows would take minutes
+        QCOMPARE(m_table->rowLimit(), ForkLatencyTable::maxRows);
+        for (int i = 0; i < ForkLatencyTable::maxRows / 64 + 2; ++i) m_table->addFork(manyClones(1, i * 64, 64));
+        QCOMPARE(m_table->rowCount(), ForkLatencyTable::maxRows);
+        QCOMPARE(m_table->row(m_table->rowCount() - 1).clone, VmId((ForkLatencyTable::maxRows / 64 + 2) * 64 - 1));
+    }
+
+    void emptyForkAndClear()
+    {
+        QSignalSpy inserted(m_table.get(), &QAbstractItemModel::rowsInserted);
+        m_table->addFork(ForkEvent{});
+        QCOMPARE(inserted.size(), 0);
+        feedRecorded();
+        QSignalSpy reset(m_table.get(), &QAbstractItemModel::modelReset);
+        m_table->clear();
+        QCOMPARE(reset.size(), 1);
+        QCOMPARE(m_table->rowCount(), 0);
+        QCOMPARE(csvOf(*m_table), csvHeader);
+    }
+
+    void connectsToAOneArgumentSignal()
+    {
+        // How the app wires it to BackendClient::vmForked(ForkEvent).
+        ForkSource source;
+        connect(&source, &ForkSource::forked, m_table.get(), qOverload<const ForkEvent&>(&ForkLatencyTable::addFork));
+        Q_EMIT source.forked(recorded(0));
+        QCOMPARE(m_table->rowCount(), 2);
+    }
+};
+
+QTEST_MAIN(TestForkLatencyTable)
+#include "tst_fork_latency_table.moc"
