@@ -74,10 +74,7 @@ void BackendClient::connectToDaemon()
 void BackendClient::disconnectFromDaemon()
 {
     m_reconnect.stop();
-    const bool wasAuto = m_autoReconnect;
-    m_autoReconnect = false;
-    dropConnection(QStringLiteral("disconnected"));
-    m_autoReconnect = wasAuto;
+    dropConnection(QStringLiteral("disconnected"), false);
 }
 
 void BackendClient::onConnected()
@@ -302,7 +299,7 @@ void BackendClient::failAllPending(const QString& reason)
     }
 }
 
-void BackendClient::dropConnection(const QString& reason)
+void BackendClient::dropConnection(const QString& reason, bool reconnect)
 {
     const bool hadConnection = m_state == State::Handshaking || m_state == State::Connected;
     // Disconnected first: abort() emits QLocalSocket::disconnected at once.
@@ -313,7 +310,7 @@ void BackendClient::dropConnection(const QString& reason)
     // Reconnect attempts fail the same way every second: say it once.
     if (hadConnection || reason != m_lastReason) Q_EMIT disconnected(reason);
     m_lastReason = reason;
-    scheduleReconnect();
+    if (reconnect) scheduleReconnect();
 }
 
 void BackendClient::scheduleReconnect()

@@ -112,7 +112,7 @@ private:
     void handleReply(const QJsonObject& message);
     void handleEvent(const QString& method, const QJsonObject& params);
     void send(const QJsonObject& message);
-    void dropConnection(const QString& reason);
+    void dropConnection(const QString& reason, bool reconnect = true);
     void failAllPending(const QString& reason);
     void scheduleReconnect();
 

@@ -261,17 +261,23 @@ TerminalModel::Cell TerminalModel::cellAt(int line, int col) const
     return line < scrollbackCount() ? scrollbackCell(line, col) : cell(line - scrollbackCount(), col);
 }
 
-QString TerminalModel::lineTextOf(int line) const
+QString TerminalModel::textOf(int line, int firstCol, int lastCol) const
 {
     QString text;
-    const int width = line < scrollbackCount() ? static_cast<int>(m_scrollback[static_cast<size_t>(line)].size()) : m_cols;
-    for (int col = 0; col < width; ++col) {
+    for (int col = std::max(0, firstCol); col <= lastCol; ++col) {
         const Cell c = cellAt(line, col);
         if (c.width == 0) continue;  // the second half of a wide character
         text += c.text.isEmpty() ? QStringLiteral(" ") : c.text;
     }
     while (text.endsWith(' ')) text.chop(1);
     return text;
+}
+
+QString TerminalModel::lineTextOf(int line) const
+{
+    // Scrollback lines are stored without their trailing blanks.
+    const int width = line < scrollbackCount() ? static_cast<int>(m_scrollback[static_cast<size_t>(line)].size()) : m_cols;
+    return textOf(line, 0, width - 1);
 }
 
 QString TerminalModel::lineText(int row) const { return lineTextOf(scrollbackCount() + row); }
@@ -295,17 +301,8 @@ QString TerminalModel::selectedText(QPoint from, QPoint to) const
     from.setY(std::clamp(from.y(), 0, totalLines() - 1));
     to.setY(std::clamp(to.y(), 0, totalLines() - 1));
     QStringList lines;
-    for (int line = from.y(); line <= to.y(); ++line) {
-        const int first = line == from.y() ? from.x() : 0;
-        const int last = line == to.y() ? to.x() : m_cols - 1;
-        QString part;
-        for (int col = std::max(0, first); col <= last && col < m_cols; ++col) {
-            const Cell c = cellAt(line, col);
-            if (c.width != 0) part += c.text.isEmpty() ? QStringLiteral(" ") : c.text;
-        }
-        while (part.endsWith(' ')) part.chop(1);
-        lines.append(part);
-    }
+    for (int line = from.y(); line <= to.y(); ++line)
+        lines.append(textOf(line, line == from.y() ? from.x() : 0, line == to.y() ? std::min(to.x(), m_cols - 1) : m_cols - 1));
     return lines.join('\n');
 }
 

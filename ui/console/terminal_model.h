@@ -97,6 +97,7 @@ private:
 
     Cell toCell(const StoredCell& cell) const;
     QString lineTextOf(int line) const;
+    QString textOf(int line, int firstCol, int lastCol) const;  // trailing blanks dropped
     void flushOutput();
     void settle();
 

@@ -206,8 +206,7 @@ void BootDialog::fail(const QString& message)
 {
     setBusy(false);
     m_booted = 0;
-    m_status->setText(message);
-    revalidate();
+    revalidate();  // re-enables Boot; it writes the status line, which the message then takes
     m_status->setText(message);
 }
 

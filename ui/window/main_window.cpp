@@ -24,7 +24,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -265,12 +264,15 @@ void MainWindow::boot()
 {
     auto* dialog = new BootDialog(m_controller->backend(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &BootDialog::vmStarted, this, [this](const VmInfo& vm) {
-        m_controller->vmTree()->addVm(vm);  // the vm.booted event may still be on its way
-        selectVm(vm.id);
-        m_consoles->openConsole(vm.id, vm.name);
-    });
+    connect(dialog, &BootDialog::vmStarted, this, &MainWindow::showBootedVm);
     dialog->open();
+}
+
+void MainWindow::showBootedVm(const VmInfo& vm)
+{
+    m_controller->vmTree()->addVm(vm);  // the vm.booted event may still be on its way
+    selectVm(vm.id);
+    m_consoles->openConsole(vm.id, vm.name);
 }
 
 void MainWindow::bootDefaultGuestWhenIdle()
@@ -286,11 +288,7 @@ void MainWindow::bootDefaultGuestWhenIdle()
                               request.guestFork = true;
                               m_controller->backend()->bootVm(
                                   request, this,
-                                  [this](const VmInfo& vm) {
-                                      m_controller->vmTree()->addVm(vm);
-                                      selectVm(vm.id);
-                                      m_consoles->openConsole(vm.id, vm.name);
-                                  },
+                                  [this](const VmInfo& vm) { showBootedVm(vm); },
                                   [this](const RpcError& e) { showError(tr("Booting the default guest failed: %1").arg(e.text())); });
                           });
 }
@@ -308,14 +306,7 @@ void MainWindow::fork()
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const ForkRequest request = dialog->request();
         QSettings().setValue("fork/count", request.count);
-        m_controller->backend()->forkVm(
-            request, this,
-            [this, request](const QJsonObject& result) {
-                if (result.value("armed").toBool())
-                    statusBar()->showMessage(tr("Armed: the guest's next hf-signal fork makes %n clone(s)", nullptr, request.count), 8000);
-                // when:"now": the clones come with the vm.forked event, like everyone else's.
-            },
-            [this](const RpcError& e) { showError(tr("Fork failed: %1").arg(e.text())); });
+        sendFork(request);
     });
     dialog->open();
 }
@@ -328,8 +319,19 @@ void MainWindow::forkSelected(int count, const QString& prefix)
     request.vm = vms.first();
     request.count = count;
     request.namePrefix = prefix;
-    m_controller->backend()->forkVm(request, this, {},
-                                    [this](const RpcError& e) { showError(tr("Fork failed: %1").arg(e.text())); });
+    sendFork(request);
+}
+
+void MainWindow::sendFork(const ForkRequest& request)
+{
+    m_controller->backend()->forkVm(
+        request, this,
+        [this, request](const QJsonObject& result) {
+            if (result.value("armed").toBool())
+                statusBar()->showMessage(tr("Armed: the guest's next hf-signal fork makes %n clone(s)", nullptr, request.count), 8000);
+            // when:"now": the clones come with the vm.forked event, like everyone else's.
+        },
+        [this](const RpcError& e) { showError(tr("Fork failed: %1").arg(e.text())); });
 }
 
 void MainWindow::pauseSelected()
@@ -380,10 +382,13 @@ QString MainWindow::chooseSaveFile(const QString& title, const QString& suggeste
     return path;
 }
 
+// The latency chart and the Forks table export the latency data; the CoW tab its own.
+bool MainWindow::latencyChartShown() const { return m_chartTabs->currentWidget() != m_cowChart; }
+
 bool MainWindow::exportCurrentChart(const QString& path, QString* error)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const bool latency = m_chartTabs->currentWidget() != m_cowChart;
+    const bool latency = latencyChartShown();
     ChartView* view = latency ? m_latencyChart->chartView() : m_cowChart->chartView();
     if (suffix == "png") return exportChartPng(view, path, error);
     if (suffix == "svg") return exportChartSvg(view, path, error);
@@ -396,7 +401,7 @@ bool MainWindow::exportCurrentChart(const QString& path, QString* error)
 
 void MainWindow::exportChart(const QString& format)
 {
-    const bool latency = m_chartTabs->currentWidget() != m_cowChart;
+    const bool latency = latencyChartShown();
     const QString base = latency ? "fork-latency" : "cow-pages";
     const QString filter = format == "png" ? tr("PNG images (*.png)") : format == "svg" ? tr("SVG images (*.svg)") : tr("CSV (*.csv)");
     QString path = chooseSaveFile(tr("Export chart"), base + "." + format, filter);

@@ -3,6 +3,7 @@
 // console tabs below it, charts and the fork-latency table in a dock, the
 // connection banner on top. Widgets only: data comes from AppController.
 #include "backend/protocol_types.h"
+#include "backend/requests.h"
 
 #include <QMainWindow>
 
@@ -58,7 +59,10 @@ private:
     void onHealthChanged();
 
     void boot();
+    void showBootedVm(const VmInfo& vm);
     void fork();
+    void sendFork(const ForkRequest& request);
+    bool latencyChartShown() const;
     void pauseSelected();
     void resumeSelected();
     void stopSelected();
