@@ -17,7 +17,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/unix_socket.h"
-#include "daemon/line_channel.h"
+#include "base/line_channel.h"
 #include "kvm/kvm_system.h"
 #include "vm/vm_config.h"
 

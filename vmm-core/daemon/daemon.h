@@ -16,9 +16,11 @@
 #include "daemon/runtime_paths.h"
 #include "daemon/vm_supervisor.h"
 
-namespace hf::daemon {
-
+namespace hf {
 class LineChannel;
+}
+
+namespace hf::daemon {
 
 struct DaemonOptions {
     std::string runtimeDir;  // empty: RuntimePaths::forUser()

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "base/json_nesting.h"
+
 namespace hf::daemon::rpc {
 
 using nlohmann::json;
@@ -16,32 +18,6 @@ tl::unexpected<DecodeFailure> failure(int code, std::string message, json id = n
 tl::unexpected<RpcError> invalidParams(std::string message)
 {
     return tl::unexpected(RpcError{InvalidParams, std::move(message), nullptr});
-}
-
-// nlohmann's parser recurses once per nesting level: a line of 100000 '['
-// would exhaust the stack. Count depth first, skipping string contents.
-bool tooDeep(std::string_view line)
-{
-    int depth = 0;
-    bool inString = false, escaped = false;
-    for (char c : line) {
-        if (inString) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                inString = false;
-            continue;
-        }
-        if (c == '"')
-            inString = true;
-        else if ((c == '[' || c == '{') && ++depth > kMaxDepth)
-            return true;
-        else if (c == ']' || c == '}')
-            --depth;
-    }
-    return false;
 }
 
 bool validId(const json& id)
@@ -60,7 +36,7 @@ tl::expected<Message, DecodeFailure> decode(std::string_view line)
     if (line.size() > kMaxLine)
         return failure(InvalidRequest, "line too long (" + std::to_string(line.size()) + " bytes, limit " +
                                            std::to_string(kMaxLine) + ")");
-    if (tooDeep(line))
+    if (jsonNestingTooDeep(line, kMaxDepth))
         return failure(InvalidRequest, "nesting deeper than " + std::to_string(kMaxDepth));
     json j;
     try {

@@ -19,7 +19,7 @@ namespace hf::daemon::rpc {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxLine = 1 << 20;  // bytes per line, newline excluded
-inline constexpr int kMaxDepth = 64;         // nesting of arrays and objects
+inline constexpr int kMaxDepth = 64;         // nesting of arrays and objects (base/json_nesting.h)
 
 enum ErrorCode : int {
     ParseError = -32700,

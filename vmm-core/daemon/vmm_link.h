@@ -10,7 +10,7 @@
 #include <string>
 
 #include "base/error.h"
-#include "daemon/line_channel.h"
+#include "base/line_channel.h"
 
 namespace hf::daemon {
 

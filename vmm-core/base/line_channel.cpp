@@ -1,4 +1,4 @@
-#include "daemon/line_channel.h"
+#include "base/line_channel.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 
-namespace hf::daemon {
+namespace hf {
 
 LineChannel::LineChannel(UniqueFd fd, EventLoop& loop, Limits limits, LineHandler onLine, CloseHandler onClose)
     : m_fd(std::move(fd)), m_loop(loop), m_limits(limits), m_onLine(std::move(onLine)), m_onClose(std::move(onClose))
@@ -165,4 +165,4 @@ void LineChannel::close(CloseReason reason)
         m_onClose(reason);
 }
 
-} // namespace hf::daemon
+} // namespace hf

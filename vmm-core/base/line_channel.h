@@ -12,7 +12,7 @@
 #include "base/event_loop.h"
 #include "base/unique_fd.h"
 
-namespace hf::daemon {
+namespace hf {
 
 class LineChannel {
 public:
@@ -62,4 +62,4 @@ private:
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
-} // namespace hf::daemon
+} // namespace hf
