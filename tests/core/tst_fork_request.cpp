@@ -32,7 +32,7 @@ TEST(ParseForkSpec, AcceptsValidRequests)
         {"parent pause", {{"parent", "pause"}}, 1, ParentMode::Pause, ""},
         {"parent continue", {{"parent", "continue"}}, 1, ParentMode::Continue, ""},
         {"name_prefix", {{"name_prefix", "worker-1"}}, 1, ParentMode::Continue, "worker-1"},
-        {"name_prefix 64", {{"name_prefix", std::string(64, 'a')}}, 1, ParentMode::Continue, std::string(64, 'a')},
+        {"name_prefix 48", {{"name_prefix", std::string(48, 'a')}}, 1, ParentMode::Continue, std::string(48, 'a')},
         {"name_prefix chars", {{"name_prefix", "a.b_c-D9"}}, 1, ParentMode::Continue, "a.b_c-D9"},
         {"all", {{"cmd", "fork"}, {"count", 2}, {"parent", "pause"}, {"name_prefix", "w"}}, 2, ParentMode::Pause, "w"},
     };
@@ -69,7 +69,8 @@ TEST(ParseForkSpec, RejectsInvalidFieldsNamingTheField)
         {"name_prefix slash", {{"name_prefix", "a/b"}}, "\"name_prefix\""},
         {"name_prefix space", {{"name_prefix", "a b"}}, "\"name_prefix\""},
         {"name_prefix dotdot slash", {{"name_prefix", "../x"}}, "\"name_prefix\""},
-        {"name_prefix 65", {{"name_prefix", std::string(65, 'a')}}, "\"name_prefix\""},
+        {"name_prefix 49", {{"name_prefix", std::string(49, 'a')}}, "\"name_prefix\""},
+        {"name_prefix dotdot", {{"name_prefix", ".."}}, "\"name_prefix\""},
         {"name_prefix number", {{"name_prefix", 7}}, "\"name_prefix\""},
         {"valid count, bad parent", {{"count", 2}, {"parent", "stop"}}, "\"parent\""},
     };

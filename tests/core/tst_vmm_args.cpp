@@ -54,7 +54,12 @@ INSTANTIATE_TEST_SUITE_P(
                       ArgError{{"--cpus", "0"}, "invalid CPU count"}, ArgError{{"--cpus", "9"}, "invalid CPU count"},
                       ArgError{{"--cpus", "2x"}, "invalid CPU count"}, ArgError{{"--console", "tv"}, "invalid console"},
                       ArgError{{"--control", std::string(200, 'x')}, "too long"},
-                      ArgError{{"--name", ""}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"}));
+                      ArgError{{"--name", ""}, "invalid name"},
+                      // Names become socket file names: no path may hide in one.
+                      ArgError{{"--name", "../../esc"}, "invalid name"}, ArgError{{"--name", "a/b"}, "invalid name"},
+                      ArgError{{"--name", ".."}, "invalid name"}, ArgError{{"--name", "-x"}, "invalid name"},
+                      ArgError{{"--name", std::string(65, 'a')}, "invalid name"},
+                      ArgError{{"--name", "sp ace"}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"}));
 
 TEST(MemSize, AcceptsSuffixes)
 {

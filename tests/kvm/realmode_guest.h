@@ -4,10 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <optional>
 #include <vector>
 
+#include "base/hex.h"
 #include "kvm/kvm_system.h"
 #include "kvm/vcpu_fd.h"
 #include "kvm/vm_fd.h"
@@ -70,6 +79,54 @@ inline Status enterRealMode(kvm::VcpuFd& vcpu)
     return vcpu.setRegs(regs);
 }
 
+// KVM_RUN with a deadline: a vCPU that does not exit within `limit` is
+// kicked out (immediate_exit + a signal, as the VMM kicks its vCPUs) and the
+// call fails with where the vCPU was, instead of hanging the test.
+inline Status runWithDeadline(kvm::VcpuFd& vcpu, std::chrono::seconds limit = std::chrono::seconds(30))
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa{};
+        sa.sa_handler = [](int) {};
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGUSR1, &sa, nullptr);
+    });
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false, kicked = false;
+    pthread_t self = ::pthread_self();
+    std::thread watchdog([&] {
+        std::unique_lock lock(m);
+        if (!cv.wait_for(lock, limit, [&] { return done; })) {
+            kicked = true;
+            vcpu.runData()->immediate_exit = 1;
+            ::pthread_kill(self, SIGUSR1);
+        }
+    });
+    Status r = vcpu.run();
+    {
+        std::lock_guard lock(m);
+        done = true;
+    }
+    cv.notify_all();
+    watchdog.join();
+    vcpu.runData()->immediate_exit = 0;
+    if (!kicked)
+        return r;
+    std::string where = "the vCPU did not exit within " + std::to_string(limit.count()) + " s";
+    if (auto regs = vcpu.getRegs())
+        where += ": rip " + hex(regs->rip) + " rflags " + hex(regs->rflags) + " rax " + hex(regs->rax);
+    if (auto mp = vcpu.getMpState())
+        where += ", mp_state " + std::to_string(mp->mp_state);
+    if (auto ev = vcpu.getVcpuEvents())
+        where += ", exception injected " + std::to_string(ev->exception.injected) + " vector " +
+                 std::to_string(ev->exception.nr) + ", interrupt injected " + std::to_string(ev->interrupt.injected) +
+                 " vector " + std::to_string(ev->interrupt.nr) + ", nmi pending " + std::to_string(ev->nmi.pending);
+    if (auto sregs = vcpu.getSregs())
+        where += ", cs " + hex(sregs->cs.selector) + " cr0 " + hex(sregs->cr0) + " efer " + hex(sregs->efer);
+    return failMsg(where);
+}
+
 struct IoExit {
     uint16_t port;
     std::vector<uint8_t> bytes;
@@ -80,7 +137,7 @@ inline Result<std::vector<IoExit>> runUntilHlt(kvm::VcpuFd& vcpu, int maxExits =
 {
     std::vector<IoExit> outs;
     for (int i = 0; i < maxExits; ++i) {
-        HF_TRY(vcpu.run());
+        HF_TRY(runWithDeadline(vcpu));
         kvm_run* run = vcpu.runData();
         if (run->exit_reason == KVM_EXIT_HLT)
             return outs;

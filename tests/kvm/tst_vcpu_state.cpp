@@ -20,7 +20,8 @@ TEST(VcpuState, CaptureAndRestoreIntoAFreshVmContinuesTheGuest)
     ASSERT_TRUE(a->vcpu->setCpuid(*supported));
     ASSERT_TRUE(test::enterRealMode(*a->vcpu));
 
-    ASSERT_TRUE(a->vcpu->run());
+    auto first = test::runWithDeadline(*a->vcpu);
+    ASSERT_TRUE(first) << first.error().message();
     ASSERT_EQ(a->vcpu->runData()->io.port, 0x10);
     a->vcpu->runData()->immediate_exit = 1;
     ASSERT_FALSE(a->vcpu->run());  // completes the OUT
@@ -46,7 +47,8 @@ TEST(VcpuState, CaptureAndRestoreIntoAFreshVmContinuesTheGuest)
     auto regs = b->vcpu->getRegs();
     ASSERT_TRUE(regs);
     EXPECT_EQ(regs->rip, test::kCodeAddr + 4);
-    ASSERT_TRUE(b->vcpu->run());
+    auto restored = test::runWithDeadline(*b->vcpu);
+    ASSERT_TRUE(restored) << restored.error().message();
     kvm_run* run = b->vcpu->runData();
     ASSERT_EQ(run->exit_reason, KVM_EXIT_IO);
     EXPECT_EQ(run->io.port, 0x11);

@@ -58,13 +58,16 @@ void EventLoop::stop()
     m_wake.signal();
 }
 
-void EventLoop::post(std::function<void()> fn)
+bool EventLoop::post(std::function<void()> fn)
 {
     {
         std::lock_guard lock(*m_mutex);
+        if (m_posted.size() >= kMaxPosted)
+            return false;
         m_posted.push_back(std::move(fn));
     }
     m_wake.signal();
+    return true;
 }
 
 Status EventLoop::run(int timeoutMs, const std::function<void()>& tick)

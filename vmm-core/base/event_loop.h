@@ -31,7 +31,11 @@ public:
     Status run(int timeoutMs = -1, const std::function<void()>& tick = {});
     // Thread-safe.
     void stop();
-    void post(std::function<void()> fn);
+    // Thread-safe. Runs `fn` on the loop thread at its next turn. The queue
+    // is bounded: false (and `fn` dropped) when kMaxPosted are waiting, so a
+    // producer faster than the loop cannot grow it without limit.
+    static constexpr size_t kMaxPosted = 4096;
+    bool post(std::function<void()> fn);
 
 private:
     EventLoop(UniqueFd epoll, EventFd wake) : m_epoll(std::move(epoll)), m_wake(std::move(wake)) {}

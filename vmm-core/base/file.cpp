@@ -8,16 +8,49 @@
 
 namespace hf {
 
-Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes)
+namespace {
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+// forever (a kernel path that is a FIFO hung the VMM silently). For a
+// regular file the flag changes nothing.
+Result<UniqueFd> openRegularFile(const std::string& path)
 {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd)
         return failErrno("open " + path);
     struct stat st{};
     if (::fstat(fd.get(), &st) < 0)
         return failErrno("stat " + path);
     if (!S_ISREG(st.st_mode))
-        return failMsg(path + " is not a regular file");
+        return failMsg(path + " is not a regular file (" + fileTypeName(st.st_mode) + ")");
+    return fd;
+}
+
+} // namespace
+
+std::string fileTypeName(unsigned mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFLNK: return "a symbolic link";
+    }
+    return "of unknown type";
+}
+
+Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes)
+{
+    auto opened = openRegularFile(path);
+    if (!opened)
+        return fail(opened.error());
+    UniqueFd fd = std::move(*opened);
+    struct stat st{};
+    if (::fstat(fd.get(), &st) < 0)
+        return failErrno("stat " + path);
     if (uint64_t(st.st_size) > maxBytes)
         return failMsg(path + " is " + std::to_string(st.st_size >> 20) + " MiB, more than the " +
                        std::to_string(maxBytes >> 20) + " MiB allowed");

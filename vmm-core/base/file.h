@@ -9,9 +9,13 @@
 
 namespace hf {
 
-// Fails when the file is missing, unreadable, not a regular file, or larger
-// than maxBytes (checked before reading, so a huge file costs nothing).
+// Fails when the file is missing, unreadable, not a regular file (a FIFO is
+// refused without waiting for a writer), or larger than maxBytes (checked
+// before reading, so a huge file costs nothing).
 Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes);
+
+// "a FIFO", "a directory"...: what st_mode says a path is, for messages.
+std::string fileTypeName(unsigned mode);
 
 // Reads until end of file, for files whose size stat() does not know
 // (/proc, /sys). Fails past maxBytes.

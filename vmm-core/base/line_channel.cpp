@@ -30,6 +30,14 @@ LineChannel::~LineChannel()
         m_loop.remove(m_fd.get());
 }
 
+void LineChannel::abandonAfterFork()
+{
+    *m_alive = false;
+    m_fd.reset();
+    m_onLine = nullptr;
+    m_onClose = nullptr;
+}
+
 const char* LineChannel::toString(CloseReason r)
 {
     switch (r) {

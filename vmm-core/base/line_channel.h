@@ -37,6 +37,9 @@ public:
     // Writes what is queued as far as the socket takes it now, then closes.
     void close(CloseReason reason = CloseReason::Requested);
     bool open() const { return m_fd.valid(); }
+    // In a child right after fork(): closes the inherited socket without
+    // touching the epoll instance the parent shares. Inert afterwards.
+    void abandonAfterFork();
     int fd() const { return m_fd.get(); }
     size_t queued() const { return m_out.size() - m_outPos; }
 

@@ -1,5 +1,7 @@
 #include "fork/fork_request.h"
 
+#include "base/names.h"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -24,11 +26,8 @@ Result<ForkSpec> parseForkSpec(const json& req)
         s.parent = *it == "pause" ? ParentMode::Pause : ParentMode::Continue;
     }
     if (auto it = req.find("name_prefix"); it != req.end()) {
-        if (!it->is_string() || it->get<std::string>().size() > 64)
-            return failMsg("\"name_prefix\" must be a string of at most 64 characters");
-        for (char c : it->get<std::string>())
-            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-                return failMsg("\"name_prefix\" may hold only letters, digits, '-', '_' and '.'");
+        if (!it->is_string() || !isSafeName(it->get<std::string>(), kMaxNamePrefix))
+            return failMsg("\"name_prefix\" must be " + safeNameRule(kMaxNamePrefix));
         s.namePrefix = *it;
     }
     return s;

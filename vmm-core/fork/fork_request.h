@@ -17,6 +17,7 @@ enum class ParentMode { Continue, Pause };
 const char* toString(ParentMode m);
 
 inline constexpr uint32_t kMaxClonesPerRequest = 64;
+inline constexpr size_t kMaxNamePrefix = 48;  // clone names add "-<k>" and stay within 64
 
 struct ForkSpec {
     uint32_t count = 1;

@@ -1,4 +1,5 @@
 #include "kvm/vcpu_fd.h"
+#include "base/hex.h"
 
 #include <sys/ioctl.h>
 
@@ -29,13 +30,6 @@ Status set(int fd, unsigned long req, const T& v, const char* op, uint32_t id)
     if (::ioctl(fd, req, &v) < 0)
         return failErrno(ctx(op, id));
     return {};
-}
-
-std::string hex(uint32_t v)
-{
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%x", v);
-    return b;
 }
 
 } // namespace

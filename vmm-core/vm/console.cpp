@@ -1,6 +1,7 @@
 #include "vm/console.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -101,6 +102,19 @@ ssize_t Console::readInput(std::span<uint8_t> buf)
 {
     if (m_inputFd < 0)
         return -1;
+    // Stdin is the user's terminal or a script's pipe, shared with whoever
+    // started us, so it stays blocking (O_NONBLOCK would be theirs too): read
+    // only what poll says is there, or the event thread would sit in read().
+    if (!m_master.valid()) {
+        pollfd pfd{m_inputFd, POLLIN, 0};
+        int ready = ::poll(&pfd, 1, 0);
+        if (ready < 0)
+            return errno == EINTR ? 0 : -1;
+        if (ready == 0)
+            return 0;
+        if (pfd.revents & POLLNVAL)
+            return -1;
+    }
     ssize_t n = ::read(m_inputFd, buf.data(), buf.size());
     if (n < 0)
         return (errno == EAGAIN || errno == EINTR) ? 0 : -1;

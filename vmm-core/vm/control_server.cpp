@@ -1,18 +1,22 @@
 #include "vm/control_server.h"
 
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-
+#include "base/json_nesting.h"
 #include "base/log.h"
 #include "base/unix_socket.h"
 
 namespace hf::vm {
 
 using nlohmann::json;
+
+namespace {
+
+std::string dumpLine(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+} // namespace
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& path, EventLoop& loop,
                                                              Handler handler)
@@ -28,9 +32,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& 
 
 ControlServer::~ControlServer()
 {
-    for (auto& [fd, c] : m_clients)
-        m_loop.remove(fd);
-    m_clients.clear();
+    m_clients.clear();  // each channel removes itself from the loop
     if (m_listen.valid()) {
         m_loop.remove(m_listen.get());
         ::unlink(m_path.c_str());
@@ -43,108 +45,72 @@ void ControlServer::accept()
         int fd = ::accept4(m_listen.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             return;
-        m_clients[fd].fd.reset(fd);
-        m_clients[fd].id = m_nextId++;
-        auto r = m_loop.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t) { onReadable(fd); });
-        if (!r) {
-            logWarn("control: " + r.error().message());
-            m_clients.erase(fd);
-        }
-    }
-}
-
-void ControlServer::drop(int fd)
-{
-    m_loop.remove(fd);
-    m_clients.erase(fd);
-}
-
-void ControlServer::send(int fd, const json& j)
-{
-    std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    const char* p = line.data();
-    size_t left = line.size();
-    while (left > 0) {
-        ssize_t n = ::send(fd, p, left, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
+        UniqueFd conn(fd);
+        std::erase_if(m_clients, [](const auto& c) { return !c.second->open(); });
+        if (m_clients.size() >= kMaxClients) {
+            static RateLimit limit;
+            if (limit.allow())
+                logWarn("control: " + std::to_string(kMaxClients) + " clients connected; refusing another");
+            std::string line = dumpLine({{"ok", false}, {"error", "too many control connections (" +
+                                                                      std::to_string(kMaxClients) + ")"}});
+            (void)::send(conn.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
-        if (n < 0 && errno == EAGAIN) {
-            // A client that does not read its replies is dropped rather than
-            // allowed to stall the VM's event loop.
-            pollfd pfd{fd, POLLOUT, 0};
-            if (::poll(&pfd, 1, 1000) == 1)
-                continue;
         }
-        if (n <= 0) {
-            drop(fd);
-            return;
-        }
-        p += n;
-        left -= size_t(n);
+        const ClientId id = m_nextId++;
+        LineChannel::Limits limits{.maxLine = kMaxLine,
+                                   .maxQueued = kMaxQueued,
+                                   .tooLongReply = dumpLine({{"ok", false}, {"error", "request line longer than 1 MiB"}})};
+        auto channel = std::make_unique<LineChannel>(
+            std::move(conn), m_loop, limits, [this, id](std::string_view line) { onLine(id, line); },
+            [this, id](LineChannel::CloseReason why) {
+                if (why == LineChannel::CloseReason::PeerStuck)
+                    logWarn("control: dropped a client that does not read its replies");
+                // Not from inside the channel's own callback: erase on the
+                // next turn (or at the next accept, if the queue is full).
+                (void)m_loop.post([this, id] { m_clients.erase(id); });
+            });
+        if (channel->open())
+            m_clients.emplace(id, std::move(channel));
     }
 }
 
-void ControlServer::onReadable(int fd)
+void ControlServer::onLine(ClientId id, std::string_view line)
 {
-    auto it = m_clients.find(fd);
-    if (it == m_clients.end())
-        return;
-    char buf[4096];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n <= 0) {
-        drop(fd);
-        return;
-    }
-    it->second.in.append(buf, size_t(n));
-    for (;;) {
-        auto cit = m_clients.find(fd);
-        if (cit == m_clients.end())
-            return;
-        std::string& in = cit->second.in;
-        size_t nl = in.find('\n');
-        if (nl == std::string::npos) {
-            if (in.size() > kMaxLine) {
-                send(fd, {{"ok", false}, {"error", "request line longer than 1 MiB"}});
-                drop(fd);
-            }
-            return;
-        }
-        std::string line = in.substr(0, nl);
-        in.erase(0, nl + 1);
-        json reply;
-        json request = json::parse(line, nullptr, false);
-        if (request.is_discarded() || !request.is_object())
-            reply = {{"ok", false}, {"error", "malformed request: expected one JSON object per line"}};
-        else
-            reply = m_handler(request, cit->second.id);
-        if (reply.is_null())
-            continue;  // deferred: the handler answers through reply()
-        if (request.is_object() && request.contains("id"))
-            reply["id"] = request["id"];
-        send(fd, reply);
-    }
+    json answer;
+    json request;
+    if (jsonNestingTooDeep(line))
+        answer = {{"ok", false}, {"error", "malformed request: nested deeper than " + std::to_string(kMaxJsonDepth)}};
+    else if (request = json::parse(line, nullptr, false); request.is_discarded() || !request.is_object())
+        answer = {{"ok", false}, {"error", "malformed request: expected one JSON object per line"}};
+    else
+        answer = m_handler(request, id);
+    if (answer.is_null())
+        return;  // deferred: the handler answers through reply()
+    if (request.is_object() && request.contains("id"))
+        answer["id"] = request["id"];
+    send(id, answer);
+}
+
+void ControlServer::send(ClientId id, const json& j)
+{
+    auto it = m_clients.find(id);
+    if (it != m_clients.end() && it->second->open())
+        it->second->send(dumpLine(j));
 }
 
 void ControlServer::reply(ClientId client, json answer, const json& requestId)
 {
-    for (auto& [fd, c] : m_clients) {
-        if (c.id != client)
-            continue;
-        if (!requestId.is_null())
-            answer["id"] = requestId;
-        send(fd, answer);
-        return;
-    }
+    if (!requestId.is_null())
+        answer["id"] = requestId;
+    send(client, answer);
 }
 
 void ControlServer::abandonAfterFork()
 {
     // Plain close(): EPOLL_CTL_DEL here would remove the parent's
     // registrations from the epoll instance both processes share.
-    for (auto& [fd, c] : m_clients)
-        c.fd.reset();
+    for (auto& [id, channel] : m_clients)
+        channel->abandonAfterFork();
     m_clients.clear();
     m_listen.reset();
     m_path.clear();
@@ -152,11 +118,13 @@ void ControlServer::abandonAfterFork()
 
 void ControlServer::broadcast(const json& event)
 {
-    std::vector<int> fds;
-    for (auto& [fd, c] : m_clients)
-        fds.push_back(fd);
-    for (int fd : fds)
-        send(fd, event);
+    const std::string line = dumpLine(event);
+    std::vector<ClientId> ids;
+    for (auto& [id, c] : m_clients)
+        ids.push_back(id);
+    for (ClientId id : ids)
+        if (auto it = m_clients.find(id); it != m_clients.end() && it->second->open())
+            it->second->send(line);
 }
 
 } // namespace hf::vm

@@ -1,6 +1,8 @@
 #pragma once
 // The per-VM control socket: a Unix stream socket speaking newline-delimited
-// JSON (docs/vmm-control.md). Runs on the VM's event loop thread.
+// JSON (docs/vmm-control.md). Runs on the VM's event loop thread and never
+// blocks it: each client is a non-blocking LineChannel with an output cap,
+// and a client that does not read its replies is dropped, not waited for.
 
 #include <functional>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/event_loop.h"
+#include "base/line_channel.h"
 #include "base/unique_fd.h"
 
 namespace hf::vm {
@@ -23,11 +26,17 @@ public:
     // request's "id" and calls reply() later (a fork answers after it ran).
     using Handler = std::function<nlohmann::json(const nlohmann::json& request, ClientId client)>;
     static constexpr size_t kMaxLine = 1 << 20;
+    // Unsent output per client before it counts as not reading (a console
+    // history reply is at most 64 KiB, escaped).
+    static constexpr size_t kMaxQueued = 4u << 20;
+    // Connections at once; more are told so and closed.
+    static constexpr size_t kMaxClients = 64;
 
     static Result<std::unique_ptr<ControlServer>> listen(const std::string& path, EventLoop& loop, Handler handler);
     ~ControlServer();
 
     const std::string& path() const { return m_path; }
+    size_t clientCount() const { return m_clients.size(); }
     // Sends an unsolicited event line to every connected client.
     void broadcast(const nlohmann::json& event);
     // Sends a deferred answer; dropped when that client has gone.
@@ -42,21 +51,15 @@ private:
         : m_path(std::move(path)), m_listen(std::move(fd)), m_loop(loop), m_handler(std::move(h))
     {
     }
-    struct Client {
-        ClientId id = 0;
-        UniqueFd fd;
-        std::string in;
-    };
     void accept();
-    void onReadable(int fd);
-    void drop(int fd);
-    void send(int fd, const nlohmann::json& j);
+    void onLine(ClientId id, std::string_view line);
+    void send(ClientId id, const nlohmann::json& j);
 
     std::string m_path;
     UniqueFd m_listen;
     EventLoop& m_loop;
     Handler m_handler;
-    std::map<int, Client> m_clients;
+    std::map<ClientId, std::unique_ptr<LineChannel>> m_clients;
     ClientId m_nextId = 1;
 };
 

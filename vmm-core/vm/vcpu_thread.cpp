@@ -1,4 +1,5 @@
 #include "vm/vcpu_thread.h"
+#include "base/hex.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -24,13 +25,6 @@ void installKickHandler()
         sigemptyset(&sa.sa_mask);
         ::sigaction(kickSignal(), &sa, nullptr);
     });
-}
-
-std::string hexQword(uint64_t v)
-{
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
 }
 
 } // namespace
@@ -129,7 +123,7 @@ void VcpuThread::loop()
             for (;;) {
                 if (m_desired == VcpuState::Finished)
                     break;
-                if (m_desired == VcpuState::Running && !m_job)
+                if (m_desired == VcpuState::Running && !m_job && !m_held)
                     break;
                 // Paused (or a job waits): finish any half-done instruction first.
                 if (m_state != VcpuState::Paused) {
@@ -225,7 +219,7 @@ bool VcpuThread::handleExit(kvm_run* run)
     case KVM_EXIT_FAIL_ENTRY:
         m_sink.onStop(m_id, StopReason::Error,
                       "KVM_EXIT_FAIL_ENTRY hardware_entry_failure_reason " +
-                          hexQword(run->fail_entry.hardware_entry_failure_reason));
+                          hex(run->fail_entry.hardware_entry_failure_reason));
         return false;
     case KVM_EXIT_INTERNAL_ERROR:
         m_sink.onStop(m_id, StopReason::Error,
@@ -267,7 +261,8 @@ Status VcpuThread::runPaused(const Job& job, std::chrono::milliseconds timeout)
     std::unique_lock lock(m_mutex);
     if (m_state == VcpuState::Finished)
         return failMsg("vcpu " + std::to_string(m_id) + " has finished");
-    if (m_desired != VcpuState::Paused || m_state != VcpuState::Paused)
+    // A held vCPU is parked even when the VM was resumed meanwhile.
+    if (m_state != VcpuState::Paused || (m_desired != VcpuState::Paused && !m_held))
         return failMsg("vcpu " + std::to_string(m_id) + " is not paused");
     m_jobDone = false;
     m_job = &job;
@@ -287,16 +282,36 @@ void VcpuThread::setRax(uint64_t value)
         logWarn("vcpu " + std::to_string(m_id) + ": " + r.error().message());
 }
 
-void VcpuThread::pauseFromExit()
+void VcpuThread::holdFromExit()
 {
     std::lock_guard lock(m_mutex);
-    if (m_desired != VcpuState::Finished)
-        m_desired = VcpuState::Paused;
+    m_held = true;
+}
+
+void VcpuThread::release()
+{
+    std::lock_guard lock(m_mutex);
+    m_held = false;
+    m_cv.notify_all();
+}
+
+bool VcpuThread::held() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_held;
 }
 
 void VcpuThread::abandonAfterFork()
 {
     m_vcpu.reset();
+}
+
+void VcpuThread::finishAsync()
+{
+    std::lock_guard lock(m_mutex);
+    m_desired = VcpuState::Finished;
+    kickLocked();
+    m_cv.notify_all();
 }
 
 void VcpuThread::finish()

@@ -5,6 +5,10 @@
 //   Created --setup ok--> Paused <--pause()/resume()--> Running
 //        \                  \___________________________\___ finish() --> Finished
 //
+// A vCPU may also be *held* (holdFromExit() from its own exit handler): it
+// parks Paused and stays there through resume() until release(), so an
+// answer written while it is parked lands at the instruction after its exit.
+//
 // Kicks set kvm_run.immediate_exit and send SIGRTMIN to the thread, so a
 // kick can never be lost between the state check and KVM_RUN. Pausing after
 // an I/O or MMIO exit first re-enters KVM_RUN once with immediate_exit so the
@@ -67,15 +71,22 @@ public:
     // Returns once the vCPU is Paused with no instruction pending (or
     // Finished). Fails only when the thread does not respond in time.
     Status pause(std::chrono::milliseconds timeout = std::chrono::seconds(5));
-    // Runs `job` on the vCPU thread while paused and waits for it.
+    // Runs `job` on the vCPU thread while paused (or held) and waits for it.
     Status runPaused(const Job& job, std::chrono::milliseconds timeout = std::chrono::seconds(5));
     // Ends the loop and joins the thread (kicking it until it stops).
     void finish();
+    // From any thread, the vCPU's own included: the loop ends at its next
+    // check and never enters KVM_RUN again; finish() joins it later.
+    void finishAsync();
 
     // From this vCPU's own thread, inside a VcpuExitSink callback: park
-    // Paused once the current exit is complete (a guest FORK signal waits for
-    // the fork this way, without blocking the exit handler).
-    void pauseFromExit();
+    // Paused once the current exit is complete and stay parked, whatever
+    // resume() says, until release(). A guest FORK waits for its answer this
+    // way: nothing may run the guest past the OUT before the answer is in RAX.
+    void holdFromExit();
+    // Ends a hold: the vCPU runs again when (or as soon as) it is resumed.
+    void release();
+    bool held() const;
 
     // In a clone right after fork(): the thread does not exist there. Closes
     // the inherited vCPU fd and its kvm_run mapping. The caller must then
@@ -105,6 +116,7 @@ private:
     VcpuState m_desired = VcpuState::Paused;
     const Job* m_job = nullptr;
     bool m_jobDone = false;
+    bool m_held = false;       // parked for an answer: resume() does not run it (holdFromExit)
     bool m_ioPending = false;  // an exit was handled; KVM_RUN must run once to complete it
     std::optional<Error> m_startError;
     bool m_started = false;

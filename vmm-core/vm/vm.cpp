@@ -1,4 +1,5 @@
 #include "vm/vm.h"
+#include "base/hex.h"
 
 #include "vm/daemon_registration.h"
 
@@ -54,13 +55,6 @@ void lapicWrite(kvm_lapic_state& s, uint32_t off, uint32_t v) { std::memcpy(s.re
 // Guest-triggered messages are rate-limited.
 RateLimit g_unhandledIo;
 
-std::string hex(uint64_t v)
-{
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
-
 } // namespace
 
 void KvmIrqLine::setLevel(bool high)
@@ -72,7 +66,7 @@ void KvmIrqLine::setLevel(bool high)
     }
 }
 
-Vm::Vm(VmConfig config) : m_config(std::move(config)), m_start(std::chrono::steady_clock::now()) {}
+Vm::Vm(VmConfig config) : m_config(std::move(config)) {}
 
 Vm::~Vm()
 {
@@ -84,12 +78,14 @@ Vm::~Vm()
 
 double Vm::sinceStartMs() const
 {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_start).count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_proc->start).count();
 }
 
 Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 {
     std::unique_ptr<Vm> vm(new Vm(config));
+    vm->m_proc.emplace(VmProcess::Identity{.id = ::getpid(), .name = config.name, .controlPath = config.controlPath},
+                       std::chrono::milliseconds(config.guestForkIntervalMs));
     if (auto r = vm->build(); !r)
         return fail(r.error());
     return vm;
@@ -116,11 +112,9 @@ Status Vm::build()
     // SIGCHLD or SIGTERM could land on a vCPU thread and be lost (or kill).
     blockLoopSignals();
     HF_TRY(kvm::KvmSystem::requireHardwareBacked());
-    m_id = ::getpid();
     m_vendor = state::hostVendor();
-    m_guestForks.setMinInterval(std::chrono::milliseconds(m_config.guestForkIntervalMs));
     if (m_config.guestFork)
-        m_guestForks.arm(fork::ForkSpec{}, fork::GuestForkPolicy::kUnlimited);
+        m_proc->guestForks.arm(fork::ForkSpec{}, fork::GuestForkPolicy::kUnlimited);
     HF_TRY(createKvmVm());
 
     auto mem = memory::GuestMemory::create(x86::ramRanges(m_config.memBytes),
@@ -294,86 +288,21 @@ void Vm::onStop(uint32_t, StopReason reason, const std::string& detail) { reques
 
 void Vm::requestStop(StopReason reason, const std::string& detail)
 {
-    if (m_stopRequested.exchange(true))
+    if (m_proc->stopRequested.exchange(true))
         return;
-    m_loop->post([this, reason, detail] {
-        m_stopReason = reason;
-        m_stopDetail = detail;
-        m_loop->stop();
-    });
-}
-
-uint32_t Vm::onSignal(uint32_t vcpu, devices::SignalCommand cmd, uint32_t arg)
-{
-    double t = sinceStartMs();
-    switch (cmd) {
-    case devices::SignalCommand::Ready:
-        m_readyMs = t;
-        logInfo("guest ready after " + std::to_string(int64_t(t)) + " ms");
-        m_loop->post([this, t] { if (m_control) m_control->broadcast({{"event", "ready"}, {"ms", t}}); });
-        return 0;
-    case devices::SignalCommand::Done:
-        m_loop->post([this, t, arg] {
-            if (m_control) m_control->broadcast({{"event", "done"}, {"ms", t}, {"code", arg}});
-        });
-        return 0;
-    case devices::SignalCommand::Mark:
-        m_loop->post([this, t, arg] {
-            if (m_control) m_control->broadcast({{"event", "mark"}, {"ms", t}, {"n", arg}});
-        });
-        return 0;
-    case devices::SignalCommand::Fork:
-        return onGuestFork(vcpu);
-    case devices::SignalCommand::Identity:
-        return m_cloneId;
-    case devices::SignalCommand::Entropy: {
-        uint32_t v = 0;
-        if (::getrandom(&v, sizeof v, 0) != sizeof v)
-            return devices::SignalPort::kRefused;
-        return v;
-    }
-    default:
-        return devices::SignalPort::kRefused;
-    }
-}
-
-uint32_t Vm::onGuestFork(uint32_t vcpu)
-{
-    static RateLimit refusals;
-    const int64_t requested = fork::nowNs();
-    if (m_forkBusy.exchange(true)) {
-        if (refusals.allow())
-            logWarn("vcpu " + std::to_string(vcpu) + ": guest fork refused: a fork is in progress");
-        return devices::SignalPort::kRefused;
-    }
-    auto spec = m_guestForks.request(fork::GuestForkPolicy::Clock::now(), clonesLeft());
-    if (!spec) {
-        m_forkBusy = false;
-        if (refusals.allow())
-            logWarn("vcpu " + std::to_string(vcpu) + ": " + spec.error().message());
-        return devices::SignalPort::kRefused;
-    }
-    // This vCPU parks as soon as its OUT completes, so it cannot read an
-    // answer before the fork has happened; runFork() sets the answer.
-    m_vcpus[vcpu]->pauseFromExit();
-    m_loop->post([this, spec = *spec, vcpu, requested] {
-        m_pendingFork = PendingFork{.spec = spec, .fromGuest = true, .vcpu = vcpu, .requestedNs = requested};
-        m_loop->stop();
-    });
-    return devices::SignalPort::kDeferred;  // runFork() answers before the vCPU runs again
-}
-
-uint32_t Vm::clonesLeft() const
-{
-    uint32_t made = m_clonesMade.load();
-    return made >= m_config.maxClones ? 0 : m_config.maxClones - made;
+    m_proc->setStop(reason, detail);
+    // No vCPU enters KVM_RUN again: a guest that powered off must not keep
+    // running (or spinning) while the event thread winds the VM down.
+    for (auto& v : m_vcpus)
+        v->finishAsync();
+    m_loop->stop();
 }
 
 Status Vm::pauseAll()
 {
     for (auto& v : m_vcpus)
         HF_TRY(v->pause());
-    m_paused = true;
+    m_proc->paused = true;
     return {};
 }
 
@@ -381,125 +310,7 @@ void Vm::resumeAll()
 {
     for (auto& v : m_vcpus)
         v->resume();
-    m_paused = false;
-}
-
-json Vm::status() const
-{
-    json vcpus = json::array();
-    for (const auto& v : m_vcpus)
-        vcpus.push_back(toString(v->state()));
-    json s = {{"ok", true},
-              {"name", m_config.name},
-              {"pid", ::getpid()},
-              {"id", m_id},
-              {"parent_id", m_parentId == 0 ? json(nullptr) : json(m_parentId)},
-              {"clone_id", m_cloneId},
-              {"state", m_stopRequested ? "stopping" : (m_paused ? "paused" : "running")},
-              {"vcpus", vcpus},
-              {"cpus", m_config.cpus},
-              {"memory", m_config.memBytes},
-              {"huge_pages", m_config.hugePages},
-              {"ram_host_range", {uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())),
-                                  uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())) + m_mem->totalSize()}},
-              {"kernel", m_config.kernelPath},
-              {"initrd", m_config.initrdPath},
-              {"console", m_console->isPty() ? "pty" : "stdio"},
-              {"control", m_control ? json(m_control->path()) : json(nullptr)},
-              {"uptime_ms", sinceStartMs()},
-              {"ready_ms", m_readyMs.load() < 0 ? json(nullptr) : json(m_readyMs.load())},
-              {"clones_made", m_clonesMade.load()},
-              {"clones_left", clonesLeft()},
-              {"live_clones", m_liveClones},
-              {"guest_fork", m_guestForks.describe()},
-              {"last_fork", m_lastFork}};
-    if (m_parentId != 0)
-        s["birth"] = m_birth.toJson();
-    if (m_console->isPty())
-        s["pty"] = m_console->ptyPath();
-    return s;
-}
-
-json Vm::cowStats() const
-{
-    auto base = uint64_t(reinterpret_cast<uintptr_t>(m_mem->base()));
-    auto stats = memory::readCowStats(::getpid(), base, base + m_mem->totalSize());
-    if (!stats)
-        return {{"ok", false}, {"error", stats.error().message()}};
-    json r = stats->toJson();
-    r["ok"] = true;
-    r["pid"] = ::getpid();
-    return r;
-}
-
-json Vm::handleControl(const json& req, ControlServer::ClientId client)
-{
-    auto error = [](const std::string& m) { return json{{"ok", false}, {"error", m}}; };
-    auto cmd = req.find("cmd");
-    if (cmd == req.end() || !cmd->is_string())
-        return error("missing \"cmd\" string");
-    const std::string c = *cmd;
-    if (c == "status")
-        return status();
-    if (c == "pause") {
-        if (auto r = pauseAll(); !r)
-            return error(r.error().message());
-        return {{"ok", true}, {"state", "paused"}};
-    }
-    if (c == "resume") {
-        resumeAll();
-        return {{"ok", true}, {"state", "running"}};
-    }
-    if (c == "stop") {
-        requestStop(StopReason::Shutdown, "stopped on request");
-        return {{"ok", true}, {"state", "stopping"}};
-    }
-    if (c == "console") {
-        auto bytes = m_console->history().contents();
-        json r = {{"ok", true},
-                  {"history", std::string(bytes.begin(), bytes.end())},
-                  {"history_total", m_console->history().totalWritten()}};
-        if (m_console->isPty())
-            r["pty"] = m_console->ptyPath();
-        return r;
-    }
-    if (c == "cow")
-        return cowStats();
-    if (c == "fork") {
-        auto spec = fork::parseForkSpec(req);
-        if (!spec)
-            return error(spec.error().message());
-        if (spec->count > clonesLeft())
-            return error("clone limit: this VM may create " + std::to_string(clonesLeft()) + " more clone(s)");
-        if (m_stopRequested)
-            return error("the VM is stopping");
-        if (m_forkBusy.exchange(true))
-            return error("a fork is already in progress");
-        m_pendingFork = PendingFork{.spec = *spec,
-                                    .client = client,
-                                    .requestId = req.contains("id") ? req["id"] : json(nullptr),
-                                    .requestedNs = fork::nowNs()};
-        m_loop->stop();  // the fork runs outside the loop, at a quiescent point
-        return nullptr;  // answered by runFork()
-    }
-    if (c == "arm") {
-        auto spec = fork::parseForkSpec(req);
-        if (!spec)
-            return error(spec.error().message());
-        uint32_t times = 1;
-        if (auto it = req.find("times"); it != req.end()) {
-            if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000000)
-                return error("\"times\" must be an integer from 0 (unlimited) to 1000000");
-            times = it->get<uint32_t>();
-        }
-        m_guestForks.arm(*spec, times);
-        return {{"ok", true}, {"guest_fork", m_guestForks.describe()}};
-    }
-    if (c == "disarm") {
-        m_guestForks.disarm();
-        return {{"ok", true}, {"guest_fork", m_guestForks.describe()}};
-    }
-    return error("unknown command '" + c + "'");
+    m_proc->paused = false;
 }
 
 void Vm::pumpConsoleInput()
@@ -509,8 +320,8 @@ void Vm::pumpConsoleInput()
         size_t space = std::min(sizeof buf, m_uart->inputSpace());
         if (space == 0) {
             // The guest is not reading: stop polling the fd until it does.
-            if (!m_inputBlocked && m_loop->modify(m_console->inputFd(), 0))
-                m_inputBlocked = true;
+            if (!m_proc->inputBlocked && m_loop->modify(m_console->inputFd(), 0))
+                m_proc->inputBlocked = true;
             return;
         }
         ssize_t n = m_console->readInput(std::span(buf, space));
@@ -533,7 +344,7 @@ void Vm::reapChildren()
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
             return;
-        std::erase(m_liveClones, pid);
+        std::erase(m_proc->liveClones, pid);
         json ev = {{"event", "clone-exited"}, {"pid", pid}};
         if (WIFEXITED(status))
             ev["status"] = WEXITSTATUS(status);
@@ -549,7 +360,8 @@ void Vm::registerWithDaemon()
 {
     if (m_config.registerPath.empty())
         return;
-    Registration r{.pid = m_id, .parentPid = m_parentId, .name = m_config.name, .control = m_config.controlPath};
+    Registration r{.pid = m_proc->id, .parentPid = m_proc->parentId, .name = m_proc->name,
+                   .control = m_proc->controlPath};
     if (auto answer = vm::registerWithDaemon(m_config.registerPath, r); !answer)
         logWarn(answer.error().message() + "; running without the daemon");
 }
@@ -590,9 +402,9 @@ Status Vm::attachEventSources()
         if (!r && r.error().code != EPERM)
             logWarn("console input: " + r.error().message());
     }
-    m_inputBlocked = false;
-    if (!m_config.controlPath.empty()) {
-        auto c = ControlServer::listen(m_config.controlPath, *m_loop,
+    m_proc->inputBlocked = false;
+    if (!m_proc->controlPath.empty()) {
+        auto c = ControlServer::listen(m_proc->controlPath, *m_loop,
                                        [this](const json& r, ControlServer::ClientId id) { return handleControl(r, id); });
         if (!c)
             return fail(c.error());
@@ -614,34 +426,39 @@ int Vm::run()
     Status r;
     for (;;) {
         r = m_loop->run(20, [this] {
-            if (m_inputBlocked && m_uart->inputSpace() > 0) {
+            if (m_proc->inputBlocked && m_uart->inputSpace() > 0) {
                 if (m_loop->modify(m_console->inputFd(), EPOLLIN))
-                    m_inputBlocked = false;
+                    m_proc->inputBlocked = false;
             }
         });
-        if (!r || !m_pendingFork)
+        if (!r || !m_proc->pendingFork)
             break;
         // A fork stopped the loop. In a clone, runFork() returns with the
         // clone's own loop, threads and sockets, and this loop goes on there.
-        PendingFork request = std::move(*m_pendingFork);
-        m_pendingFork.reset();
+        // (m_proc is the clone's by then: read nothing of it across the call.)
+        PendingFork request = std::move(*m_proc->pendingFork);
+        m_proc->pendingFork.reset();
         runFork(std::move(request));
+        // A stop that came with the fork request consumed the loop's stop
+        // flag in the run that ended above: honour it here.
+        if (m_proc->stopRequested)
+            break;
     }
     if (!r)
         logError(r.error().message());
 
     for (auto& v : m_vcpus)
         v->finish();
+    const auto [reason, detail] = m_proc->stop();
     if (m_control)
-        m_control->broadcast({{"event", "exited"}, {"reason", m_stopDetail}});
+        m_control->broadcast({{"event", "exited"}, {"reason", detail}});
     m_control.reset();
 
-    bool clean = m_stopReason == StopReason::Shutdown || m_stopReason == StopReason::Reset ||
-                 m_stopReason == StopReason::TripleFault;
+    bool clean = reason == StopReason::Shutdown || reason == StopReason::Reset || reason == StopReason::TripleFault;
     if (clean)
-        logInfo(m_stopDetail);
+        logInfo(detail);
     else
-        logError("vm stopped: " + m_stopDetail);
+        logError("vm stopped: " + detail);
     return clean && r ? 0 : 1;
 }
 

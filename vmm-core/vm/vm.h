@@ -5,13 +5,12 @@
 
 #include <signal.h>
 
-#include <atomic>
-#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
+#include "acpi/acpi_tables.h"
 #include "arch/x86/boot_params.h"
 #include "base/event_loop.h"
 #include "devices/io_bus.h"
@@ -20,21 +19,21 @@
 #include "devices/uart8250.h"
 #include "fork/fork_request.h"
 #include "fork/fork_timeline.h"
-#include "state/vcpu_state.h"
-#include "state/vm_state.h"
 #include "kvm/kvm_system.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
+#include "state/vcpu_state.h"
+#include "state/vm_state.h"
 #include "vm/console.h"
 #include "vm/control_server.h"
 #include "vm/vcpu_thread.h"
 #include "vm/vm_config.h"
+#include "vm/vm_process.h"
 
 namespace hf::devices {
 class I8042;
 class CmosRtc;
 } // namespace hf::devices
-#include "acpi/acpi_tables.h"
 namespace hf::acpi {
 class PmRegisters;
 }
@@ -80,14 +79,6 @@ private:
         devices::Uart8250State uart;
         devices::SignalPort::State signal;
     };
-    struct PendingFork {
-        fork::ForkSpec spec;
-        bool fromGuest = false;
-        uint32_t vcpu = 0;                 // fromGuest: the vCPU waiting for its answer
-        ControlServer::ClientId client = 0; // !fromGuest: who gets the answer
-        nlohmann::json requestId;
-        int64_t requestedNs = 0;
-    };
     // A clone in the making, as the parent sees it.
     struct CloneChild {
         pid_t pid = -1;
@@ -103,10 +94,9 @@ private:
     Status loadGuest();
     Status startVcpus();
     Status setupVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_entry2>& supported);
+    // From any thread: the VM ends. No vCPU enters KVM_RUN again.
     void requestStop(StopReason reason, const std::string& detail);
     void pumpConsoleInput();
-    nlohmann::json handleControl(const nlohmann::json& request, ControlServer::ClientId client);
-    nlohmann::json status() const;
     Status pauseAll();
     void resumeAll();
     double sinceStartMs() const;
@@ -116,8 +106,16 @@ private:
     static sigset_t blockLoopSignals();
     acpi::AcpiConfig acpiConfig() const { return {.vcpuCount = m_config.cpus}; }
     void reapChildren();
+
+    // The control socket's commands (vm_control.cpp), on the event thread.
+    nlohmann::json handleControl(const nlohmann::json& request, ControlServer::ClientId client);
+    nlohmann::json status() const;
+    nlohmann::json cowStats() const;
+
+    // Guest signals (vm_guest_signals.cpp), on vCPU threads.
     uint32_t clonesLeft() const;
     uint32_t onGuestFork(uint32_t vcpu);
+    void onGuestEvent(devices::SignalCommand cmd, uint32_t arg, double atMs);
 
     // The fork engine (vm_fork.cpp), on the event thread outside the loop.
     void runFork(PendingFork request);
@@ -131,12 +129,15 @@ private:
     Status restoreSnapshot(const ForkSnapshot& snap);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
     std::string clonePath(const std::string& name) const;
-    // A guest FORK's answer, into the paused vCPU's RAX and the port's reply.
+    // A guest FORK's answer, into the held vCPU's RAX and the port's reply;
+    // then the vCPU is released (it runs again once the VM is resumed).
     void answerGuest(uint32_t vcpu, uint32_t value);
-    nlohmann::json cowStats() const;
 
-    VmConfig m_config;
-    std::chrono::steady_clock::time_point m_start;
+    // How the VM was booted; a clone keeps it (its identity is in m_proc).
+    const VmConfig m_config;
+    // This process's identity and history, replaced as a unit in a clone.
+    std::optional<VmProcess> m_proc;
+
     std::optional<kvm::KvmSystem> m_kvm;
     std::optional<kvm::VmFd> m_vm;
     std::optional<memory::GuestMemory> m_mem;
@@ -157,29 +158,11 @@ private:
     std::unique_ptr<ControlServer> m_control;
     UniqueFd m_signalFd;
 
-    std::atomic<bool> m_stopRequested{false};
-    StopReason m_stopReason = StopReason::None;
-    std::string m_stopDetail;
-    bool m_paused = false;
-    bool m_inputBlocked = false;
-    std::atomic<double> m_readyMs{-1};
-
-    // Identity in the clone tree: this process's pid, its parent VM's pid
-    // (0 for a booted VM), and what the guest sees (0 when booted).
-    pid_t m_id = 0;
-    pid_t m_parentId = 0;
-    uint32_t m_cloneId = 0;
-    fork::ForkTimeline m_birth;          // a clone: how it came to be
+    // Facts about the guest and this host, the same in every clone.
     std::vector<uint32_t> m_msrIndices;  // saveable and readable, found on vCPU 0
     size_t m_xsaveBytes = sizeof(kvm_xsave);
     std::vector<std::vector<kvm_cpuid_entry2>> m_vcpuCpuid;
     state::CpuVendor m_vendor = state::CpuVendor::Other;
-    fork::GuestForkPolicy m_guestForks;
-    std::atomic<bool> m_forkBusy{false};
-    std::atomic<uint32_t> m_clonesMade{0};
-    std::optional<PendingFork> m_pendingFork;
-    std::vector<pid_t> m_liveClones;
-    nlohmann::json m_lastFork;
 };
 
 } // namespace hf::vm

@@ -1,5 +1,7 @@
 #include "vm/vm_config.h"
 
+#include "base/names.h"
+
 #include <glob.h>
 #include <unistd.h>
 
@@ -125,8 +127,8 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             c.registerPath = v;
         } else if (a == "--name") {
             HF_TRY(value());
-            if (v.empty() || v.size() > 64)
-                return failMsg("invalid name: 1 to 64 characters");
+            if (!isSafeName(v, kMaxNameLength))
+                return failMsg("invalid name '" + v + "': " + safeNameRule(kMaxNameLength));
             c.name = v;
         } else {
             return failMsg("unknown argument '" + a + "'");

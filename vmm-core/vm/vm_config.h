@@ -33,6 +33,7 @@ struct VmConfig {
 inline constexpr uint64_t kMinMemBytes = 32ull << 20;
 inline constexpr uint64_t kMaxMemBytes = 64ull << 30;
 inline constexpr uint32_t kMaxCpus = 8;
+inline constexpr size_t kMaxNameLength = 64;  // base/names.h: isSafeName
 // Serial console on ttyS0 only, no PCI, i8042 without aux/mux probing, a
 // panic ends the VM (reboot after 1 s -> reset -> exit).
 inline constexpr const char* kDefaultCmdline =

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "base/process_threads.h"
 #include "vm/vm.h"
 
 namespace hf::vm {
@@ -77,6 +78,8 @@ Result<Vm::ForkSnapshot> Vm::captureSnapshot()
 
 void Vm::answerGuest(uint32_t vcpu, uint32_t value)
 {
+    // The vCPU is held: its OUT completed when it parked, so RIP is at the
+    // next instruction and the guest has not run since.
     m_signal->setReply(vcpu, value);
     auto job = [value](kvm::VcpuFd& v) {
         if (auto r = v.setRax(value); !r)
@@ -84,13 +87,14 @@ void Vm::answerGuest(uint32_t vcpu, uint32_t value)
     };
     if (auto r = m_vcpus.at(vcpu)->runPaused(job); !r)
         logWarn(r.error().message());
+    m_vcpus.at(vcpu)->release();
 }
 
 std::string Vm::clonePath(const std::string& name) const
 {
-    if (m_config.controlPath.empty())
+    if (m_proc->controlPath.empty())
         return {};
-    auto dir = std::filesystem::path(m_config.controlPath).parent_path();
+    auto dir = std::filesystem::path(m_proc->controlPath).parent_path();
     auto path = (dir / (name + "." + std::to_string(::getpid()) + ".sock")).string();
     return path.size() < 108 ? path : std::string();
 }
@@ -99,14 +103,14 @@ void Vm::runFork(PendingFork request)
 {
     fork::ForkTimeline t;
     t.requested = request.requestedNs;
-    const bool wasPaused = m_paused;
+    const bool wasPaused = m_proc->paused;
     auto finishWith = [&](json answer) {
-        m_lastFork = answer;
+        m_proc->lastFork = answer;
         if (!request.fromGuest && m_control)
             m_control->reply(request.client, answer, request.requestId);
         if (m_control)
             m_control->broadcast({{"event", "forked"}, {"result", answer}});
-        m_forkBusy = false;
+        m_proc->forkBusy = false;
     };
     auto refuse = [&](const std::string& why) {
         logError("fork failed: " + why);
@@ -116,7 +120,7 @@ void Vm::runFork(PendingFork request)
             resumeAll();
         finishWith({{"ok", false}, {"error", why}});
     };
-    if (m_stopRequested)
+    if (m_proc->stopRequested)
         return refuse("the VM is stopping");
 
     // 1. Pause: every vCPU parks with its pending I/O completed.
@@ -134,10 +138,13 @@ void Vm::runFork(PendingFork request)
 
     // 3. fork(), once per clone, all from the same capture. Only this thread
     // runs: the vCPU threads wait on their condition variables (no lock
-    // held), so the clone inherits no held mutex.
+    // held), so the clone inherits no held mutex. Any other thread (a
+    // library's, say) could hold one: then refuse (docs/fork.md, Invariants).
+    if (auto r = expectThreads(1 + m_vcpus.size()); !r)
+        return refuse(r.error().message());
     std::vector<CloneChild> children;
     std::string firstError;
-    const std::string prefix = request.spec.namePrefix.empty() ? m_config.name : request.spec.namePrefix;
+    const std::string prefix = request.spec.namePrefix.empty() ? m_proc->name : request.spec.namePrefix;
     for (uint32_t k = 0; k < request.spec.count; ++k) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) < 0) {
@@ -145,10 +152,10 @@ void Vm::runFork(PendingFork request)
             break;
         }
         UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
-        std::string name = prefix + "-" + std::to_string(++m_clonesMade);
+        std::string name = prefix + "-" + std::to_string(++m_proc->clonesMade);
         pid_t pid = ::fork();
         if (pid < 0) {
-            --m_clonesMade;
+            --m_proc->clonesMade;
             firstError = "fork: " + std::string(std::strerror(errno));
             break;
         }
@@ -174,13 +181,14 @@ void Vm::runFork(PendingFork request)
     const int64_t deadline = fork::nowNs() + kCloneReportTimeoutNs;
     for (auto& c : children) {
         clones.push_back(collectClone(c, deadline));
-        m_liveClones.push_back(c.pid);
+        m_proc->liveClones.push_back(c.pid);
     }
     fork::ForkTimeline parentT = t;
     parentT.forked = forkedInParent;
     parentT.resumed = request.spec.parent == fork::ParentMode::Continue ? parentResumed : 0;
     json answer = {{"ok", firstError.empty()},
-                   {"parent", {{"id", m_id}, {"state", m_paused ? "paused" : "running"}, {"timeline", parentT.toJson()}}},
+                   {"parent",
+                    {{"id", m_proc->id}, {"state", m_proc->paused ? "paused" : "running"}, {"timeline", parentT.toJson()}}},
                    {"clones", clones},
                    {"origin", request.fromGuest ? "guest" : "command"}};
     if (!firstError.empty())
@@ -230,24 +238,20 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     // Its own session: no terminal signal or hang-up aimed at the parent's
     // process group reaches a clone, and it needs no controlling terminal.
     ::setsid();
-    m_parentId = m_id;
-    m_id = ::getpid();
-    m_cloneId = uint32_t(m_id);
-    m_config.name = name;
-    m_config.controlPath = clonePath(name);
-    m_config.console = ConsoleMode::Pty;
-    m_liveClones.clear();
-    m_clonesMade = 0;
-    m_lastFork = nullptr;
-    m_guestForks.disarm();  // a clone may fork itself only once armed: no fork bombs
-    m_forkBusy = false;
-    m_stopRequested = false;
-    m_start = std::chrono::steady_clock::now();
+    // A new identity, all of it at once: nothing of the parent's process
+    // state (stop reason, clones, fork in progress, READY time...) survives.
+    const pid_t self = ::getpid();
+    m_proc.emplace(VmProcess::Identity{.id = self,
+                                       .parentId = m_proc->id,
+                                       .cloneId = uint32_t(self),
+                                       .name = name,
+                                       .controlPath = clonePath(name)},
+                   std::chrono::milliseconds(m_config.guestForkIntervalMs));
     setLogTag(name);
 
     auto die = [&](const Error& e) {
         logError("clone failed: " + e.message());
-        (void)writeLine(report.get(), json{{"pid", m_id}, {"id", m_id}, {"error", e.message()}}.dump() + "\n");
+        (void)writeLine(report.get(), json{{"pid", self}, {"id", self}, {"error", e.message()}}.dump() + "\n");
         ::_exit(70);  // no destructors: they would act on the parent's objects
     };
 
@@ -261,8 +265,8 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
         // The OUT that asked completed before the capture; its answer is in
         // RAX (and in the port's reply for an IN).
         ForkSnapshot own = snap;
-        own.vcpus.at(request.vcpu).regs.rax = m_cloneId;
-        own.signal[request.vcpu] = m_cloneId;
+        own.vcpus.at(request.vcpu).regs.rax = m_proc->cloneId;
+        own.signal[request.vcpu] = m_proc->cloneId;
         if (auto r = restoreSnapshot(own); !r)
             die(r.error().withContext("restoring state"));
     } else if (auto r = restoreSnapshot(snap); !r) {
@@ -286,21 +290,21 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
             ::usleep(50);
         t.resumed = std::max(t.resumed, v->firstRunNs());
     }
-    m_birth = t;
+    m_proc->birth = t;
 
     json r = {{"ok", true},
-              {"pid", m_id},
-              {"id", m_id},
-              {"parent_id", m_parentId},
-              {"clone_id", m_cloneId},
+              {"pid", self},
+              {"id", self},
+              {"parent_id", m_proc->parentId},
+              {"clone_id", m_proc->cloneId},
               {"name", name},
               {"pty", m_console->ptyPath()},
-              {"control", m_config.controlPath.empty() ? json(nullptr) : json(m_config.controlPath)},
+              {"control", m_proc->controlPath.empty() ? json(nullptr) : json(m_proc->controlPath)},
               {"timeline", t.toJson()}};
     if (auto w = writeLine(report.get(), r.dump() + "\n"); !w)
         logWarn(w.error().message());
-    logInfo("clone " + std::to_string(m_cloneId) + " of " + std::to_string(m_parentId) + " running; console on " +
-            m_console->ptyPath());
+    logInfo("clone " + std::to_string(m_proc->cloneId) + " of " + std::to_string(m_proc->parentId) +
+            " running; console on " + m_console->ptyPath());
     registerWithDaemon();  // after the report: the parent's fork does not wait for it
 }
 
@@ -351,7 +355,7 @@ Status Vm::restoreSnapshot(const ForkSnapshot& snap)
             return fail(t.error().withContext("vcpu " + std::to_string(i)));
         m_vcpus.push_back(std::move(*t));
     }
-    m_paused = true;
+    m_proc->paused = true;
     return {};
 }
 
