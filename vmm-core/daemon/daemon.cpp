@@ -258,6 +258,7 @@ Status Daemon::init()
             return;
         if (auto r = startServing(); !r) {
             logError("cannot serve: " + r.error().message());
+            m_serveFailed = true;
             m_loop->stop();
         }
     });
@@ -336,7 +337,7 @@ int Daemon::run()
     m_vms->reapChildren();
     cleanup();
     logInfo("stopped");
-    return r ? 0 : 1;
+    return r && !m_serveFailed ? 0 : 1;
 }
 
 void Daemon::onSignals()

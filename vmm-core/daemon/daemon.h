@@ -100,6 +100,7 @@ private:
     UniqueFd m_clientSocket, m_registerSocket;
     std::unique_ptr<Listener> m_clients, m_registrations;
     bool m_listening = false;  // the socket files exist and are ours to remove
+    bool m_serveFailed = false;
     std::unique_ptr<VmSupervisor> m_vms;
     std::map<uint64_t, std::unique_ptr<Session>> m_sessions;
     uint64_t m_nextSession = 1;

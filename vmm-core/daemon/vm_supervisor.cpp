@@ -331,7 +331,8 @@ void VmSupervisor::fetchStatus(int pid, bool announce)
         if (!n)
             return;
         if (!r) {
-            logWarn("status of " + label(*n) + ": " + r.error().message());
+            if (r.error().code != ETIMEDOUT)  // a passed deadline is said once, by onResponsive
+                logWarn("status of " + label(*n) + ": " + r.error().message());
             return;
         }
         const json& s = *r;
@@ -363,12 +364,22 @@ void VmSupervisor::fetchStatus(int pid, bool announce)
 
 void VmSupervisor::applyStatus(VmNode& n, const json& s)
 {
-    n.memory = s.value("memory", n.memory);
-    n.cpus = s.value("cpus", n.cpus);
-    n.kernel = s.value("kernel", json()).is_string() ? s["kernel"].get<std::string>() : n.kernel;
-    n.initrd = s.value("initrd", json()).is_string() ? s["initrd"].get<std::string>() : n.initrd;
-    n.pty = s.value("pty", json()).is_string() ? s["pty"].get<std::string>() : n.pty;
-    n.cloneId = s.value("clone_id", uint64_t(0));
+    // A field of an unexpected type keeps what was known: this runs inside
+    // adoption, which must finish whatever a VMM says.
+    auto u64 = [&](const char* key, uint64_t fallback) {
+        auto it = s.find(key);
+        return it != s.end() && it->is_number_unsigned() ? it->get<uint64_t>() : fallback;
+    };
+    auto str = [&](const char* key, const std::string& fallback) {
+        auto it = s.find(key);
+        return it != s.end() && it->is_string() ? it->get<std::string>() : fallback;
+    };
+    n.memory = u64("memory", n.memory);
+    n.cpus = uint32_t(u64("cpus", n.cpus));
+    n.kernel = str("kernel", n.kernel);
+    n.initrd = str("initrd", n.initrd);
+    n.pty = str("pty", n.pty);
+    n.cloneId = u64("clone_id", n.cloneId);
     if (auto range = s.find("ram_host_range"); range != s.end() && range->is_array() && range->size() == 2 &&
                                                (*range)[0].is_number_unsigned() && (*range)[1].is_number_unsigned()) {
         n.ramBegin = (*range)[0].get<uint64_t>();
@@ -377,7 +388,7 @@ void VmSupervisor::applyStatus(VmNode& n, const json& s)
     if (s.value("ready_ms", json()).is_number())
         n.ready = true;
     // Stopping is the daemon's word: a status sent before the stop must not undo it.
-    const std::string state = s.value("state", std::string());
+    const std::string state = str("state", "");
     if (n.state != VmState::Stopping) {
         if (state == "paused")
             n.state = VmState::Paused;
@@ -758,16 +769,17 @@ void VmSupervisor::finalize(int pid)
     std::string reason = describeExit(it->second.waitStatus, it->second.lastWord);
     if (!it->second.waitStatus && it->second.lastWord.empty() && it->second.adopted)
         reason = "ended (exit status unknown: adopted from an earlier hyperforkd, not its child)";
+    // A VMM that was killed could not remove its control socket; gone before
+    // a failed boot is answered. Only a socket in our own directory is
+    // removed: a registered path may be anything.
+    if (!it->second.control.empty())
+        m_opt.paths.removeVmSocket(it->second.control);
     failBoot(it->second, "hyperfork-vmm exited before it ran the VM (" + reason + ")");
     Proc p = std::move(it->second);
     m_procs.erase(it);
     if (p.pidfd.valid())
         m_loop.remove(p.pidfd.get());
     retire(std::move(p.link));
-    // A VMM that was killed could not remove its control socket. Only a
-    // socket in our own directory is removed: a registered path may be anything.
-    if (!p.control.empty())
-        m_opt.paths.removeVmSocket(p.control);
     if (p.adoptPending)
         m_loop.post([this, alive = m_alive] {
             if (*alive)
@@ -818,8 +830,9 @@ void VmSupervisor::tick()
         }
         if (p.registerBy && now >= *p.registerBy && p.vm == 0) {
             p.registerBy.reset();
-            failBoot(p, "hyperfork-vmm did not register within " + seconds(VmmDeadlines::kRegister) + " s");
             (void)signalPidFd(p.pidfd.get(), SIGKILL);
+            m_opt.paths.removeVmSocket(p.control);  // before the answer, as when it exits
+            failBoot(p, "hyperfork-vmm did not register within " + seconds(VmmDeadlines::kRegister) + " s");
         }
     }
     for (int pid : due)
