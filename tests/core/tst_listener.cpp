@@ -42,8 +42,8 @@ protected:
     {
         auto fd = listenUnix(m_path, 64);
         ASSERT_TRUE(fd);
-        auto l = Listener::create(std::move(*fd), *m_loop,
-                                  {.maxConnections = max, .refusalLine = [](const std::string& why) { return "no: " + why; }},
+        auto refusal = [](const std::string& why) { return "no: " + why; };
+        auto l = Listener::create(std::move(*fd), *m_loop, {.maxConnections = max, .refusalLine = refusal},
                                   [this](UniqueFd c, Listener::Slot s) {
                                       int key = c.get();
                                       m_accepted[key] = {std::move(c), std::move(s)};

@@ -39,7 +39,8 @@ std::vector<json> answers(RawClient& c, std::vector<int> ids, std::chrono::secon
     std::vector<json> got;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!ids.empty() && std::chrono::steady_clock::now() < deadline) {
-        auto line = c.readJson(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto line = c.readJson(left);
         if (!line)
             break;
         if (!line->contains("id")) {
@@ -101,7 +102,10 @@ TEST(DaemonDeadlines, StoppedVmmAnswersWithErrorsAndRecovers)
     EXPECT_NE(message(byId[103]).find("\"pause\" within 10 s"), std::string::npos) << message(byId[103]);
 
     // Unresponsive, as the event and the list say; a fork is refused at once.
-    auto down = c.waitEvent("vm.state", [&](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == false; }, 1s);
+    auto responsive = [&](bool r) {
+        return [&, r](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == r; };
+    };
+    auto down = c.waitEvent("vm.state", responsive(false), 1s);
     EXPECT_TRUE(down);
     json listed = (*c.call("vm.list"))["result"]["vms"][0];
     EXPECT_EQ(listed["responsive"], false);
@@ -112,7 +116,7 @@ TEST(DaemonDeadlines, StoppedVmmAnswersWithErrorsAndRecovers)
 
     // It answers again: responsive, and requests work.
     ref.signal(SIGCONT);
-    auto up = c.waitEvent("vm.state", [&](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == true; }, 20s);
+    auto up = c.waitEvent("vm.state", responsive(true), 20s);
     ASSERT_TRUE(up) << "no vm.state once the VMM answered again";
     auto paused = c.call("vm.pause", {{"vm", id}});
     ASSERT_TRUE(paused && paused->contains("result")) << (paused ? paused->dump() : "no answer");

@@ -496,11 +496,13 @@ TEST(DaemonVms, StoppedVmmMeetsDeadlinesAndRecovers)
         EXPECT_EQ(errorCodeOf(byId[rid]), -32018) << byId[rid].dump();
         EXPECT_NE(byId[rid].dump().find(label + " does not respond"), std::string::npos) << byId[rid].dump();
     }
-    EXPECT_TRUE(c.waitEvent("vm.state", [&](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == false; }, 1s));
+    auto responsive = [&](bool r) {
+        return [&, r](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == r; };
+    };
+    EXPECT_TRUE(c.waitEvent("vm.state", responsive(false), 1s));
 
     // SIGCONT (above): it answers again, and works.
-    ASSERT_TRUE(c.waitEvent("vm.state", [&](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == true; }, 30s))
-        << d.log();
+    ASSERT_TRUE(c.waitEvent("vm.state", responsive(true), 30s)) << d.log();
     // The fork queued while it was stopped may still run: let it end.
     (void)c.waitEvent("vm.forked", [&](const json& p) { return p["parent"] == id; }, 30s);
     (void)c.call("vm.resume", {{"vm", id}}, 30s);

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "base/file.h"
 #include "base/log.h"
@@ -62,7 +63,8 @@ std::optional<RpcError> bootFileError(const std::string& param, const std::strin
     if (path.empty())
         return std::nullopt;
     auto error = [&](const std::string& why) {
-        return RpcError{rpc::InvalidParams, "\"" + param + "\" " + path + ": " + why, {{"param", param}, {"path", path}}};
+        return RpcError{rpc::InvalidParams, "\"" + param + "\" " + path + ": " + why,
+                        {{"param", param}, {"path", path}}};
     };
     struct stat st{};
     if (::stat(path.c_str(), &st) != 0)
@@ -230,11 +232,12 @@ Status Daemon::init()
     if (!clients)
         return fail(clients.error());
     m_clientSocket = std::move(*clients);
-    m_listening = true;
+    m_ownSocket = true;
     auto registrations = listenUnix(m_paths.registerSocket, 128, 0600);
     if (!registrations)
         return fail(registrations.error());
     m_registerSocket = std::move(*registrations);
+    m_ownRegisterSocket = true;
 
     if (auto kvm = kvm::KvmSystem::open(); !kvm) {
         m_kvmDetail = kvm.error().message();
@@ -268,17 +271,23 @@ Status Daemon::init()
 Status Daemon::startServing()
 {
     auto refusal = [](const std::string& why) {
-        return rpc::encodeLine(rpc::makeError(nullptr, RpcError{rpc::LimitReached, "hyperforkd refuses the connection: " + why, nullptr}));
+        return rpc::encodeLine(rpc::makeError(
+            nullptr, RpcError{rpc::LimitReached, "hyperforkd refuses the connection: " + why, nullptr}));
     };
-    auto clients = Listener::create(std::move(m_clientSocket), *m_loop,
-                                    {.maxConnections = kMaxSessions, .refusalLine = refusal, .name = "clients"},
-                                    [this](UniqueFd fd, Listener::Slot slot) { accept(std::move(fd), std::move(slot), false); });
+    auto clients = Listener::create(
+        std::move(m_clientSocket), *m_loop,
+        {.maxConnections = kMaxSessions, .refusalLine = refusal, .name = "clients"},
+        [this](UniqueFd fd, Listener::Slot slot) { accept(std::move(fd), std::move(slot), false); });
     if (!clients)
         return fail(clients.error());
     m_clients = std::move(*clients);
+    // VMMs register on a socket of their own: idle clients never keep a
+    // booted VMM from registering.
     auto registrations = Listener::create(
         std::move(m_registerSocket), *m_loop,
-        {.maxConnections = std::max<size_t>(kMinRegistrations, m_opt.maxVms), .refusalLine = refusal, .name = "registrations"},
+        {.maxConnections = std::max<size_t>(kMinRegistrations, m_opt.maxVms),
+         .refusalLine = refusal,
+         .name = "registrations"},
         [this](UniqueFd fd, Listener::Slot slot) { accept(std::move(fd), std::move(slot), true); });
     if (!registrations)
         return fail(registrations.error());
@@ -292,11 +301,10 @@ void Daemon::stopServing()
     m_registrations.reset();
     m_clientSocket.reset();
     m_registerSocket.reset();
-    if (m_listening) {
+    if (std::exchange(m_ownSocket, false))
         ::unlink(m_paths.socket.c_str());
+    if (std::exchange(m_ownRegisterSocket, false))
         ::unlink(m_paths.registerSocket.c_str());
-        m_listening = false;
-    }
 }
 
 Daemon::~Daemon() { cleanup(); }
@@ -371,10 +379,12 @@ void Daemon::accept(UniqueFd fd, Listener::Slot slot, bool registration)
         return;
     }
     if (cred.uid != ::getuid()) {
-        logWarn("refused a connection from uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) + ")");
+        logWarn("refused a connection from uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) +
+                ")");
         std::string line = rpc::encodeLine(rpc::makeError(
             nullptr, RpcError{rpc::NotPermitted,
-                              "hyperforkd of uid " + std::to_string(::getuid()) + " refuses uid " + std::to_string(cred.uid),
+                              "hyperforkd of uid " + std::to_string(::getuid()) + " refuses uid " +
+                                  std::to_string(cred.uid),
                               nullptr}));
         (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         return;
@@ -586,7 +596,8 @@ void Daemon::vmBoot(const json& params, Respond respond)
     if (auto mem = p.raw().find("memory"); mem != p.raw().end() && !mem->is_null()) {
         if (!mem->is_number_unsigned() && !mem->is_string())
             return respond(rpcError(rpc::InvalidParams, "\"memory\" must be a byte count or a size like \"512M\""));
-        auto bytes = vm::parseMemSize(mem->is_string() ? mem->get<std::string>() : std::to_string(mem->get<uint64_t>()));
+        auto bytes =
+            vm::parseMemSize(mem->is_string() ? mem->get<std::string>() : std::to_string(mem->get<uint64_t>()));
         if (!bytes)
             return respond(rpcError(rpc::InvalidParams, "\"memory\": " + bytes.error().message()));
         r.memory = *bytes;

@@ -99,7 +99,7 @@ private:
     // over, so no client sees a half-built tree (connections wait in the backlog).
     UniqueFd m_clientSocket, m_registerSocket;
     std::unique_ptr<Listener> m_clients, m_registrations;
-    bool m_listening = false;  // the socket files exist and are ours to remove
+    bool m_ownSocket = false, m_ownRegisterSocket = false;  // bound by us: ours to remove
     bool m_serveFailed = false;
     std::unique_ptr<VmSupervisor> m_vms;
     std::map<uint64_t, std::unique_ptr<Session>> m_sessions;
