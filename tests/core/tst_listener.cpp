@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,4 +161,23 @@ TEST_F(ListenerTest, AtTheFdLimitWaitingConnectionsAreRefusedWithoutSpinning)
     spin(300);
     EXPECT_EQ(m_accepted.size(), 1u);
     EXPECT_EQ(m_listener->connections(), 1u);
+}
+
+TEST_F(ListenerTest, AbandonedInAForkedChildItStillServesTheParent)
+{
+    listen(10);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        // A clone: closes what it inherited, leaves the shared epoll alone.
+        m_listener->abandonAfterFork();
+        m_listener.reset();
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    auto c = connectUnix(m_path);
+    ASSERT_TRUE(c);
+    spin(200);
+    EXPECT_EQ(m_accepted.size(), 1u) << "the child's cleanup removed the parent's epoll registration";
 }

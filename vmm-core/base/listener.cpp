@@ -67,9 +67,20 @@ Listener::Listener(UniqueFd listening, UniqueFd timer, EventLoop& loop, Options 
 Listener::~Listener()
 {
     m_shared->owner = nullptr;
+    if (m_abandoned)
+        return;
     if (!m_paused)
         m_loop.remove(m_listen.get());
     m_loop.remove(m_timer.get());
+}
+
+void Listener::abandonAfterFork()
+{
+    m_shared->owner = nullptr;  // the parent's connections are not this process's
+    m_abandoned = true;
+    m_listen.reset();
+    m_reserve.reset();
+    m_timer.reset();
 }
 
 size_t Listener::connections() const { return m_shared->open; }
@@ -166,6 +177,8 @@ void Listener::resume()
 
 void Listener::slotFreed()
 {
+    if (m_abandoned)
+        return;
     // A closed connection gave an fd back: accept what waited meanwhile.
     resume();
 }

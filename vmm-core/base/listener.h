@@ -68,6 +68,12 @@ public:
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;
 
+    // In a process forked from the owner (a VMM's clone): closes the
+    // listening, reserve and timer fds without EPOLL_CTL_DEL, which would
+    // remove the parent's registrations from the epoll instance both
+    // processes share. The object is inert afterwards.
+    void abandonAfterFork();
+
     size_t connections() const;
     // Connections refused since start (cap or fd limit), for logs and tests.
     uint64_t refused() const { return m_refused; }
@@ -90,6 +96,7 @@ private:
     AcceptHandler m_onAccept;
     std::shared_ptr<Shared> m_shared;
     bool m_paused = false;
+    bool m_abandoned = false;
     uint64_t m_refused = 0;
     RateLimit m_logLimit{3, std::chrono::seconds(10)};
 };
