@@ -1,7 +1,5 @@
 #include "daemon/vmm_link.h"
 
-#include <sys/socket.h>
-
 #include <cstdio>
 
 #include "base/log.h"
@@ -31,10 +29,6 @@ Result<std::unique_ptr<VmmLink>> VmmLink::connect(const std::string& path, Event
         return fail(fd.error());
     std::unique_ptr<VmmLink> link(new VmmLink(loop, std::move(onEvent), std::move(onClosed), std::move(onResponsive)));
     VmmLink* self = link.get();
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(fd->get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-        self->m_peerPid = cred.pid;
     // The VMM's lines are small except console history (64 KiB) and fork
     // answers with many timelines.
     LineChannel::Limits limits{.maxLine = 4u << 20, .maxQueued = 1u << 20};

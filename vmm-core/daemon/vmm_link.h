@@ -39,8 +39,6 @@ public:
     void expire(Clock::time_point now);
     bool open() const { return m_channel && m_channel->open(); }
     bool responsive() const { return m_responsive; }
-    // The peer's pid from SO_PEERCRED (the process that listens), 0 if unknown.
-    int peerPid() const { return m_peerPid; }
 
 private:
     struct Pending {
@@ -64,7 +62,6 @@ private:
     std::map<uint64_t, Pending> m_pending;
     uint64_t m_nextId = 1;
     bool m_responsive = true;
-    int m_peerPid = 0;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
