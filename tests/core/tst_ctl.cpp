@@ -94,15 +94,15 @@ TEST(CtlOutput, TreeNestsClonesToAnyDepth)
         {"id":2,"name":"w-1","pid":101,"parent":1,"state":"running","fork":{"latency_ms":41.25}},
         {"id":4,"name":"ww-1","pid":103,"parent":2,"state":"paused","fork":{"latency_ms":38.0}},
         {"id":5,"name":"www-1","pid":104,"parent":4,"state":"running"},
-        {"id":3,"name":"w-2","pid":102,"parent":1,"state":"running"},
-        {"id":9,"name":"lost","pid":109,"parent":7,"state":"running","memory":134217728,"cpus":1}
+        {"id":3,"name":"w-2","pid":102,"parent":1,"state":"running","responsive":false},
+        {"id":9,"name":"lost","pid":109,"parent":7,"state":"running","memory":134217728,"cpus":1,"responsive":true}
     ])");
     const std::string want =
         "ref (1)  running  pid 100  256 MiB  2 vCPU\n"
         "├── w-1 (2)  running  pid 101  forked in 41.2 ms\n"
         "│   └── ww-1 (4)  paused  pid 103  forked in 38.0 ms\n"
         "│       └── www-1 (5)  running  pid 104\n"
-        "└── w-2 (3)  running  pid 102\n"
+        "└── w-2 (3)  running (not responding)  pid 102\n"
         "lost (9)  running  pid 109\n";
     EXPECT_EQ(renderTree(vms), want);
     EXPECT_EQ(renderTree(json::array()), "no VMs\n");
@@ -130,6 +130,8 @@ TEST(CtlOutput, ForkStatsAndEvents)
     EXPECT_EQ(renderEvent("vm.ready", json::parse(R"({"vm":1,"ms":7012.9})")), "vm.ready        VM 1 ready after 7013 ms\n");
     EXPECT_EQ(renderEvent("vm.state", json::parse(R"({"vm":{"id":4,"name":"x","state":"paused","parent":1}})")),
               "vm.state        x (4) paused (parent 1)\n");
+    EXPECT_EQ(renderEvent("vm.state", json::parse(R"({"vm":{"id":4,"name":"x","state":"running","responsive":false}})")),
+              "vm.state        x (4) running (not responding)\n");
     EXPECT_EQ(renderEvent("metrics.sample", json::parse(R"({"samples":[{"vm":1,"shared_pages":5,"private_pages":6}]})")),
               "metrics.sample   1:5s/6p\n");
     EXPECT_EQ(renderEvent("future.thing", json::parse(R"({"a":1})")), "future.thing    {\"a\":1}\n");

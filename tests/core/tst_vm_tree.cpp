@@ -155,6 +155,9 @@ TEST(VmTree, StatesAndCloneFieldsInJson)
     VmId id = *t.add(c);
     json j = t.toJson(id);
     EXPECT_EQ(j["state"], "paused");
+    EXPECT_EQ(j["responsive"], true);
+    t.find(id)->responsive = false;
+    EXPECT_EQ(t.toJson(id)["responsive"], false);
     EXPECT_EQ(j["origin"], "guest");
     EXPECT_EQ(j["fork"]["latency_ms"], 12.5);
     EXPECT_FALSE(t.toJson(ref).contains("origin"));
@@ -174,5 +177,34 @@ TEST(VmTree, ChildrenInForkOrderWhateverTheRegistrationOrder)
     VmId g0 = add(t, "g0", c1, 99);
     t.remove(c1);
     EXPECT_EQ(t.find(ref)->children, (std::vector<VmId>{g0, c2, c3, g}));
+    expectConsistent(t);
+}
+
+TEST(VmTree, WellFormedReferences)
+{
+    for (const json& good : {json(1), json(42u), json("ref")})
+        EXPECT_TRUE(VmTree::wellFormedRef(good)) << good.dump();
+    for (const json& bad : {json(-1), json(0), json(""), json(1.5), json(true), json(nullptr), json::array()})
+        EXPECT_FALSE(VmTree::wellFormedRef(bad)) << bad.dump();
+}
+
+TEST(VmTree, AttachMovesARootUnderItsParent)
+{
+    VmTree t;
+    VmId ref = add(t, "ref", 0, 100);
+    VmId c2 = add(t, "c2", ref, 102);
+    VmId late = add(t, "c1", 0, 101);  // adopted before its identity was known
+    VmId g = add(t, "g", late, 103);
+    ASSERT_TRUE(t.attach(late, ref));
+    EXPECT_EQ(t.find(ref)->children, (std::vector<VmId>{late, c2}));
+    EXPECT_EQ(t.find(late)->parent, ref);
+    EXPECT_EQ(t.depthFirst(), (std::vector<VmId>{ref, late, g, c2}));
+    expectConsistent(t);
+
+    EXPECT_FALSE(t.attach(late, c2));      // not a root any more
+    EXPECT_FALSE(t.attach(ref, g));        // under its own descendant: a cycle
+    EXPECT_FALSE(t.attach(ref, ref));
+    EXPECT_FALSE(t.attach(999, ref));
+    EXPECT_FALSE(t.attach(ref, 999));
     expectConsistent(t);
 }

@@ -19,11 +19,17 @@ namespace hf::test {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& logPath, const std::string& exe = HYPERFORKD_PATH)
+pid_t spawn(const std::vector<std::string>& args, const std::string& logPath, const std::string& exe = HYPERFORKD_PATH,
+            rlim_t maxOpenFiles = 0)
 {
     pid_t pid = ::fork();
     if (pid != 0)
         return pid;
+    if (maxOpenFiles > 0) {
+        rlimit lim{maxOpenFiles, maxOpenFiles};
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0)
+            ::_exit(126);
+    }
     int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::dup2(null, 0);
@@ -81,14 +87,16 @@ std::string makeTempDir()
 
 } // namespace
 
-DaemonProcess::DaemonProcess(std::vector<std::string> extraArgs)
+DaemonProcess::DaemonProcess(std::vector<std::string> extraArgs) : DaemonProcess(Options{.args = std::move(extraArgs)}) {}
+
+DaemonProcess::DaemonProcess(Options options)
 {
     m_base = makeTempDir();
-    m_runtimeDir = m_base + "/rt";
+    m_runtimeDir = options.runtimeDir.empty() ? m_base + "/rt" : options.runtimeDir;
     m_logPath = m_base + "/hyperforkd.log";
     std::vector<std::string> args = {"--runtime-dir", m_runtimeDir};
-    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-    m_pid = spawn(args, m_logPath);
+    args.insert(args.end(), options.args.begin(), options.args.end());
+    m_pid = spawn(args, m_logPath, HYPERFORKD_PATH, options.maxOpenFiles);
     std::string sock = m_runtimeDir + "/hyperforkd.sock";
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -125,6 +133,16 @@ int DaemonProcess::terminate(std::chrono::milliseconds timeout)
         ::kill(m_pid, SIGKILL);
         waitFor(m_pid, std::chrono::seconds(5));
     }
+    m_pid = -1;
+    return status;
+}
+
+int DaemonProcess::kill(int sig)
+{
+    if (m_pid <= 0)
+        return -1;
+    ::kill(m_pid, sig);
+    int status = waitFor(m_pid, std::chrono::seconds(20));
     m_pid = -1;
     return status;
 }

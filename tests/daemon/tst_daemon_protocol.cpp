@@ -2,15 +2,20 @@
 // malformed and hostile input, peer credentials, single instance, clean stop.
 // None of this needs KVM (the daemon runs and says KVM is unavailable).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <thread>
 
 #include "daemon/daemon_client.h"
+#include "daemon/proc_stats.h"
 #include "daemon_process.h"
+#include "fake_vmm_process.h"
 #include "raw_client.h"
 
 using namespace hf::test;
@@ -81,6 +86,10 @@ TEST(DaemonProtocol, MalformedLinesAreAnsweredAndTheConnectionStays)
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.fork\",\"params\":{\"vm\":99}}", -32010},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.stop\",\"params\":{\"vm\":\"nope\"}}", -32010},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.stop\",\"params\":{\"vm\":true}}", -32602},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.stop\",\"params\":{\"vm\":-1}}", -32602},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.pause\",\"params\":{\"vm\":0}}", -32602},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.fork\",\"params\":{\"vm\":\"\"}}", -32602},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.console\",\"params\":{\"vm\":\"\"}}", -32602},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.list\",\"params\":{\"x\":1}}", -32602},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.boot\",\"params\":{\"cpus\":99}}", -32602},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"vm.boot\",\"params\":{\"name\":\"../x\"}}", -32602},
@@ -112,14 +121,169 @@ TEST(DaemonProtocol, BootRefusalsAreClear)
     auto hello = c.call("hello", {{"protocol", 1}});
     ASSERT_TRUE(hello && hello->contains("result"));
     bool kvm = (*hello)["result"]["kvm"]["available"];
+    // Parameters are checked before KVM is asked for.
     auto missing = c.call("vm.boot", {{"kernel", "/nonexistent/bzImage"}});
-    if (kvm) {
-        ASSERT_EQ(errorCode(missing), -32602) << missing->dump();
-        EXPECT_NE((*missing)["error"]["message"].get<std::string>().find("/nonexistent/bzImage"), std::string::npos);
-    } else {
-        ASSERT_EQ(errorCode(missing), -32016) << missing->dump();
-        EXPECT_NE((*missing)["error"]["message"].get<std::string>().find("KVM"), std::string::npos);
+    ASSERT_EQ(errorCode(missing), -32602) << missing->dump();
+    EXPECT_NE((*missing)["error"]["message"].get<std::string>().find("/nonexistent/bzImage"), std::string::npos);
+    if (!kvm) {
+        auto boot = c.call("vm.boot", {{"name", "x"}});
+        ASSERT_EQ(errorCode(boot), -32016) << boot->dump();
+        EXPECT_NE((*boot)["error"]["message"].get<std::string>().find("KVM"), std::string::npos);
     }
+}
+
+TEST(DaemonProtocol, BootFilesMustBeRegularFiles)
+{
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    // A VMM would block in open() on a FIFO with nothing to say.
+    const std::string fifo = d.runtimeDir() + "/../kernel.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    struct Case {
+        json params;
+        std::string param, path, has;
+    };
+    const std::vector<Case> cases = {
+        {{{"kernel", fifo}}, "kernel", fifo, "not a FIFO"},
+        {{{"initrd", fifo}, {"name", "f"}}, "initrd", fifo, "not a FIFO"},
+        {{{"kernel", "/tmp"}}, "kernel", "/tmp", "not a directory"},
+        {{{"initrd", "/dev/zero"}}, "initrd", "/dev/zero", "not a character device"},
+        {{{"kernel", "/nonexistent/bzImage"}}, "kernel", "/nonexistent/bzImage", "No such file"},
+    };
+    for (const auto& tc : cases) {
+        auto answer = c.call("vm.boot", tc.params, std::chrono::seconds(5));
+        ASSERT_TRUE(answer) << "no answer for " << tc.params.dump();
+        ASSERT_EQ(errorCode(answer), -32602) << answer->dump();
+        const std::string m = (*answer)["error"]["message"];
+        EXPECT_EQ(m.rfind("\"" + tc.param + "\" " + tc.path + ": ", 0), 0u) << m;
+        EXPECT_NE(m.find(tc.has), std::string::npos) << m;
+        EXPECT_EQ((*answer)["error"]["data"]["param"], tc.param);
+        EXPECT_EQ((*answer)["error"]["data"]["path"], tc.path);
+    }
+    ::unlink(fifo.c_str());
+}
+
+TEST(DaemonProtocol, MemoryErrorsSayMemoryOnce)
+{
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    for (const json& bad : {json(true), json(-5), json(1.5), json::array()}) {
+        auto answer = c.call("vm.boot", {{"memory", bad}});
+        ASSERT_EQ(errorCode(answer), -32602) << bad.dump();
+        EXPECT_EQ((*answer)["error"]["message"], "\"memory\" must be a byte count or a size like \"512M\"")
+            << bad.dump();
+    }
+    auto lots = c.call("vm.boot", {{"memory", "lots"}});
+    ASSERT_EQ(errorCode(lots), -32602);
+    const std::string m = (*lots)["error"]["message"];
+    EXPECT_EQ(m.rfind("\"memory\": invalid memory size 'lots'", 0), 0u) << m;
+}
+
+TEST(DaemonProtocol, RegistrationsDoNotCompeteWithClients)
+{
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    // Every client place taken.
+    std::vector<std::unique_ptr<RawClient>> idle;
+    for (int i = 0; i < 128; ++i) {
+        idle.push_back(std::make_unique<RawClient>(d.socket()));
+        ASSERT_TRUE(idle.back()->hello()) << "client " << i << "\n" << d.log();
+    }
+    RawClient extra(d.socket());
+    auto refusal = extra.readJson(std::chrono::seconds(5));
+    ASSERT_TRUE(refusal) << "the 129th client got no refusal line";
+    EXPECT_EQ(errorCode(refusal), -32011) << refusal->dump();
+    EXPECT_NE((*refusal)["error"]["message"].get<std::string>().find("too many connections (128)"), std::string::npos);
+    EXPECT_TRUE(extra.closedByPeer());
+
+    // A VMM registers on its own socket all the same.
+    FakeVmm vmm(d.vmDir() + "/ref.boot1.sock", "ref", 0, d.registerSocket());
+    ASSERT_TRUE(vmm.listening());
+    json vms;
+    for (int i = 0; i < 200 && vms.size() != 1; ++i) {
+        vms = (*idle[0]->call("vm.list"))["result"]["vms"];
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(vms.size(), 1u) << d.log();
+    EXPECT_EQ(vms[0]["pid"], vmm.pid());
+
+    // The registration socket serves nothing else.
+    RawClient wrong(d.registerSocket());
+    auto hello = wrong.call("hello", {{"protocol", 1}});
+    EXPECT_EQ(errorCode(hello), -32601) << (hello ? hello->dump() : "no answer");
+}
+
+TEST(DaemonProtocol, RegisteredControlPathsOutsideTheVmDirAreNeverRemoved)
+{
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    const std::string base = std::filesystem::path(d.runtimeDir()).parent_path();
+    const std::string notes = base + "/notes.txt";
+    { std::ofstream(notes) << "precious\n"; }
+    const std::string foreignSocket = base + "/other.sock";
+    ASSERT_TRUE(makeStaleSocket(foreignSocket));
+    std::filesystem::create_symlink(notes, d.vmDir() + "/link.sock");
+    // A process registers with a control path of its choosing, then ends.
+    for (const std::string& control :
+         {notes, foreignSocket, d.vmDir() + "/../notes.txt", d.vmDir() + "/link.sock"}) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            RawClient r(d.socket());
+            auto a = r.call("vmm.register", {{"protocol", 1}, {"pid", ::getpid()}, {"name", "evil"}, {"control", control}});
+            ::_exit(a && a->contains("result") ? 0 : 1);
+        }
+        int status = 0;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        ASSERT_EQ(WEXITSTATUS(status), 0) << control;
+        ASSERT_TRUE(c.waitEvent("vm.exited", [](const json& p) { return p["name"] == "evil"; }, std::chrono::seconds(10)))
+            << control << "\n" << d.log();
+    }
+    EXPECT_TRUE(std::filesystem::exists(notes)) << "hyperforkd removed a registered control path: a regular file";
+    EXPECT_TRUE(std::filesystem::exists(foreignSocket)) << "hyperforkd removed a socket outside its directory";
+    EXPECT_TRUE(std::filesystem::is_symlink(d.vmDir() + "/link.sock")) << "hyperforkd removed a symlink";
+    std::filesystem::remove(d.vmDir() + "/link.sock");
+}
+
+TEST(DaemonProtocol, AtItsFdLimitTheDaemonDoesNotSpin)
+{
+    // Fewer fds than connections: accept4 fails with EMFILE while the
+    // listening socket stays readable.
+    DaemonProcess d(DaemonProcess::Options{.maxOpenFiles = 48});
+    ASSERT_TRUE(d.started()) << d.log();
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 120; ++i) {
+        clients.push_back(std::make_unique<RawClient>(d.socket()));
+        ASSERT_TRUE(clients.back()->connected()) << i;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // let it take what it can
+    auto before = hf::daemon::readCpuMs(d.pid());
+    ASSERT_TRUE(before);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    auto after = hf::daemon::readCpuMs(d.pid());
+    ASSERT_TRUE(after);
+    const double usedMs = *after - *before;
+    std::cerr << "note: hyperforkd at its fd limit with " << clients.size() << " connections used " << usedMs
+              << " ms of CPU in 3 s\n";
+    EXPECT_LT(usedMs, 300.0) << "the daemon spins at its fd limit";
+    // Those it could not take were told so.
+    int toldNoFds = 0;
+    for (auto& cl : clients) {
+        auto line = cl->readJson(std::chrono::milliseconds(20));
+        toldNoFds += line && errorCode(line) == -32011 &&
+                     (*line)["error"]["message"].get<std::string>().find("out of file descriptors") != std::string::npos;
+    }
+    EXPECT_GT(toldNoFds, 0);
+    clients.clear();
+    RawClient late(d.socket());
+    ASSERT_TRUE(late.hello()) << d.log();
+    auto list = late.call("vm.list");
+    ASSERT_TRUE(list && list->contains("result")) << d.log();
 }
 
 TEST(DaemonProtocol, LowHostMemoryRefusesBoots)

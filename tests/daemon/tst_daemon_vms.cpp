@@ -3,10 +3,15 @@
 // and watch the tree stay consistent, stop the daemon and find nothing left.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -31,7 +36,34 @@ json resultOf(const std::optional<json>& answer, const std::string& what)
 
 bool processGone(pid_t pid)
 {
+    // VMMs orphaned by a killed daemon may have been reparented to this
+    // test (a subreaper): reap them, or they linger as zombies.
+    (void)::waitpid(pid, nullptr, WNOHANG);
     return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+bool goneWithin(pid_t pid, std::chrono::seconds timeout = std::chrono::seconds(10))
+{
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (!processGone(pid)) {
+        if (std::chrono::steady_clock::now() >= until)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+}
+
+std::vector<std::string> namesOf(const json& vms)
+{
+    std::vector<std::string> out;
+    for (const json& vm : vms)
+        out.push_back(vm["name"]);
+    return out;
+}
+
+int errorCodeOf(const std::optional<json>& answer)
+{
+    return answer && answer->contains("error") ? (*answer)["error"].value("code", 0) : 0;
 }
 
 // Every listed parent is listed and lists the child; parents come first.
@@ -41,9 +73,11 @@ void expectConsistentTree(const json& vms)
     for (const json& vm : vms) {
         if (!vm["parent"].is_null()) {
             EXPECT_TRUE(seen.count(vm["parent"].get<uint64_t>())) << "parent of " << vm["id"] << " not listed before it";
-            for (const json& p : vms)
-                if (p["id"] == vm["parent"])
+            for (const json& p : vms) {
+                if (p["id"] == vm["parent"]) {
                     EXPECT_NE(std::find(p["children"].begin(), p["children"].end(), vm["id"]), p["children"].end());
+                }
+            }
         }
         seen.insert(vm["id"].get<uint64_t>());
     }
@@ -337,5 +371,198 @@ TEST(DaemonVms, TwoHundredClonesInRoundsLeakNothing)
     }
     EXPECT_EQ(fdsAfter, fdsBefore) << "the daemon leaks fds";
     EXPECT_EQ(procsAfter, procsBefore) << "processes left behind";
+    EXPECT_EQ(d.terminate(30s), 0);
+}
+
+// kill -9 of the daemon leaves its VMs running; the next daemon adopts them
+// (tree from their status), forks and reads them, and its SIGTERM stops them.
+TEST(DaemonVms, KilledDaemonsVmsAreAdoptedAndStoppedBySigterm)
+{
+    // As a session manager would be (systemd --user): the VMMs the killed
+    // daemon started are reparented here, not to init.
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    DaemonProcess first({"--min-available-mib", "64"});
+    ASSERT_TRUE(first.started()) << first.log();
+    std::map<std::string, pid_t> pids;
+    {
+        LogOnFailure logGuard{first};
+        RawClient c(first.socket());
+        ASSERT_TRUE(c.hello());
+        json ref = bootReady(c, {{"name", "ref"}, {"memory", "128M"}})["vm"];
+        ASSERT_TRUE(ref.is_object()) << first.log();
+        json fork = resultOf(c.call("vm.fork", {{"vm", "ref"}, {"count", 2}, {"name_prefix", "w"}}, 120s), "fork");
+        ASSERT_EQ(fork["clones"].size(), 2u);
+        json nested = resultOf(c.call("vm.fork", {{"vm", "w-1"}, {"name_prefix", "ww"}}, 120s), "nested fork");
+        ASSERT_EQ(nested["clones"].size(), 1u);
+        json vms = resultOf(c.call("vm.list"), "list")["vms"];
+        ASSERT_EQ(namesOf(vms), (std::vector<std::string>{"ref", "w-1", "ww-1", "w-2"}));
+        for (const json& vm : vms)
+            pids[vm["name"]] = vm["pid"];
+    }
+    EXPECT_EQ(first.kill(SIGKILL), 128 + SIGKILL);
+    std::this_thread::sleep_for(2s);
+    for (const auto& [name, pid] : pids)
+        EXPECT_FALSE(processGone(pid)) << name << " died with the daemon";
+
+    DaemonProcess second(DaemonProcess::Options{.args = {"--min-available-mib", "64"}, .runtimeDir = first.runtimeDir()});
+    ASSERT_TRUE(second.started()) << second.log();
+    LogOnFailure logGuard{second};
+    RawClient c(second.socket());
+    ASSERT_TRUE(c.hello());
+    json vms = resultOf(c.call("vm.list"), "adopted list")["vms"];
+    ASSERT_EQ(namesOf(vms), (std::vector<std::string>{"ref", "w-1", "ww-1", "w-2"})) << vms.dump(1);
+    expectConsistentTree(vms);
+    for (const json& vm : vms) {
+        EXPECT_EQ(vm["pid"], pids[vm["name"]]);
+        EXPECT_EQ(vm["state"], "running") << vm.dump();
+        EXPECT_EQ(vm["responsive"], true);
+        EXPECT_EQ(vm["ready"], true);
+        EXPECT_EQ(vm["memory"], 128u << 20);
+        EXPECT_TRUE(std::filesystem::exists(vm["control"].get<std::string>()));
+    }
+    EXPECT_EQ(byName(vms, "ww-1")["parent"], byName(vms, "w-1")["id"]);
+    EXPECT_EQ(byName(vms, "w-1")["fork"]["latency_ms"].is_number(), true) << "a clone's fork timeline comes from its status";
+
+    // Adopted VMs work: a fork (its clone registers with this daemon), a console.
+    json fork = resultOf(c.call("vm.fork", {{"vm", "ref"}, {"name_prefix", "n"}}, 120s), "fork of an adopted VM");
+    ASSERT_EQ(fork["clones"].size(), 1u) << second.log();
+    EXPECT_EQ(fork["clones"][0]["parent"], byName(vms, "ref")["id"]);
+    pids["n-1"] = fork["clones"][0]["pid"];
+    json console = resultOf(c.call("vm.console", {{"vm", "ww-1"}}), "console of an adopted clone");
+    EXPECT_TRUE(console["history"].is_string());
+    // A new boot named like an adopted VM gets a socket of its own.
+    json again = resultOf(c.call("vm.boot", {{"name", "ref"}, {"memory", "128M"}}, 300s), "boot next to adopted VMs");
+    ASSERT_TRUE(again.is_object());
+    EXPECT_NE(again["vm"]["control"], byName(vms, "ref")["control"]);
+    EXPECT_TRUE(std::filesystem::exists(byName(vms, "ref")["control"].get<std::string>()));
+    pids["ref (new)"] = again["vm"]["pid"];
+
+    // An adopted VM that is killed leaves the tree and its socket.
+    ASSERT_EQ(::kill(pids["w-2"], SIGKILL), 0);
+    ASSERT_TRUE(c.waitEvent("vm.exited", [&](const json& p) { return p["name"] == "w-2"; }, 15s)) << second.log();
+    EXPECT_FALSE(std::filesystem::exists(byName(vms, "w-2")["control"].get<std::string>()));
+
+    const std::string runtime = second.runtimeDir();
+    EXPECT_EQ(second.terminate(60s), 0);
+    for (const auto& [name, pid] : pids)
+        EXPECT_TRUE(goneWithin(pid)) << name << " (pid " << pid << ") outlived the new daemon's SIGTERM";
+    EXPECT_FALSE(std::filesystem::exists(runtime)) << "runtime directory left: " << runtime;
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+// A stopped VMM (SIGSTOP, as a hung one): requests end at their deadline
+// with an error naming the VM, a second fork is refused at once, the VM is
+// unresponsive until it answers again.
+TEST(DaemonVms, StoppedVmmMeetsDeadlinesAndRecovers)
+{
+    DaemonProcess d({"--min-available-mib", "64"});
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    json ref = bootReady(c, {{"name", "hang"}, {"memory", "128M"}})["vm"];
+    ASSERT_TRUE(ref.is_object()) << d.log();
+    const uint64_t id = ref["id"];
+    const pid_t pid = ref["pid"];
+    const std::string label = "VM " + std::to_string(id) + " 'hang'";
+
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+    auto request = [](int rid, const std::string& method, const json& params) {
+        return json{{"jsonrpc", "2.0"}, {"id", rid}, {"method", method}, {"params", params}};
+    };
+    ASSERT_TRUE(c.sendJson(request(101, "vm.fork", {{"vm", id}})));
+    ASSERT_TRUE(c.sendJson(request(102, "vm.fork", {{"vm", id}})));
+    ASSERT_TRUE(c.sendJson(request(103, "vm.pause", {{"vm", id}})));
+    ASSERT_TRUE(c.sendJson(request(104, "vm.console", {{"vm", id}})));
+    std::vector<json> got;
+    auto until = std::chrono::steady_clock::now() + 120s;
+    while (got.size() < 4 && std::chrono::steady_clock::now() < until) {
+        auto line = c.readJson(10s);
+        if (!line)
+            continue;
+        if (line->contains("id"))
+            got.push_back(*line);
+        else
+            c.events().push_back(*line);
+    }
+    ::kill(pid, SIGCONT);  // whatever happened, before any ASSERT leaves
+    ASSERT_EQ(got.size(), 4u) << "requests to a stopped VMM never answered";
+    std::map<int, json> byId;
+    for (const json& a : got)
+        byId[a["id"]] = a;
+    EXPECT_EQ(got.front()["id"], 102) << "the second fork was not refused first: " << got.front().dump();
+    EXPECT_EQ(errorCodeOf(byId[102]), -32013) << byId[102].dump();
+    for (int rid : {101, 103, 104}) {
+        EXPECT_EQ(errorCodeOf(byId[rid]), -32018) << byId[rid].dump();
+        EXPECT_NE(byId[rid].dump().find(label + " does not respond"), std::string::npos) << byId[rid].dump();
+    }
+    auto responsive = [&](bool r) {
+        return [&, r](const json& p) { return p["vm"]["id"] == id && p["vm"]["responsive"] == r; };
+    };
+    EXPECT_TRUE(c.waitEvent("vm.state", responsive(false), 1s));
+
+    // SIGCONT (above): it answers again, and works.
+    ASSERT_TRUE(c.waitEvent("vm.state", responsive(true), 30s)) << d.log();
+    // The fork queued while it was stopped may still run: let it end.
+    (void)c.waitEvent("vm.forked", [&](const json& p) { return p["parent"] == id; }, 30s);
+    (void)c.call("vm.resume", {{"vm", id}}, 30s);
+    std::optional<json> fork;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        fork = c.call("vm.fork", {{"vm", id}, {"name_prefix", "after"}}, 120s);
+        if (errorCodeOf(fork) != -32013)
+            break;
+        std::this_thread::sleep_for(2s);  // the VMM still finishes the late fork
+    }
+    json after = resultOf(fork, "fork after recovery");
+    ASSERT_EQ(after["clones"].size(), 1u) << d.log();
+    EXPECT_EQ(resultOf(c.call("vm.list"), "list")["vms"][0]["responsive"], true);
+    EXPECT_EQ(d.terminate(30s), 0);
+    EXPECT_TRUE(processGone(pid));
+}
+
+// 127 idle clients (the cap is 128 with the booting one) must not keep a
+// booted VMM from registering.
+TEST(DaemonVms, IdleClientsDoNotKeepVmmsFromRegistering)
+{
+    DaemonProcess d({"--min-available-mib", "64"});
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    std::vector<std::unique_ptr<RawClient>> idle;
+    for (int i = 0; i < 127; ++i) {
+        idle.push_back(std::make_unique<RawClient>(d.socket()));
+        ASSERT_TRUE(idle.back()->hello()) << i;
+    }
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    json boot = resultOf(c.call("vm.boot", {{"name", "busy"}, {"memory", "128M"}, {"wait", "started"}}, 120s), "boot");
+    ASSERT_TRUE(boot.is_object()) << d.log();
+    EXPECT_EQ(boot["vm"]["name"], "busy");
+    const std::string control = boot["vm"]["control"];
+    EXPECT_TRUE(std::filesystem::exists(control));
+    resultOf(c.call("vm.stop", {{"vm", "busy"}}), "stop");
+    ASSERT_TRUE(c.waitEvent("vm.exited", {}, 30s));
+    EXPECT_FALSE(std::filesystem::exists(control));
+    EXPECT_EQ(d.terminate(30s), 0);
+}
+
+// A boot whose VMM dies after it began listening leaves no socket behind
+// (hf-fake-vmm plays that VMM; vm.boot itself needs KVM).
+TEST(DaemonVms, FailedBootRemovesItsControlSocket)
+{
+    ::setenv("HF_FAKE_VMM_MODE", "crash-after-listen", 1);
+    DaemonProcess d({"--vmm", HF_FAKE_VMM_PATH});
+    ::unsetenv("HF_FAKE_VMM_MODE");
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    auto boot = c.call("vm.boot", {{"name", "crash"}}, 60s);
+    ASSERT_EQ(errorCodeOf(boot), -32014) << (boot ? boot->dump() : "no answer");
+    EXPECT_NE((*boot)["error"]["data"]["stderr"].get<std::string>().find("crashing as asked"), std::string::npos)
+        << boot->dump();
+    std::vector<std::string> left;
+    for (const auto& e : std::filesystem::directory_iterator(d.runtimeDir() + "/vms"))
+        left.push_back(e.path().string());
+    EXPECT_TRUE(left.empty()) << "left in the VMs directory: " << left.front();
     EXPECT_EQ(d.terminate(30s), 0);
 }

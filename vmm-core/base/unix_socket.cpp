@@ -24,17 +24,39 @@ Result<sockaddr_un> address(const std::string& path)
 
 } // namespace
 
-Result<UniqueFd> connectUnix(const std::string& path)
+Result<UniqueFd> connectUnix(const std::string& path, bool nonBlocking)
 {
     auto addr = address(path);
     if (!addr)
         return fail(addr.error());
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0));
     if (!fd)
         return failErrno("socket AF_UNIX");
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
         return failErrno("connect " + path);
     return fd;
+}
+
+Result<SocketProbe> probeUnixSocket(const std::string& path)
+{
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT)
+            return SocketProbe::Missing;
+        return failErrno("lstat " + path);
+    }
+    if (!S_ISSOCK(st.st_mode))
+        return SocketProbe::NotASocket;
+    // Non-blocking: a listener with a full backlog answers EAGAIN, and it is
+    // alive all the same.
+    auto fd = connectUnix(path, true);
+    if (fd || fd.error().code == EAGAIN)
+        return SocketProbe::Live;
+    if (fd.error().code == ECONNREFUSED)
+        return SocketProbe::Stale;
+    if (fd.error().code == ENOENT)
+        return SocketProbe::Missing;  // removed meanwhile
+    return fail(fd.error());
 }
 
 Result<UniqueFd> listenUnix(const std::string& path, int backlog, mode_t mode)
@@ -45,7 +67,18 @@ Result<UniqueFd> listenUnix(const std::string& path, int backlog, mode_t mode)
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd)
         return failErrno("socket AF_UNIX");
-    ::unlink(path.c_str());  // a stale socket of a process that died
+    // Only a stale socket of a process that died is ours to replace: the
+    // path may be a user's typo (--control ~/notes.txt) or another VM's.
+    auto probe = probeUnixSocket(path);
+    if (!probe)
+        return fail(probe.error().withContext("cannot listen on " + path));
+    if (*probe == SocketProbe::Live)
+        return fail(Error::fromErrno(EADDRINUSE, "cannot listen on " + path + ": another process listens there"));
+    if (*probe == SocketProbe::NotASocket)
+        return fail(Error::fromErrno(EEXIST, "cannot listen on " + path +
+                                                 ": it exists and is not a socket (refusing to replace it)"));
+    if (*probe == SocketProbe::Stale && ::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return failErrno("removing the stale socket " + path);
     // bind() creates the file with the umask applied: set it so the socket
     // is never reachable with wider permissions, not even for a moment.
     mode_t old = ::umask(0777 & ~mode);

@@ -11,12 +11,25 @@
 
 namespace hf {
 
-// Connects to `path` (blocking socket). The Error's code is connect's errno,
-// so callers can tell "nobody listens" (ENOENT, ECONNREFUSED) apart.
-Result<UniqueFd> connectUnix(const std::string& path);
+// Connects to `path`. The Error's code is connect's errno, so callers can
+// tell "nobody listens" (ENOENT, ECONNREFUSED) apart. A blocking connect
+// waits while the listener's backlog is full; a non-blocking one fails with
+// EAGAIN instead (and the socket stays non-blocking).
+Result<UniqueFd> connectUnix(const std::string& path, bool nonBlocking = false);
 
-// Binds and listens on `path` (non-blocking socket), replacing a stale
-// socket file; the socket file gets `mode` (umask applied around bind()).
+// What is at a path where a socket is to be created or removed.
+enum class SocketProbe {
+    Missing,     // nothing
+    Live,        // a socket somebody listens on (connect succeeded or the backlog is full)
+    Stale,       // a socket nobody listens on (ECONNREFUSED): its owner died
+    NotASocket,  // a file, directory, symlink, FIFO...: never ours to remove
+};
+Result<SocketProbe> probeUnixSocket(const std::string& path);
+
+// Binds and listens on `path` (non-blocking socket); the socket file gets
+// `mode` (umask applied around bind()). A stale socket at `path` is replaced;
+// a live one is refused ("in use", EADDRINUSE) and anything that is not a
+// socket is refused (EEXIST) and left untouched.
 Result<UniqueFd> listenUnix(const std::string& path, int backlog, mode_t mode = 0600);
 
 // Writes all of `bytes` (MSG_NOSIGNAL); fails when the peer is gone.

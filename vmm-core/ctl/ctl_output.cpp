@@ -28,9 +28,19 @@ std::string label(const json& vm)
     return vm.value("name", std::string("?")) + " (" + vm.value("id", json(0)).dump() + ")";
 }
 
+// "running", or "running (not responding)" while its VMM lets requests pass
+// their deadlines (a daemon without the field: responsive).
+std::string stateText(const json& vm)
+{
+    std::string s = vm.value("state", std::string("?"));
+    if (vm.value("responsive", json(true)) == json(false))
+        s += " (not responding)";
+    return s;
+}
+
 std::string vmLine(const json& vm)
 {
-    std::string s = label(vm) + "  " + vm.value("state", std::string("?")) + "  pid " + vm.value("pid", json(0)).dump();
+    std::string s = label(vm) + "  " + stateText(vm) + "  pid " + vm.value("pid", json(0)).dump();
     if (vm.value("parent", json()).is_null())
         s += "  " + mib(vm.value("memory", json())) + "  " + vm.value("cpus", json(1)).dump() + " vCPU";
     if (const json lat = vm.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
@@ -121,7 +131,7 @@ std::string renderEvent(const std::string& method, const json& p)
     std::string head = method + std::string(method.size() < 16 ? 16 - method.size() : 1, ' ');
     if (method == "vm.booted" || method == "vm.state") {
         const json vm = p.value("vm", json::object());
-        std::string s = head + label(vm) + " " + vm.value("state", std::string("?"));
+        std::string s = head + label(vm) + " " + stateText(vm);
         if (method == "vm.state" && vm.value("parent", json()).is_number())
             s += " (parent " + vm["parent"].dump() + ")";
         return s + "\n";

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "base/file.h"
 #include "base/log.h"
@@ -28,7 +29,8 @@ using rpc::RpcError;
 
 namespace {
 
-constexpr size_t kMaxSessions = 128;
+constexpr size_t kMaxSessions = 128;       // clients on hyperforkd.sock
+constexpr size_t kMinRegistrations = 64;   // VMMs registering at once on register.sock (or max_vms)
 constexpr const char* kVersion = "0.1.0";
 
 tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
@@ -53,6 +55,32 @@ tl::expected<T, RpcError> orDefault(tl::expected<std::optional<T>, RpcError> v, 
     if (!v)
         return tl::unexpected(v.error());
     return v->value_or(std::move(fallback));
+}
+
+// A kernel or initrd must be a readable regular file (after symlinks).
+std::optional<RpcError> bootFileError(const std::string& param, const std::string& path)
+{
+    if (path.empty())
+        return std::nullopt;
+    auto error = [&](const std::string& why) {
+        return RpcError{rpc::InvalidParams, "\"" + param + "\" " + path + ": " + why,
+                        {{"param", param}, {"path", path}}};
+    };
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        return error(std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) {
+        const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "a special file";
+        return error(std::string("must be a regular file, not ") + kind);
+    }
+    if (::access(path.c_str(), R_OK) != 0)
+        return error(std::strerror(errno));
+    return std::nullopt;
 }
 
 #define HF_RPC_TRY(var, expr)              \
@@ -198,13 +226,18 @@ Status Daemon::init()
     m_loop.emplace(std::move(*loop));
     HF_TRY(m_loop->add(m_signals.get(), EPOLLIN, [this](uint32_t) { onSignals(); }));
 
-    // The socket is born 0600 (and its directory is 0700); SO_PEERCRED
-    // checks each peer anyway.
-    auto listening = listenUnix(m_paths.socket, 128, 0600);
-    if (!listening)
-        return fail(listening.error());
-    m_listen = std::move(*listening);
-    HF_TRY(m_loop->add(m_listen.get(), EPOLLIN, [this](uint32_t) { accept(); }));
+    // The sockets are born 0600 (and their directory is 0700); SO_PEERCRED
+    // checks each peer anyway. A stale socket of a killed daemon is replaced.
+    auto clients = listenUnix(m_paths.socket, 128, 0600);
+    if (!clients)
+        return fail(clients.error());
+    m_clientSocket = std::move(*clients);
+    m_ownSocket = true;
+    auto registrations = listenUnix(m_paths.registerSocket, 128, 0600);
+    if (!registrations)
+        return fail(registrations.error());
+    m_registerSocket = std::move(*registrations);
+    m_ownRegisterSocket = true;
 
     if (auto kvm = kvm::KvmSystem::open(); !kvm) {
         m_kvmDetail = kvm.error().message();
@@ -216,14 +249,62 @@ Status Daemon::init()
     }
 
     SupervisorOptions so{.vmmPath = m_opt.vmmPath,
-                         .vmDir = m_paths.vmDir,
-                         .registerSocket = m_paths.socket,
+                         .paths = m_paths,
                          .maxVms = m_opt.maxVms,
                          .maxClonesPerVm = m_opt.maxClonesPerVm,
                          .minAvailableMib = m_opt.minAvailableMib};
     m_vms = std::make_unique<VmSupervisor>(*m_loop, so, [this](const std::string& m, json p) { broadcast(m, p); });
     logInfo("listening on " + m_paths.socket + (m_kvmAvailable ? "" : " (KVM unavailable: " + m_kvmDetail + ")"));
+    // VMMs of a daemon that was killed run on: list them again before serving.
+    m_vms->adopt([this](size_t) {
+        if (m_shuttingDown)
+            return;
+        if (auto r = startServing(); !r) {
+            logError("cannot serve: " + r.error().message());
+            m_serveFailed = true;
+            m_loop->stop();
+        }
+    });
     return {};
+}
+
+Status Daemon::startServing()
+{
+    auto refusal = [](const std::string& why) {
+        return rpc::encodeLine(rpc::makeError(
+            nullptr, RpcError{rpc::LimitReached, "hyperforkd refuses the connection: " + why, nullptr}));
+    };
+    auto clients = Listener::create(
+        std::move(m_clientSocket), *m_loop,
+        {.maxConnections = kMaxSessions, .refusalLine = refusal, .name = "clients"},
+        [this](UniqueFd fd, Listener::Slot slot) { accept(std::move(fd), std::move(slot), false); });
+    if (!clients)
+        return fail(clients.error());
+    m_clients = std::move(*clients);
+    // VMMs register on a socket of their own: idle clients never keep a
+    // booted VMM from registering.
+    auto registrations = Listener::create(
+        std::move(m_registerSocket), *m_loop,
+        {.maxConnections = std::max<size_t>(kMinRegistrations, m_opt.maxVms),
+         .refusalLine = refusal,
+         .name = "registrations"},
+        [this](UniqueFd fd, Listener::Slot slot) { accept(std::move(fd), std::move(slot), true); });
+    if (!registrations)
+        return fail(registrations.error());
+    m_registrations = std::move(*registrations);
+    return {};
+}
+
+void Daemon::stopServing()
+{
+    m_clients.reset();
+    m_registrations.reset();
+    m_clientSocket.reset();
+    m_registerSocket.reset();
+    if (std::exchange(m_ownSocket, false))
+        ::unlink(m_paths.socket.c_str());
+    if (std::exchange(m_ownRegisterSocket, false))
+        ::unlink(m_paths.registerSocket.c_str());
 }
 
 Daemon::~Daemon() { cleanup(); }
@@ -232,19 +313,16 @@ void Daemon::cleanup()
 {
     m_sessions.clear();
     m_vms.reset();
-    if (m_listen) {
-        if (m_loop)
-            m_loop->remove(m_listen.get());
-        m_listen.reset();
-        ::unlink(m_paths.socket.c_str());
-    }
     if (!m_lock)
-        return;  // another instance owns the directory
+        return;  // another instance owns the directory: nothing here is ours
+    stopServing();
     std::error_code ec;
     // Control sockets of VMMs that were killed; VMMs remove their own.
+    std::vector<std::string> left;
     for (const auto& e : std::filesystem::directory_iterator(m_paths.vmDir, ec))
-        if (e.is_socket(ec))
-            std::filesystem::remove(e.path(), ec);
+        left.push_back(e.path().string());
+    for (const std::string& path : left)
+        m_paths.removeVmSocket(path);
     ::rmdir(m_paths.vmDir.c_str());
     ::unlink(m_paths.lock.c_str());
     m_lock.reset();
@@ -267,7 +345,7 @@ int Daemon::run()
     m_vms->reapChildren();
     cleanup();
     logInfo("stopped");
-    return r ? 0 : 1;
+    return r && !m_serveFailed ? 0 : 1;
 }
 
 void Daemon::onSignals()
@@ -284,9 +362,7 @@ void Daemon::onSignals()
                 std::to_string(m_vms->tree().size()) + " VM(s)");
         m_shuttingDown = true;
         // No new clients; those connected see the VMs end.
-        m_loop->remove(m_listen.get());
-        m_listen.reset();
-        ::unlink(m_paths.socket.c_str());
+        stopServing();
         m_vms->stopAll();
         m_shutdownDeadline = Clock::now() + std::chrono::seconds(10);
     }
@@ -294,54 +370,47 @@ void Daemon::onSignals()
 
 // --- clients ---------------------------------------------------------------------------
 
-void Daemon::accept()
+void Daemon::accept(UniqueFd fd, Listener::Slot slot, bool registration)
 {
-    for (;;) {
-        UniqueFd fd(::accept4(m_listen.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-        if (!fd)
-            return;
-        ucred cred{};
-        socklen_t len = sizeof cred;
-        auto refuse = [&](int code, const std::string& why) {
-            std::string line = rpc::encodeLine(rpc::makeError(nullptr, RpcError{code, why, nullptr}));
-            (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        };
-        if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-            logWarn(Error::fromErrno("SO_PEERCRED").message());
-            continue;
-        }
-        if (cred.uid != ::getuid()) {
-            logWarn("refused a connection from uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) +
-                    ")");
-            refuse(rpc::NotPermitted, "hyperforkd of uid " + std::to_string(::getuid()) + " refuses uid " +
-                                          std::to_string(cred.uid));
-            continue;
-        }
-        if (m_sessions.size() >= kMaxSessions) {
-            refuse(rpc::LimitReached, "too many connections (" + std::to_string(kMaxSessions) + ")");
-            continue;
-        }
-        auto s = std::make_unique<Session>();
-        s->id = m_nextSession++;
-        s->peerPid = cred.pid;
-        s->tokens = m_opt.requestBurst;
-        s->refilled = Clock::now();
-        uint64_t id = s->id;
-        LineChannel::Limits limits;
-        limits.tooLongReply = rpc::encodeLine(rpc::makeError(
-            nullptr, RpcError{rpc::InvalidRequest,
-                              "line longer than " + std::to_string(rpc::kMaxLine) + " bytes: closing the connection",
-                              nullptr}));
-        s->channel = std::make_unique<LineChannel>(
-            std::move(fd), *m_loop, limits, [this, id](std::string_view l) { onLine(id, l); },
-            [this, id](LineChannel::CloseReason why) {
-                if (why != LineChannel::CloseReason::PeerClosed)
-                    logInfo("client " + std::to_string(id) + " dropped: " + LineChannel::toString(why));
-                // Not here: we are inside the channel's own callback.
-                m_loop->post([this, id] { m_sessions.erase(id); });
-            });
-        m_sessions.emplace(id, std::move(s));
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        logWarn(Error::fromErrno("SO_PEERCRED").message());
+        return;
     }
+    if (cred.uid != ::getuid()) {
+        logWarn("refused a connection from uid " + std::to_string(cred.uid) + " (pid " + std::to_string(cred.pid) +
+                ")");
+        std::string line = rpc::encodeLine(rpc::makeError(
+            nullptr, RpcError{rpc::NotPermitted,
+                              "hyperforkd of uid " + std::to_string(::getuid()) + " refuses uid " +
+                                  std::to_string(cred.uid),
+                              nullptr}));
+        (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        return;
+    }
+    auto s = std::make_unique<Session>();
+    s->id = m_nextSession++;
+    s->peerPid = cred.pid;
+    s->registration = registration;
+    s->slot = std::move(slot);
+    s->tokens = m_opt.requestBurst;
+    s->refilled = Clock::now();
+    uint64_t id = s->id;
+    LineChannel::Limits limits;
+    limits.tooLongReply = rpc::encodeLine(rpc::makeError(
+        nullptr, RpcError{rpc::InvalidRequest,
+                          "line longer than " + std::to_string(rpc::kMaxLine) + " bytes: closing the connection",
+                          nullptr}));
+    s->channel = std::make_unique<LineChannel>(
+        std::move(fd), *m_loop, limits, [this, id](std::string_view l) { onLine(id, l); },
+        [this, id](LineChannel::CloseReason why) {
+            if (why != LineChannel::CloseReason::PeerClosed)
+                logInfo("client " + std::to_string(id) + " dropped: " + LineChannel::toString(why));
+            // Not here: we are inside the channel's own callback.
+            m_loop->post([this, id] { m_sessions.erase(id); });
+        });
+    m_sessions.emplace(id, std::move(s));
 }
 
 bool Daemon::takeToken(Session& s)
@@ -382,6 +451,14 @@ void Daemon::onLine(uint64_t sessionId, std::string_view line)
                                                           std::to_string(int(m_opt.requestsPerSecond)) +
                                                           " requests per second",
                                                       nullptr}));
+        return;
+    }
+    if (s.registration && request->method != "vmm.register") {
+        if (!request->notification)
+            send(rpc::makeError(request->id, RpcError{rpc::MethodNotFound,
+                                                      "only vmm.register is served on " + m_paths.registerSocket +
+                                                          " (clients connect to " + m_paths.socket + ")",
+                                                      {{"method", request->method}}}));
         return;
     }
     if (!s.hello && request->method != "hello" && request->method != "vmm.register") {
@@ -442,10 +519,9 @@ tl::expected<VmId, RpcError> Daemon::vmParam(const rpc::Params& p) const
     if (it == p.raw().end() || it->is_null())
         return rpcError(rpc::InvalidParams, "\"vm\" is required: a VM id or name");
     auto id = m_vms->tree().resolve(*it);
-    if (!id) {
-        bool wrongType = !it->is_string() && !it->is_number_integer();
-        return rpcError(wrongType ? rpc::InvalidParams : rpc::NoSuchVm, id.error().message(), {{"vm", *it}});
-    }
+    if (!id)
+        return rpcError(VmTree::wellFormedRef(*it) ? rpc::NoSuchVm : rpc::InvalidParams, id.error().message(),
+                        {{"vm", *it}});
     return *id;
 }
 
@@ -518,16 +594,19 @@ void Daemon::vmBoot(const json& params, Respond respond)
         return respond(rpcError(rpc::InvalidParams, "\"name\" must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
     r.memory = 512ull << 20;
     if (auto mem = p.raw().find("memory"); mem != p.raw().end() && !mem->is_null()) {
-        Result<uint64_t> bytes = failMsg("");
-        if (mem->is_number_unsigned())
-            bytes = vm::parseMemSize(std::to_string(mem->get<uint64_t>()));
-        else if (mem->is_string())
-            bytes = vm::parseMemSize(mem->get<std::string>());
-        else
-            bytes = failMsg("\"memory\" must be a byte count or a size like \"512M\"");
+        if (!mem->is_number_unsigned() && !mem->is_string())
+            return respond(rpcError(rpc::InvalidParams, "\"memory\" must be a byte count or a size like \"512M\""));
+        auto bytes =
+            vm::parseMemSize(mem->is_string() ? mem->get<std::string>() : std::to_string(mem->get<uint64_t>()));
         if (!bytes)
             return respond(rpcError(rpc::InvalidParams, "\"memory\": " + bytes.error().message()));
         r.memory = *bytes;
+    }
+    // Before anything starts, and before KVM or limits are asked: a VMM
+    // would hang in open() on a FIFO, and say nothing useful about a directory.
+    for (const auto& [what, path] : {std::pair{"kernel", kernel}, std::pair{"initrd", initrd}}) {
+        if (auto e = bootFileError(what, path))
+            return respond(tl::unexpected(*e));
     }
     if (auto e = m_vms->admissionError(1))
         return respond(tl::unexpected(*e));

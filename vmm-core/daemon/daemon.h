@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/event_loop.h"
+#include "base/listener.h"
 #include "base/unique_fd.h"
 #include "daemon/json_rpc.h"
 #include "daemon/runtime_paths.h"
@@ -55,6 +56,8 @@ private:
     struct Session {
         uint64_t id = 0;
         int peerPid = 0;
+        bool registration = false;  // came through register.sock: vmm.register only
+        Listener::Slot slot;
         std::unique_ptr<LineChannel> channel;
         bool hello = false;
         std::string client;
@@ -69,7 +72,10 @@ private:
 
     Daemon(DaemonOptions options, RuntimePaths paths) : m_opt(std::move(options)), m_paths(std::move(paths)) {}
     Status init();
-    void accept();
+    // Adoption is over: the sockets are watched from now on.
+    Status startServing();
+    void accept(UniqueFd fd, Listener::Slot slot, bool registration);
+    void stopServing();
     void onLine(uint64_t session, std::string_view line);
     void dispatch(Session& s, const rpc::Request& request, Respond respond);
     void broadcast(const std::string& method, const nlohmann::json& params);
@@ -88,7 +94,13 @@ private:
     DaemonOptions m_opt;
     RuntimePaths m_paths;
     std::optional<EventLoop> m_loop;
-    UniqueFd m_lock, m_listen, m_signals;
+    UniqueFd m_lock, m_signals;
+    // Bound and listening from init(); accepted from only once adoption is
+    // over, so no client sees a half-built tree (connections wait in the backlog).
+    UniqueFd m_clientSocket, m_registerSocket;
+    std::unique_ptr<Listener> m_clients, m_registrations;
+    bool m_ownSocket = false, m_ownRegisterSocket = false;  // bound by us: ours to remove
+    bool m_serveFailed = false;
     std::unique_ptr<VmSupervisor> m_vms;
     std::map<uint64_t, std::unique_ptr<Session>> m_sessions;
     uint64_t m_nextSession = 1;

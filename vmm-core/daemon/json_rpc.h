@@ -38,6 +38,7 @@ enum ErrorCode : int {
     RateLimited = -32015,
     KvmUnavailable = -32016,
     NotPermitted = -32017,
+    VmmTimeout = -32018,
 };
 
 struct RpcError {

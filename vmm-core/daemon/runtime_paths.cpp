@@ -1,6 +1,7 @@
 #include "daemon/runtime_paths.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,9 +17,26 @@ RuntimePaths RuntimePaths::forUser(const std::string& dir)
     else
         p.dir = "/tmp/hyperfork-" + std::to_string(::getuid());
     p.socket = p.dir + "/hyperforkd.sock";
+    p.registerSocket = p.dir + "/register.sock";
     p.lock = p.dir + "/hyperforkd.lock";
     p.vmDir = p.dir + "/vms";
     return p;
+}
+
+bool RuntimePaths::inVmDir(const std::string& path) const
+{
+    namespace fs = std::filesystem;
+    fs::path p = fs::path(path).lexically_normal();
+    fs::path name = p.filename();
+    return !name.empty() && name != "." && name != ".." && p.parent_path() == fs::path(vmDir).lexically_normal();
+}
+
+bool RuntimePaths::removeVmSocket(const std::string& path) const
+{
+    struct stat st{};
+    if (path.empty() || !inVmDir(path) || ::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
+        return false;
+    return ::unlink(path.c_str()) == 0;
 }
 
 Status ensurePrivateDir(const std::string& path)

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "daemon/proc_stats.h"
+#include "daemon/vmm_deadlines.h"
 #include "daemon/vmm_spawn.h"
 #include "memory/cow_stats.h"
 
@@ -22,8 +24,7 @@ using rpc::RpcError;
 
 namespace {
 
-constexpr auto kExitGrace = std::chrono::seconds(1);       // for a clone's status from its parent
-constexpr auto kRegisterTimeout = std::chrono::seconds(30); // a started VMM must register by then
+constexpr auto kExitGrace = std::chrono::seconds(1);  // for a clone's status from its parent
 constexpr size_t kOutputTail = 4096;
 
 tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
@@ -49,6 +50,13 @@ RpcError vmmRefusal(const std::string& what, const std::string& message)
     else if (message.find("must be") != std::string::npos)
         code = rpc::InvalidParams;
     return RpcError{code, what + ": " + message, nullptr};
+}
+
+std::string seconds(std::chrono::milliseconds t)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", double(t.count()) / 1000.0);
+    return buf;
 }
 
 std::string describeExit(const std::optional<int>& status, const std::string& lastWord)
@@ -140,18 +148,17 @@ void VmSupervisor::boot(BootRequest r, Done done)
         return done(rpcError(rpc::WrongState, "the daemon is shutting down"));
     if (auto e = admissionError(1))
         return done(tl::unexpected(*e));
-    for (const auto& [what, path] : {std::pair{"kernel", r.kernel}, std::pair{"initrd", r.initrd}}) {
-        if (!path.empty() && ::access(path.c_str(), R_OK) != 0)
-            return done(rpcError(rpc::InvalidParams,
-                                 std::string(what) + " " + path + ": " + std::strerror(errno),
-                                 {{"param", what}, {"path", path}}));
-    }
-    std::string control = m_opt.vmDir + "/" + r.name + ".boot" + std::to_string(++m_bootSeq) + ".sock";
+    // Adopted VMMs of an earlier daemon hold names of its sequence too.
+    std::string control;
+    struct stat st{};
+    do {
+        control = m_opt.paths.vmDir + "/" + r.name + ".boot" + std::to_string(++m_bootSeq) + ".sock";
+    } while (::lstat(control.c_str(), &st) == 0);
     std::vector<std::string> args = {"--name",     r.name,
                                      "--mem",      std::to_string(r.memory),
                                      "--cpus",     std::to_string(r.cpus),
                                      "--control",  control,
-                                     "--register", m_opt.registerSocket,
+                                     "--register", m_opt.paths.registerSocket,
                                      "--max-clones", std::to_string(m_opt.maxClonesPerVm)};
     if (!r.kernel.empty())
         args.insert(args.end(), {"--kernel", r.kernel});
@@ -178,9 +185,10 @@ void VmSupervisor::boot(BootRequest r, Done done)
 
     Proc& p = watch(spawned->pid, std::move(spawned->pidfd));
     p.output = out;
+    p.control = control;
     p.bootDone = std::move(done);
     p.waitReady = r.waitReady;
-    p.registerBy = Clock::now() + kRegisterTimeout;
+    p.registerBy = Clock::now() + VmmDeadlines::kRegister;
 }
 
 void VmSupervisor::drainOutput(int fd)
@@ -247,7 +255,11 @@ Status VmSupervisor::connectLink(Proc& p, const std::string& control)
             if (*alive)
                 onVmmEvent(pid, ev);
         },
-        {});
+        {},
+        [this, pid, alive](bool responsive) {
+            if (*alive)
+                onResponsive(pid, responsive);
+        });
     if (!link)
         return fail(link.error());
     p.link = std::move(*link);
@@ -305,13 +317,13 @@ VmSupervisor::Answer VmSupervisor::registerVmm(const json& params, int peerPid)
     return json{{"id", *id}};
 }
 
-void VmSupervisor::fetchStatus(int pid)
+void VmSupervisor::fetchStatus(int pid, bool announce)
 {
     Proc* p = proc(pid);
     if (!p || !p->link)
         return;
     std::shared_ptr<bool> alive = m_alive;
-    p->link->request({{"cmd", "status"}}, [this, pid, alive](Result<json> r) {
+    p->link->request({{"cmd", "status"}}, [this, pid, announce, alive](Result<json> r) mutable {
         if (!*alive)
             return;
         Proc* p = proc(pid);
@@ -319,35 +331,109 @@ void VmSupervisor::fetchStatus(int pid)
         if (!n)
             return;
         if (!r) {
-            logWarn("status of VM " + std::to_string(n->id) + ": " + r.error().message());
+            if (r.error().code != ETIMEDOUT)  // a passed deadline is said once, by onResponsive
+                logWarn("status of " + label(*n) + ": " + r.error().message());
             return;
         }
         const json& s = *r;
-        n->memory = s.value("memory", n->memory);
-        n->cpus = s.value("cpus", n->cpus);
-        n->kernel = s.value("kernel", n->kernel);
-        n->initrd = s.value("initrd", n->initrd);
-        n->pty = s.value("pty", n->pty);
-        n->cloneId = s.value("clone_id", uint64_t(0));
-        if (auto range = s.find("ram_host_range"); range != s.end() && range->is_array() && range->size() == 2) {
-            n->ramBegin = (*range)[0].get<uint64_t>();
-            n->ramEnd = (*range)[1].get<uint64_t>();
+        const VmState stateBefore = n->state;
+        const VmId parentBefore = n->parent;
+        if (p->identityPending) {
+            // Listed when it did not answer at adoption: now it says who it is.
+            p->identityPending = false;
+            n->name = s.value("name", json()).is_string() ? s["name"].get<std::string>() : n->name;
+            if (s.value("uptime_ms", json()).is_number())
+                n->createdUnixMs = unixMs() - int64_t(s["uptime_ms"].get<double>());
+            announce = true;
         }
-        if (s.value("ready_ms", json()).is_number())
-            n->ready = true;
-        if (s.value("state", std::string()) == "paused")
-            n->state = VmState::Paused;
-        else if (n->state == VmState::Booting && (n->ready || n->parent != 0))
-            n->state = VmState::Running;
-        if (n->fork.is_null() && s.contains("birth")) {
-            const json& b = s["birth"];
-            n->fork = {{"latency_ms", b.value("total_ms", json())}, {"phases_ms", b.value("phases_ms", json())}};
+        applyStatus(*n, s);
+        // A VM listed as a root whose parent is listed after all (registered
+        // or adopted before its identity was known) moves under it.
+        if (n->parent == 0 && s.value("parent_id", json()).is_number_integer()) {
+            if (const VmNode* parent = m_tree.findByPid(s["parent_id"].get<int>()); parent && parent->id != n->id)
+                (void)m_tree.attach(n->id, parent->id);
         }
         if (n->parent == 0 && p->bootDone) {
             emit("vm.booted", {{"vm", m_tree.toJson(*n)}});
             finishBootIfDue(*p);
+        } else if (announce && (n->state != stateBefore || n->parent != parentBefore)) {
+            emit("vm.state", {{"vm", m_tree.toJson(*n)}});
         }
     });
+}
+
+void VmSupervisor::applyStatus(VmNode& n, const json& s)
+{
+    // A field of an unexpected type keeps what was known: this runs inside
+    // adoption, which must finish whatever a VMM says.
+    auto u64 = [&](const char* key, uint64_t fallback) {
+        auto it = s.find(key);
+        return it != s.end() && it->is_number_unsigned() ? it->get<uint64_t>() : fallback;
+    };
+    auto str = [&](const char* key, const std::string& fallback) {
+        auto it = s.find(key);
+        return it != s.end() && it->is_string() ? it->get<std::string>() : fallback;
+    };
+    n.memory = u64("memory", n.memory);
+    n.cpus = uint32_t(u64("cpus", n.cpus));
+    n.kernel = str("kernel", n.kernel);
+    n.initrd = str("initrd", n.initrd);
+    n.pty = str("pty", n.pty);
+    n.cloneId = u64("clone_id", n.cloneId);
+    if (auto range = s.find("ram_host_range"); range != s.end() && range->is_array() && range->size() == 2 &&
+                                               (*range)[0].is_number_unsigned() && (*range)[1].is_number_unsigned()) {
+        n.ramBegin = (*range)[0].get<uint64_t>();
+        n.ramEnd = (*range)[1].get<uint64_t>();
+    }
+    if (s.value("ready_ms", json()).is_number())
+        n.ready = true;
+    // Stopping is the daemon's word: a status sent before the stop must not undo it.
+    const std::string state = str("state", "");
+    if (n.state != VmState::Stopping) {
+        if (state == "paused")
+            n.state = VmState::Paused;
+        else if (state == "stopping")
+            n.state = VmState::Stopping;
+        else if (state == "running")
+            n.state = n.ready || n.parent != 0 ? VmState::Running : VmState::Booting;
+    }
+    if (n.fork.is_null() && s.contains("birth") && s["birth"].is_object()) {
+        const json& b = s["birth"];
+        n.fork = {{"latency_ms", b.value("total_ms", json())}, {"phases_ms", b.value("phases_ms", json())}};
+    }
+}
+
+void VmSupervisor::onResponsive(int pid, bool responsive)
+{
+    Proc* p = proc(pid);
+    if (!p)
+        return;
+    p->probeAt = responsive ? std::nullopt : std::optional(Clock::now() + VmmDeadlines::kProbeInterval);
+    if (responsive && p->identityPending)
+        fetchStatus(pid, true);  // who it is, now that it answers
+    VmNode* n = m_tree.find(p->vm);
+    if (!n || n->responsive == responsive)
+        return;
+    n->responsive = responsive;
+    if (responsive)
+        logInfo(label(*n) + " answers again");
+    else
+        logWarn(label(*n) + " does not respond (VMM pid " + std::to_string(pid) + " stopped or hung?)");
+    emit("vm.state", {{"vm", m_tree.toJson(*n)}});
+}
+
+std::string VmSupervisor::label(const VmNode& n) const
+{
+    return "VM " + std::to_string(n.id) + " '" + n.name + "'";
+}
+
+RpcError VmSupervisor::vmmError(VmId id, const std::string& vmLabel, const std::string& doing, const Error& e) const
+{
+    if (e.code == ETIMEDOUT)
+        return RpcError{rpc::VmmTimeout, vmLabel + " does not respond: " + e.what, {{"vm", id}}};
+    RpcError r = vmmRefusal(doing + " " + vmLabel, e.message());
+    r.data = {{"vm", id}};
+    return r;
 }
 
 void VmSupervisor::finishBootIfDue(Proc& p)
@@ -491,11 +577,20 @@ void VmSupervisor::fork(VmId id, ForkRequest r, Done done)
     VmNode* n = m_tree.find(id);
     if (!n)
         return done(rpcError(rpc::NoSuchVm, "no VM with id " + std::to_string(id), {{"vm", id}}));
+    const std::string vmLabel = label(*n);
     if (m_stopping || n->state == VmState::Stopping)
-        return done(rpcError(rpc::WrongState, "VM " + std::to_string(id) + " is stopping"));
+        return done(rpcError(rpc::WrongState, vmLabel + " is stopping", {{"vm", id}}));
     Proc* p = proc(n->pid);
     if (!p || !p->link || !p->link->open())
-        return done(rpcError(rpc::WrongState, "VM " + std::to_string(id) + " has no control connection yet"));
+        return done(rpcError(rpc::WrongState, vmLabel + " has no control connection yet", {{"vm", id}}));
+    // Refused here, without asking the VMM: a stopped VMM would never say
+    // that a fork is already running.
+    if (p->forking)
+        return done(rpcError(rpc::WrongState, vmLabel + " is already forking (a vm.fork is in flight)", {{"vm", id}}));
+    if (!p->link->responsive())
+        return done(rpcError(rpc::WrongState,
+                             vmLabel + " does not respond (its VMM let a request pass its deadline); not forking it",
+                             {{"vm", id}}));
     if (auto e = admissionError(r.count))
         return done(tl::unexpected(*e));
     json cmd = {{"cmd", r.onGuestSignal ? "arm" : "fork"},
@@ -503,21 +598,20 @@ void VmSupervisor::fork(VmId id, ForkRequest r, Done done)
                 {"parent", r.pauseParent ? "pause" : "continue"}};
     if (!r.namePrefix.empty())
         cmd["name_prefix"] = r.namePrefix;
-    std::shared_ptr<bool> alive = m_alive;
-    if (r.onGuestSignal) {
+    if (r.onGuestSignal)
         cmd["times"] = 1;
-        p->link->request(cmd, [id, count = r.count, done, alive](Result<json> a) {
-            if (!a)
-                return done(tl::unexpected(vmmRefusal("arming VM " + std::to_string(id), a.error().message())));
-            done(json{{"parent", id}, {"armed", true}, {"count", count}});
-        });
-        return;
-    }
-    p->link->request(cmd, [this, id, done, alive](Result<json> a) {
+    std::shared_ptr<bool> alive = m_alive;
+    const int pid = n->pid;
+    p->forking = true;
+    p->link->request(cmd, [this, id, pid, vmLabel, r, done, alive](Result<json> a) {
         if (!*alive)
             return;
+        if (Proc* p = proc(pid))
+            p->forking = false;
         if (!a)
-            return done(tl::unexpected(vmmRefusal("forking VM " + std::to_string(id), a.error().message())));
+            return done(tl::unexpected(vmmError(id, vmLabel, r.onGuestSignal ? "arming" : "forking", a.error())));
+        if (r.onGuestSignal)
+            return done(json{{"parent", id}, {"armed", true}, {"count", r.count}});
         done(forkedParams(id, *a));
     });
 }
@@ -532,16 +626,17 @@ void VmSupervisor::pauseOrResume(VmId id, bool pause, Done done)
     if (!p || !p->link)
         return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
     std::shared_ptr<bool> alive = m_alive;
-    p->link->request({{"cmd", pause ? "pause" : "resume"}}, [this, id, pause, done, alive](Result<json> a) {
-        if (!*alive)
-            return;
-        if (!a)
-            return done(tl::unexpected(
-                vmmRefusal((pause ? "pausing VM " : "resuming VM ") + std::to_string(id), a.error().message())));
-        const VmNode* n = m_tree.find(id);
-        setState(id, pause ? VmState::Paused : (n && !n->ready ? VmState::Booting : VmState::Running));
-        done(json{{"vm", m_tree.toJson(id)}});
-    });
+    p->link->request({{"cmd", pause ? "pause" : "resume"}},
+                     [this, id, pause, vmLabel = label(*n), done, alive](Result<json> a) {
+                         if (!*alive)
+                             return;
+                         if (!a)
+                             return done(
+                                 tl::unexpected(vmmError(id, vmLabel, pause ? "pausing" : "resuming", a.error())));
+                         const VmNode* n = m_tree.find(id);
+                         setState(id, pause ? VmState::Paused : (n && !n->ready ? VmState::Booting : VmState::Running));
+                         done(json{{"vm", m_tree.toJson(id)}});
+                     });
 }
 
 VmSupervisor::Answer VmSupervisor::stop(VmId id, bool tree, bool force)
@@ -574,9 +669,12 @@ void VmSupervisor::console(VmId id, Done done)
     Proc* p = n ? proc(n->pid) : nullptr;
     if (!p || !p->link)
         return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
-    p->link->request({{"cmd", "console"}}, [id, done](Result<json> a) {
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request({{"cmd", "console"}}, [this, id, vmLabel = label(*n), done, alive](Result<json> a) {
+        if (!*alive)
+            return;
         if (!a)
-            return done(tl::unexpected(vmmRefusal("console of VM " + std::to_string(id), a.error().message())));
+            return done(tl::unexpected(vmmError(id, vmLabel, "reading the console of", a.error())));
         done(json{{"vm", id},
                   {"pty", a->value("pty", json())},
                   {"history", a->value("history", std::string())},
@@ -635,7 +733,11 @@ void VmSupervisor::onPidFd(int pid)
     if (::waitid(P_PIDFD, id_t(p->pidfd.get()), &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid) {
         p->waitStatus = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
     }
-    if (p->waitStatus)
+    // Only a clone's parent VMM reports a status (clone-exited); for anyone
+    // else (an adopted VMM, not our child) waiting would learn nothing.
+    const VmNode* n = m_tree.find(p->vm);
+    const VmNode* parent = n && n->parent ? m_tree.find(n->parent) : nullptr;
+    if (p->waitStatus || !parent)
         finalize(pid);
     else
         p->finalizeBy = Clock::now() + kExitGrace;
@@ -665,19 +767,30 @@ void VmSupervisor::finalize(int pid)
     if (it == m_procs.end())
         return;
     std::string reason = describeExit(it->second.waitStatus, it->second.lastWord);
+    if (!it->second.waitStatus && it->second.lastWord.empty() && it->second.adopted)
+        reason = "ended (exit status unknown: adopted from an earlier hyperforkd, not its child)";
+    // A VMM that was killed could not remove its control socket; gone before
+    // a failed boot is answered. Only a socket in our own directory is
+    // removed: a registered path may be anything.
+    if (!it->second.control.empty())
+        m_opt.paths.removeVmSocket(it->second.control);
     failBoot(it->second, "hyperfork-vmm exited before it ran the VM (" + reason + ")");
     Proc p = std::move(it->second);
     m_procs.erase(it);
     if (p.pidfd.valid())
         m_loop.remove(p.pidfd.get());
     retire(std::move(p.link));
+    if (p.adoptPending)
+        m_loop.post([this, alive = m_alive] {
+            if (*alive)
+                maybeFinishAdoption();
+        });
 
     VmNode* n = p.vm ? m_tree.find(p.vm) : nullptr;
     if (!n)
         return;
-    // A VMM that was killed could not remove its control socket.
-    if (!n->control.empty())
-        ::unlink(n->control.c_str());
+    if (!n->control.empty() && n->control != p.control)
+        m_opt.paths.removeVmSocket(n->control);
     json ev = {{"vm", n->id}, {"name", n->name}, {"pid", pid}, {"status", nullptr}, {"signal", nullptr},
                {"reason", reason}};
     if (p.waitStatus && WIFEXITED(*p.waitStatus))
@@ -702,10 +815,14 @@ void VmSupervisor::retire(std::unique_ptr<VmmLink> link)
 void VmSupervisor::tick()
 {
     auto now = Clock::now();
-    std::vector<int> due;
+    std::vector<int> due, probe;
     for (auto& [pid, p] : m_procs) {
         if (p.finalizeBy && now >= *p.finalizeBy)
             due.push_back(pid);
+        if (p.probeAt && now >= *p.probeAt && p.vm != 0) {
+            probe.push_back(pid);
+            p.probeAt = now + VmmDeadlines::forCommand("status") + VmmDeadlines::kProbeInterval;
+        }
         if (p.killAt && now >= *p.killAt) {
             logWarn("VMM " + std::to_string(pid) + " did not stop in time: killing it");
             (void)signalPidFd(p.pidfd.get(), SIGKILL);
@@ -713,12 +830,23 @@ void VmSupervisor::tick()
         }
         if (p.registerBy && now >= *p.registerBy && p.vm == 0) {
             p.registerBy.reset();
-            failBoot(p, "hyperfork-vmm did not register within " + std::to_string(kRegisterTimeout.count()) + " s");
             (void)signalPidFd(p.pidfd.get(), SIGKILL);
+            m_opt.paths.removeVmSocket(p.control);  // before the answer, as when it exits
+            failBoot(p, "hyperfork-vmm did not register within " + seconds(VmmDeadlines::kRegister) + " s");
         }
     }
     for (int pid : due)
         finalize(pid);
+    for (int pid : probe)
+        fetchStatus(pid, true);
+    // Deadlines last: a reply may finalize a VMM, which erases from m_procs.
+    std::vector<int> linked;
+    for (auto& [pid, p] : m_procs)
+        if (p.link)
+            linked.push_back(pid);
+    for (int pid : linked)
+        if (Proc* p = proc(pid); p && p->link)
+            p->link->expire(now);
 }
 
 void VmSupervisor::stopAll()
@@ -736,6 +864,10 @@ void VmSupervisor::stopAll()
 
 void VmSupervisor::killStrays()
 {
+    for (auto& [pid, p] : m_procs) {
+        logWarn("killing VMM " + std::to_string(pid) + ", which did not stop in time");
+        (void)signalPidFd(p.pidfd.get(), SIGKILL);
+    }
     const std::string self = std::to_string(::getpid());
     DIR* d = ::opendir("/proc");
     if (!d)

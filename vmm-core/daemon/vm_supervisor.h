@@ -1,9 +1,11 @@
 #pragma once
 // The daemon's side of every VM process: starts VMMs, keeps one control link
 // to each (booted VMs and clones alike), learns clones from their
-// registration and from their parent's fork answer, notices every exit
-// (pidfd), reaps what it is the parent or subreaper of, and keeps the VmTree
-// consistent. Everything runs on the daemon's event loop thread.
+// registration and from their parent's fork answer, adopts the VMMs an
+// earlier daemon left running (vm_adoption.cpp), notices every exit (pidfd),
+// reaps what it is the parent or subreaper of, marks a VMM that lets a
+// request pass its deadline unresponsive until it answers again, and keeps
+// the VmTree consistent. Everything runs on the daemon's event loop thread.
 
 #include <chrono>
 #include <functional>
@@ -16,6 +18,7 @@
 
 #include "base/event_loop.h"
 #include "daemon/json_rpc.h"
+#include "daemon/runtime_paths.h"
 #include "daemon/vm_tree.h"
 #include "daemon/vmm_link.h"
 
@@ -23,8 +26,7 @@ namespace hf::daemon {
 
 struct SupervisorOptions {
     std::string vmmPath;          // hyperfork-vmm
-    std::string vmDir;            // control sockets
-    std::string registerSocket;   // the daemon's socket, passed as --register
+    RuntimePaths paths;           // vmDir: control sockets; registerSocket: passed as --register
     uint32_t maxVms = 256;
     uint32_t maxClonesPerVm = 64;
     uint64_t minAvailableMib = 256;
@@ -74,6 +76,12 @@ public:
     // vmm.register from a connection whose peer is `peerPid`.
     Answer registerVmm(const nlohmann::json& params, int peerPid);
 
+    // Adopts every VMM still listening in the VMs directory (an earlier
+    // daemon of this runtime directory was killed): its identity and place
+    // in the tree come from its `status`; stale sockets are removed. `done`
+    // runs once each has answered or let its deadline pass (maybe at once).
+    void adopt(std::function<void(size_t adopted)> done);
+
     // SIGCHLD: reaps every exited child (the daemon is subreaper, so orphaned
     // clones end up here too).
     void reapChildren();
@@ -82,7 +90,8 @@ public:
     // Stops every VM (SIGKILL after the grace period); done() is true once all are gone.
     void stopAll();
     bool idle() const { return m_procs.empty() && m_tree.size() == 0; }
-    // Kills every process still the daemon's child (last resort at exit).
+    // Kills every VMM still watched (adopted ones are not the daemon's
+    // children) and every process still the daemon's child (last resort at exit).
     void killStrays();
 
     const VmTree& tree() const { return m_tree; }
@@ -97,6 +106,14 @@ private:
         VmId vm = 0;                         // 0 until registered
         UniqueFd pidfd;
         std::unique_ptr<VmmLink> link;
+        std::string control;                 // its control socket when known before registration
+        bool forking = false;                // a fork or arm request is in flight
+        std::optional<Clock::time_point> probeAt;  // unresponsive: when to ask for its status next
+        // Adoption: found listening in the VMs directory by this daemon.
+        bool adopted = false;
+        bool adoptPending = false;           // its first status has not come (nor its deadline)
+        std::optional<nlohmann::json> adoptStatus;
+        bool identityPending = false;        // listed before its status came: name and parent follow
         std::optional<int> waitStatus;       // from waitpid or the parent's clone-exited
         std::string lastWord;                // the VMM's own "exited" reason
         bool gone = false;                   // pidfd fired
@@ -116,7 +133,18 @@ private:
     void failBoot(Proc& p, const std::string& why);
     Status connectLink(Proc& p, const std::string& control);
     void onVmmEvent(int pid, const nlohmann::json& event);
-    void fetchStatus(int pid);
+    void onResponsive(int pid, bool responsive);
+    // Asks the VMM for its status and applies it to its node; `announce`:
+    // a changed state or place in the tree is a vm.state event.
+    void fetchStatus(int pid, bool announce = false);
+    // What a status reply says about a VM (docs/vmm-control.md).
+    void applyStatus(VmNode& n, const nlohmann::json& status);
+    // The error a client gets when a VMM request failed: a passed deadline
+    // names the VM and says it does not respond; a refusal keeps the VMM's words.
+    rpc::RpcError vmmError(VmId id, const std::string& label, const std::string& doing, const Error& e) const;
+    std::string label(const VmNode& n) const;
+    void maybeFinishAdoption();
+    void finishAdoption();
     void finishBootIfDue(Proc& p);
     // Creates (or completes) a clone's node from a fork answer's entry.
     VmId ensureClone(const nlohmann::json& entry, VmId parent, const std::string& origin);
@@ -136,6 +164,8 @@ private:
     std::map<int, std::shared_ptr<OutputPipe>> m_outputs; // by fd, while open
     uint64_t m_bootSeq = 0;
     bool m_stopping = false;
+    bool m_adopting = false;
+    std::function<void(size_t)> m_adoptDone;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 

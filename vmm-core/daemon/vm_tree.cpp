@@ -61,6 +61,22 @@ std::vector<VmId> VmTree::remove(VmId id)
     return gone.children;
 }
 
+Status VmTree::attach(VmId id, VmId parentId)
+{
+    VmNode* n = find(id);
+    VmNode* parent = find(parentId);
+    if (!n || !parent)
+        return failMsg("VM " + std::to_string(n ? parentId : id) + " is not listed");
+    if (n->parent != 0)
+        return failMsg("VM " + std::to_string(id) + " already has a parent");
+    for (const VmNode* up = parent; up; up = up->parent ? find(up->parent) : nullptr)
+        if (up->id == id)
+            return failMsg("VM " + std::to_string(parentId) + " is VM " + std::to_string(id) + " or forked from it");
+    n->parent = parentId;
+    insertChild(*parent, id, n->pid);
+    return {};
+}
+
 VmNode* VmTree::find(VmId id)
 {
     auto it = m_nodes.find(id);
@@ -81,16 +97,23 @@ VmNode* VmTree::findByPid(int pid)
     return nullptr;
 }
 
+bool VmTree::wellFormedRef(const json& ref)
+{
+    return (ref.is_number_unsigned() && ref.get<uint64_t>() > 0) ||
+           (ref.is_number_integer() && ref.get<int64_t>() > 0) ||
+           (ref.is_string() && !ref.get_ref<const std::string&>().empty());
+}
+
 Result<VmId> VmTree::resolve(const json& ref) const
 {
-    if (ref.is_number_unsigned() || (ref.is_number_integer() && ref.get<int64_t>() > 0)) {
+    if (!wellFormedRef(ref))
+        return failMsg("\"vm\" must be a VM id (positive integer) or name (non-empty string)");
+    if (ref.is_number()) {
         VmId id = ref.get<VmId>();
         if (!find(id))
             return failMsg("no VM with id " + std::to_string(id));
         return id;
     }
-    if (!ref.is_string() || ref.get<std::string>().empty())
-        return failMsg("\"vm\" must be a VM id (positive integer) or name (string)");
     const std::string name = ref.get<std::string>();
     std::vector<VmId> hits;
     for (const auto& [id, n] : m_nodes)
@@ -153,6 +176,7 @@ json VmTree::toJson(const VmNode& n) const
               {"children", n.children},
               {"depth", depth(n.id)},
               {"state", toString(n.state)},
+              {"responsive", n.responsive},
               {"ready", n.ready},
               {"memory", n.memory},
               {"cpus", n.cpus},

@@ -28,6 +28,7 @@ struct VmNode {
     std::string name;
     int pid = 0;
     VmState state = VmState::Booting;
+    bool responsive = true;     // false: its VMM let a request pass its deadline and has not answered since
     bool ready = false;
     uint64_t memory = 0;
     uint32_t cpus = 0;
@@ -46,6 +47,10 @@ public:
     // Removes a VM; its children move to its nearest live ancestor (or become
     // roots). Returns the ids whose parent changed.
     std::vector<VmId> remove(VmId id);
+    // Moves a root VM under `parent` (an adopted VM whose identity came late);
+    // refused when either is not listed, `id` is not a root, or `parent` is
+    // `id` or below it.
+    Status attach(VmId id, VmId parent);
 
     VmNode* find(VmId id);
     const VmNode* find(VmId id) const;
@@ -53,6 +58,10 @@ public:
     // A `vm` parameter: an id (integer) or a name (string). Errors name the
     // ambiguity or the missing VM.
     Result<VmId> resolve(const nlohmann::json& ref) const;
+    // Whether `ref` has the shape of a reference at all: a positive integer
+    // or a non-empty string (an ill-formed one is an invalid parameter, not
+    // a missing VM).
+    static bool wellFormedRef(const nlohmann::json& ref);
 
     // `id` and everything forked from it, parents first.
     std::vector<VmId> subtree(VmId id) const;

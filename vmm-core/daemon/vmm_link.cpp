@@ -1,23 +1,33 @@
 #include "daemon/vmm_link.h"
 
-#include <sys/socket.h>
-
-#include <cstring>
+#include <cstdio>
 
 #include "base/log.h"
 #include "base/unix_socket.h"
+#include "daemon/vmm_deadlines.h"
 
 namespace hf::daemon {
 
 using nlohmann::json;
 
-Result<std::unique_ptr<VmmLink>> VmmLink::connect(const std::string& path, EventLoop& loop, EventHandler onEvent,
-                                                  ClosedHandler onClosed)
+namespace {
+
+std::string seconds(std::chrono::milliseconds t)
 {
-    auto fd = connectUnix(path);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", double(t.count()) / 1000.0);
+    return buf;
+}
+
+} // namespace
+
+Result<std::unique_ptr<VmmLink>> VmmLink::connect(const std::string& path, EventLoop& loop, EventHandler onEvent,
+                                                  ClosedHandler onClosed, ResponsiveHandler onResponsive)
+{
+    auto fd = connectUnix(path, true);
     if (!fd)
         return fail(fd.error());
-    std::unique_ptr<VmmLink> link(new VmmLink(loop, std::move(onEvent), std::move(onClosed)));
+    std::unique_ptr<VmmLink> link(new VmmLink(loop, std::move(onEvent), std::move(onClosed), std::move(onResponsive)));
     VmmLink* self = link.get();
     // The VMM's lines are small except console history (64 KiB) and fork
     // answers with many timelines.
@@ -32,12 +42,14 @@ Result<std::unique_ptr<VmmLink>> VmmLink::connect(const std::string& path, Event
 
 VmmLink::~VmmLink()
 {
+    *m_alive = false;
     m_onClosed = nullptr;
+    m_onResponsive = nullptr;
     m_channel.reset();
     // Requests still waiting learn that the VMM is gone.
     auto pending = std::move(m_pending);
-    for (auto& [id, reply] : pending)
-        reply(failMsg("the VMM connection closed"));
+    for (auto& [id, p] : pending)
+        p.reply(failMsg("the VMM connection closed"));
 }
 
 void VmmLink::request(json command, Reply reply)
@@ -47,9 +59,45 @@ void VmmLink::request(json command, Reply reply)
         return;
     }
     uint64_t id = m_nextId++;
+    std::string cmd = command.value("cmd", std::string());
+    uint32_t count = command.value("count", json(1)).is_number_unsigned() ? command["count"].get<uint32_t>() : 1;
+    auto timeout = VmmDeadlines::forCommand(cmd, count);
     command["id"] = id;
-    m_pending.emplace(id, std::move(reply));
+    m_pending.emplace(id, Pending{std::move(reply), cmd, Clock::now() + timeout, timeout});
     m_channel->send(command.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void VmmLink::expire(Clock::time_point now)
+{
+    std::vector<Pending> overdue;
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (now >= it->second.deadline) {
+            overdue.push_back(std::move(it->second));
+            it = m_pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (overdue.empty())
+        return;
+    std::shared_ptr<bool> alive = m_alive;
+    setResponsive(false);
+    // A late answer finds no pending request and is dropped, but it still
+    // proves the VMM lives again (onLine).
+    for (auto& p : overdue) {
+        if (!*alive)
+            return;
+        p.reply(fail(Error{ETIMEDOUT, "no answer to \"" + p.cmd + "\" within " + seconds(p.timeout) + " s"}));
+    }
+}
+
+void VmmLink::setResponsive(bool r)
+{
+    if (m_responsive == r)
+        return;
+    m_responsive = r;
+    if (m_onResponsive)
+        m_onResponsive(r);
 }
 
 void VmmLink::onLine(std::string_view line)
@@ -59,6 +107,10 @@ void VmmLink::onLine(std::string_view line)
         logWarn("VMM control: unreadable line ignored");
         return;
     }
+    std::shared_ptr<bool> alive = m_alive;
+    setResponsive(true);
+    if (!*alive)
+        return;
     if (j.contains("event")) {
         try {
             if (m_onEvent)
@@ -74,7 +126,7 @@ void VmmLink::onLine(std::string_view line)
     auto it = m_pending.find(idIt->get<uint64_t>());
     if (it == m_pending.end())
         return;
-    Reply reply = std::move(it->second);
+    Reply reply = std::move(it->second.reply);
     m_pending.erase(it);
     try {
         if (j.value("ok", false) == true)
@@ -91,8 +143,8 @@ void VmmLink::onClose()
 {
     auto pending = std::move(m_pending);
     m_pending.clear();
-    for (auto& [id, reply] : pending)
-        reply(failMsg("the VMM connection closed"));
+    for (auto& [id, p] : pending)
+        p.reply(failMsg("the VMM connection closed"));
     if (m_onClosed)
         m_onClosed();
 }

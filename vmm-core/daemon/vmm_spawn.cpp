@@ -41,6 +41,10 @@ Result<SpawnedVmm> spawnVmm(const std::string& executable, const std::vector<std
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
+    // SIGPIPE stays ignored (the daemon ignores it, and exec keeps an
+    // ignored disposition): the VMM's output pipe ends with the daemon, and
+    // a VM must outlive a killed daemon, not die on its next log line.
+    sigdelset(&all, SIGPIPE);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);

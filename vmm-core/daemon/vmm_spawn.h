@@ -1,6 +1,7 @@
 #pragma once
 // Starting a hyperfork-vmm process for the daemon: its own session (no
-// terminal signals from the daemon's terminal), default signal handling and
+// terminal signals from the daemon's terminal), SIGPIPE ignored (its output
+// pipe dies with the daemon, the VM must not), default handling of the rest and
 // an empty signal mask (the daemon blocks the signals it reads from a
 // signalfd, and a spawned child would inherit that), stdin from /dev/null,
 // stdout and stderr into a pipe the daemon reads.

@@ -1,0 +1,136 @@
+// A stand-in for hyperfork-vmm that speaks enough of its control socket
+// (docs/vmm-control.md) for hyperforkd's supervision to be tested without
+// KVM: status, pause, resume, stop, console, arm. It runs no guest and
+// refuses to fork. A test starts it itself (to be adopted, or with
+// --register) or lets the daemon start it (`hyperforkd --vmm`), and can
+// SIGSTOP it to play a hung VMM.
+//
+//   hf-fake-vmm --control PATH [--name N] [--parent-pid PID] [--register PATH] [...]
+//
+// Other hyperfork-vmm options are accepted and ignored. HF_FAKE_VMM_MODE=
+// crash-after-listen exits with status 3 right after it listens, leaving
+// its socket behind like a VMM that was killed.
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "base/event_loop.h"
+#include "base/log.h"
+#include "vm/control_server.h"
+#include "vm/daemon_registration.h"
+
+using nlohmann::json;
+
+int main(int argc, char** argv)
+{
+    std::string control, name = "fake", registerPath;
+    int parentPid = 0;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        std::string v = i + 1 < argc ? argv[i + 1] : "";
+        if (a == "--control")
+            control = v;
+        else if (a == "--name")
+            name = v;
+        else if (a == "--register")
+            registerPath = v;
+        else if (a == "--parent-pid")
+            parentPid = std::atoi(v.c_str());
+        else if (a.rfind("--", 0) != 0 || a == "--huge-pages" || a == "--guest-fork")
+            continue;
+        ++i;
+    }
+    hf::setLogTag("fake-vmm[" + name + "]");
+    if (control.empty()) {
+        std::fprintf(stderr, "hf-fake-vmm: --control is required\n");
+        return 2;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    auto loop = hf::EventLoop::create();
+    if (!loop)
+        return 1;
+    // Some RAM of its own, so that vm.stats has a range to read.
+    const size_t ramSize = 2u << 20;
+    void* ram = ::mmap(nullptr, ramSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    std::memset(ram, 1, ramSize);
+    const auto started = std::chrono::steady_clock::now();
+    std::string state = "running";
+    bool stopping = false;
+    std::unique_ptr<hf::vm::ControlServer> server;
+
+    auto handler = [&](const json& req, hf::vm::ControlServer::ClientId) -> json {
+        const std::string cmd = req.value("cmd", std::string());
+        if (cmd == "status") {
+            double up = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+            return {{"ok", true},
+                    {"name", name},
+                    {"pid", ::getpid()},
+                    {"id", ::getpid()},
+                    {"parent_id", parentPid ? json(parentPid) : json(nullptr)},
+                    {"clone_id", parentPid ? ::getpid() : 0},
+                    {"state", stopping ? "stopping" : state},
+                    {"cpus", 1},
+                    {"memory", 134217728},
+                    {"ram_host_range", {uint64_t(uintptr_t(ram)), uint64_t(uintptr_t(ram)) + ramSize}},
+                    {"kernel", "/fake/vmlinuz"},
+                    {"initrd", "/fake/initrd"},
+                    {"console", "stdio"},
+                    {"control", control},
+                    {"uptime_ms", up},
+                    {"ready_ms", 1.0}};
+        }
+        if (cmd == "pause" || cmd == "resume") {
+            state = cmd == "pause" ? "paused" : "running";
+            return {{"ok", true}, {"state", state}};
+        }
+        if (cmd == "stop") {
+            stopping = true;
+            server->broadcast({{"event", "exited"}, {"reason", "stopped on request"}});
+            loop->post([&] { loop->stop(); });
+            return {{"ok", true}, {"state", "stopping"}};
+        }
+        if (cmd == "console")
+            return {{"ok", true}, {"pty", nullptr}, {"history", "fake console\n"}, {"history_total", 13}};
+        if (cmd == "arm")
+            return {{"ok", true}, {"guest_fork", {{"armed", true}}}};
+        if (cmd == "fork")
+            return {{"ok", false}, {"error", "this fake VMM cannot fork"}};
+        return {{"ok", false}, {"error", "unknown command '" + cmd + "'"}};
+    };
+    auto s = hf::vm::ControlServer::listen(control, *loop, handler);
+    if (!s) {
+        std::fprintf(stderr, "hf-fake-vmm: %s\n", s.error().message().c_str());
+        return 1;
+    }
+    server = std::move(*s);
+    if (const char* mode = std::getenv("HF_FAKE_VMM_MODE"); mode && std::string(mode) == "crash-after-listen") {
+        std::fprintf(stderr, "hf-fake-vmm: crashing as asked, socket left behind\n");
+        ::_exit(3);
+    }
+    int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    (void)loop->add(sfd, EPOLLIN, [&](uint32_t) { loop->stop(); });
+    if (!registerPath.empty()) {
+        hf::vm::Registration r{.pid = ::getpid(), .parentPid = parentPid, .name = name, .control = control};
+        if (auto a = hf::vm::registerWithDaemon(registerPath, r); !a)
+            std::fprintf(stderr, "hf-fake-vmm: %s\n", a.error().message().c_str());
+    }
+    std::fprintf(stderr, "hf-fake-vmm: %s listening on %s\n", name.c_str(), control.c_str());
+    (void)loop->run(100);
+    loop->remove(sfd);
+    ::close(sfd);
+    return 0;
+}
