@@ -16,9 +16,11 @@
 #include <set>
 #include <thread>
 
+#include "guest_session.h"
 #include "vmm_process.h"
 
 using hf::test::VmmProcess;
+using namespace hf::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -26,48 +28,6 @@ namespace {
 
 // Clones whose parent VMM dies are reparented to us, so the harness can reap them.
 const bool g_subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
-
-std::unique_ptr<VmmProcess> bootGuest(std::vector<std::string> args)
-{
-    auto vmm = VmmProcess::start(args);
-    if (!vmm)
-        return nullptr;
-    EXPECT_TRUE(vmm->waitReady()) << vmm->stderrText();
-    EXPECT_TRUE(vmm->openConsole());
-    return vmm;
-}
-
-std::vector<std::unique_ptr<VmmProcess>> attachClones(const json& clones)
-{
-    std::vector<std::unique_ptr<VmmProcess>> out;
-    for (const auto& c : clones) {
-        if (!c.contains("pid") || !c["control"].is_string()) {
-            ADD_FAILURE() << "clone entry without pid/control: " << c.dump();
-            continue;
-        }
-        out.push_back(VmmProcess::attach(c["pid"].get<pid_t>(), c["control"].get<std::string>()));
-    }
-    return out;
-}
-
-// Forks `count` clones on command, attaches to each and opens its console.
-std::vector<std::unique_ptr<VmmProcess>> forkClones(VmmProcess& vm, int count, json* replyOut = nullptr)
-{
-    json reply = vm.request({{"cmd", "fork"}, {"count", count}, {"id", 42}});
-    EXPECT_TRUE(reply.is_object()) << vm.stderrText();
-    if (replyOut)
-        *replyOut = reply;
-    if (!reply.is_object() || reply["ok"] != true) {
-        ADD_FAILURE() << "fork failed: " << reply.dump();
-        return {};
-    }
-    EXPECT_EQ(reply["id"], 42) << "the deferred answer carries the request id";
-    auto clones = attachClones(reply["clones"]);
-    EXPECT_EQ(clones.size(), size_t(count));
-    for (auto& c : clones)
-        EXPECT_TRUE(c->openConsole()) << "clone " << c->pid();
-    return clones;
-}
 
 // readlink of every /proc/PID/fd entry.
 std::vector<std::string> fdTargets(pid_t pid)
@@ -88,17 +48,6 @@ std::string capture(const std::string& transcript, const std::string& key)
     std::smatch m;
     std::regex re(key + "=([0-9a-f]+)=15end");
     return std::regex_search(transcript, m, re) ? m[1].str() : std::string();
-}
-
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout)
-{
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (cond())
-            return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return cond();
 }
 
 TEST(Fork, ThreeClonesOnCommandAreIsolatedAndTheParentRuns)
@@ -140,10 +89,12 @@ TEST(Fork, ThreeClonesOnCommandAreIsolatedAndTheParentRuns)
     EXPECT_TRUE(parent->shell("echo sync-$((1+1))", "sync-2")) << parent->transcript();
     for (size_t i = 0; i < clones.size(); ++i) {
         EXPECT_TRUE(clones[i]->shell("echo sync-$((1+1))", "sync-2"));
-        for (size_t j = 0; j < clones.size(); ++j)
-            if (i != j)
+        for (size_t j = 0; j < clones.size(); ++j) {
+            if (i != j) {
                 EXPECT_EQ(clones[i]->transcript().find("mark-" + std::to_string(j) + "-"), std::string::npos)
                     << "clone " << i << " saw clone " << j << "'s command";
+            }
+        }
         EXPECT_EQ(parent->transcript().find("mark-" + std::to_string(i) + "-"), std::string::npos);
     }
 

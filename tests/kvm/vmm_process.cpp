@@ -23,6 +23,16 @@ using nlohmann::json;
 
 std::unique_ptr<VmmProcess> VmmProcess::start(const std::vector<std::string>& args, bool withControl)
 {
+    return spawn(args, withControl, false);
+}
+
+std::unique_ptr<VmmProcess> VmmProcess::startStdio(const std::vector<std::string>& args)
+{
+    return spawn(args, true, true);
+}
+
+std::unique_ptr<VmmProcess> VmmProcess::spawn(const std::vector<std::string>& args, bool withControl, bool stdio)
+{
     std::unique_ptr<VmmProcess> p(new VmmProcess());
     char tmpl[] = "/tmp/hf-test.XXXXXX";
     if (!::mkdtemp(tmpl))
@@ -32,18 +42,25 @@ std::unique_ptr<VmmProcess> VmmProcess::start(const std::vector<std::string>& ar
     std::vector<std::string> argv = {HYPERFORK_VMM_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     if (withControl) {
-        argv.insert(argv.end(), {"--console", "pty", "--control", p->m_control});
+        argv.insert(argv.end(), {"--console", stdio ? "stdio" : "pty", "--control", p->m_control});
     }
-    int errPipe[2];
+    int errPipe[2], inPipe[2] = {-1, -1}, outPipe[2] = {-1, -1};
     if (::pipe2(errPipe, O_CLOEXEC) < 0)
+        return nullptr;
+    if (stdio && (::pipe2(inPipe, O_CLOEXEC) < 0 || ::pipe2(outPipe, O_CLOEXEC) < 0))
         return nullptr;
     pid_t pid = ::fork();
     if (pid < 0)
         return nullptr;
     if (pid == 0) {
         ::dup2(errPipe[1], STDERR_FILENO);
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, STDIN_FILENO);
+        if (stdio) {
+            ::dup2(inPipe[0], STDIN_FILENO);
+            ::dup2(outPipe[1], STDOUT_FILENO);
+        } else {
+            int devnull = ::open("/dev/null", O_RDWR);
+            ::dup2(devnull, STDIN_FILENO);
+        }
         std::vector<char*> cargv;
         for (auto& a : argv)
             cargv.push_back(a.data());
@@ -53,6 +70,13 @@ std::unique_ptr<VmmProcess> VmmProcess::start(const std::vector<std::string>& ar
     }
     ::close(errPipe[1]);
     p->m_stderr.reset(errPipe[0]);
+    if (stdio) {
+        ::close(inPipe[0]);
+        ::close(outPipe[1]);
+        p->m_stdin.reset(inPipe[1]);
+        p->m_pty.reset(outPipe[0]);
+        ::fcntl(outPipe[0], F_SETFL, O_NONBLOCK);
+    }
     ::fcntl(errPipe[0], F_SETFL, O_NONBLOCK);
     p->m_pid = pid;
     return p;
@@ -164,7 +188,7 @@ void VmmProcess::send(const std::string& text)
     // drains it at emulated speed.
     for (size_t i = 0; i < text.size(); i += 8) {
         std::string chunk = text.substr(i, 8);
-        [[maybe_unused]] ssize_t n = ::write(m_pty.get(), chunk.data(), chunk.size());
+        [[maybe_unused]] ssize_t n = ::write(m_stdin.valid() ? m_stdin.get() : m_pty.get(), chunk.data(), chunk.size());
         readConsole(20);
     }
 }

@@ -21,6 +21,10 @@ public:
     // Starts HYPERFORK_VMM_PATH with `args` plus --console pty and a control
     // socket in a fresh temporary directory.
     static std::unique_ptr<VmmProcess> start(const std::vector<std::string>& args, bool withControl = true);
+    // Starts it with --console stdio, its stdin and stdout pipes of ours (as
+    // a script drives it): send() writes to its stdin, expect() reads its
+    // stdout. It has a control socket too.
+    static std::unique_ptr<VmmProcess> startStdio(const std::vector<std::string>& args);
     // A VM this test did not start itself (a clone), reached through its
     // control socket; killed when the object goes away.
     static std::unique_ptr<VmmProcess> attach(pid_t pid, const std::string& controlPath);
@@ -50,6 +54,7 @@ public:
 
 private:
     VmmProcess() = default;
+    static std::unique_ptr<VmmProcess> spawn(const std::vector<std::string>& args, bool withControl, bool stdio);
     void readConsole(int timeoutMs);
 
     pid_t m_pid = -1;
@@ -59,7 +64,8 @@ private:
     std::string m_control;
     UniqueFd m_stderr;
     std::string m_stderrText;
-    UniqueFd m_pty;
+    UniqueFd m_pty;      // console output (the pty, or the VMM's stdout)
+    UniqueFd m_stdin;    // startStdio(): the VMM's stdin; send() writes here
     std::string m_transcript;
     size_t m_consumed = 0;
 };

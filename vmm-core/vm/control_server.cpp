@@ -1,7 +1,5 @@
 #include "vm/control_server.h"
 
-#include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/json_nesting.h"
@@ -24,54 +22,49 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& 
     auto sock = listenUnix(path, 16);
     if (!sock)
         return fail(sock.error());
-    std::unique_ptr<ControlServer> s(new ControlServer(path, std::move(*sock), loop, std::move(handler)));
+    std::unique_ptr<ControlServer> s(new ControlServer(path, loop, std::move(handler)));
     ControlServer* self = s.get();
-    HF_TRY(loop.add(self->m_listen.get(), EPOLLIN, [self](uint32_t) { self->accept(); }));
+    Listener::Options options{
+        .maxConnections = kMaxClients,
+        .refusalLine = [](const std::string& why) { return dumpLine({{"ok", false}, {"error", why}}); },
+        .name = "control"};
+    auto listener = Listener::create(std::move(*sock), loop, std::move(options),
+                                     [self](UniqueFd fd, Listener::Slot slot) { self->accept(std::move(fd), std::move(slot)); });
+    if (!listener) {
+        ::unlink(path.c_str());
+        return fail(listener.error());
+    }
+    s->m_listener = std::move(*listener);
     return s;
 }
 
 ControlServer::~ControlServer()
 {
     m_clients.clear();  // each channel removes itself from the loop
-    if (m_listen.valid()) {
-        m_loop.remove(m_listen.get());
+    if (m_listener) {
+        m_listener.reset();
         ::unlink(m_path.c_str());
     }
 }
 
-void ControlServer::accept()
+void ControlServer::accept(UniqueFd fd, Listener::Slot slot)
 {
-    for (;;) {
-        int fd = ::accept4(m_listen.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
-            return;
-        UniqueFd conn(fd);
-        std::erase_if(m_clients, [](const auto& c) { return !c.second->open(); });
-        if (m_clients.size() >= kMaxClients) {
-            static RateLimit limit;
-            if (limit.allow())
-                logWarn("control: " + std::to_string(kMaxClients) + " clients connected; refusing another");
-            std::string line = dumpLine({{"ok", false}, {"error", "too many control connections (" +
-                                                                      std::to_string(kMaxClients) + ")"}});
-            (void)::send(conn.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-            continue;
-        }
-        const ClientId id = m_nextId++;
-        LineChannel::Limits limits{.maxLine = kMaxLine,
-                                   .maxQueued = kMaxQueued,
-                                   .tooLongReply = dumpLine({{"ok", false}, {"error", "request line longer than 1 MiB"}})};
-        auto channel = std::make_unique<LineChannel>(
-            std::move(conn), m_loop, limits, [this, id](std::string_view line) { onLine(id, line); },
-            [this, id](LineChannel::CloseReason why) {
-                if (why == LineChannel::CloseReason::PeerStuck)
-                    logWarn("control: dropped a client that does not read its replies");
-                // Not from inside the channel's own callback: erase on the
-                // next turn (or at the next accept, if the queue is full).
-                (void)m_loop.post([this, id] { m_clients.erase(id); });
-            });
-        if (channel->open())
-            m_clients.emplace(id, std::move(channel));
-    }
+    const ClientId id = m_nextId++;
+    LineChannel::Limits limits{.maxLine = kMaxLine,
+                               .maxQueued = kMaxQueued,
+                               .tooLongReply = dumpLine({{"ok", false}, {"error", "request line longer than 1 MiB"}})};
+    auto channel = std::make_unique<LineChannel>(
+        std::move(fd), m_loop, limits, [this, id](std::string_view line) { onLine(id, line); },
+        [this, id](LineChannel::CloseReason why) {
+            if (why == LineChannel::CloseReason::PeerStuck)
+                logWarn("control: dropped a client that does not read its replies");
+            // Not from inside the channel's own callback: erased on the next
+            // turn. Its slot under the cap goes with it.
+            if (!m_loop.post([this, id] { m_clients.erase(id); }))
+                logWarn("control: event loop queue full; a closed client is freed later");
+        });
+    if (channel->open())
+        m_clients.emplace(id, Client{std::move(channel), std::move(slot)});
 }
 
 void ControlServer::onLine(ClientId id, std::string_view line)
@@ -94,8 +87,8 @@ void ControlServer::onLine(ClientId id, std::string_view line)
 void ControlServer::send(ClientId id, const json& j)
 {
     auto it = m_clients.find(id);
-    if (it != m_clients.end() && it->second->open())
-        it->second->send(dumpLine(j));
+    if (it != m_clients.end() && it->second.channel->open())
+        it->second.channel->send(dumpLine(j));
 }
 
 void ControlServer::reply(ClientId client, json answer, const json& requestId)
@@ -109,10 +102,15 @@ void ControlServer::abandonAfterFork()
 {
     // Plain close(): EPOLL_CTL_DEL here would remove the parent's
     // registrations from the epoll instance both processes share.
-    for (auto& [id, channel] : m_clients)
-        channel->abandonAfterFork();
+    // The listener first: the clients' slots, freed below, must not make it
+    // watch the socket again.
+    if (m_listener) {
+        m_listener->abandonAfterFork();
+        m_listener.reset();
+    }
+    for (auto& [id, client] : m_clients)
+        client.channel->abandonAfterFork();
     m_clients.clear();
-    m_listen.reset();
     m_path.clear();
 }
 
@@ -123,8 +121,8 @@ void ControlServer::broadcast(const json& event)
     for (auto& [id, c] : m_clients)
         ids.push_back(id);
     for (ClientId id : ids)
-        if (auto it = m_clients.find(id); it != m_clients.end() && it->second->open())
-            it->second->send(line);
+        if (auto it = m_clients.find(id); it != m_clients.end() && it->second.channel->open())
+            it->second.channel->send(line);
 }
 
 } // namespace hf::vm

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/event_loop.h"
 #include "base/line_channel.h"
+#include "base/listener.h"
 #include "base/unique_fd.h"
 
 namespace hf::vm {
@@ -29,7 +30,8 @@ public:
     // Unsent output per client before it counts as not reading (a console
     // history reply is at most 64 KiB, escaped).
     static constexpr size_t kMaxQueued = 4u << 20;
-    // Connections at once; more are told so and closed.
+    // Connections at once; more are told so and closed (base/Listener, which
+    // also keeps a VMM at its fd limit from spinning).
     static constexpr size_t kMaxClients = 64;
 
     static Result<std::unique_ptr<ControlServer>> listen(const std::string& path, EventLoop& loop, Handler handler);
@@ -47,19 +49,23 @@ public:
     void abandonAfterFork();
 
 private:
-    ControlServer(std::string path, UniqueFd fd, EventLoop& loop, Handler h)
-        : m_path(std::move(path)), m_listen(std::move(fd)), m_loop(loop), m_handler(std::move(h))
+    struct Client {
+        std::unique_ptr<LineChannel> channel;
+        Listener::Slot slot;
+    };
+    ControlServer(std::string path, EventLoop& loop, Handler h)
+        : m_path(std::move(path)), m_loop(loop), m_handler(std::move(h))
     {
     }
-    void accept();
+    void accept(UniqueFd fd, Listener::Slot slot);
     void onLine(ClientId id, std::string_view line);
     void send(ClientId id, const nlohmann::json& j);
 
     std::string m_path;
-    UniqueFd m_listen;
     EventLoop& m_loop;
     Handler m_handler;
-    std::map<ClientId, std::unique_ptr<LineChannel>> m_clients;
+    std::unique_ptr<Listener> m_listener;
+    std::map<ClientId, Client> m_clients;
     ClientId m_nextId = 1;
 };
 
