@@ -365,3 +365,84 @@ TEST(Fork, KillingTheParentSparesClonesAndKillingACloneSparesTheParent)
 }
 
 } // namespace
+
+namespace {
+
+// A clone's guest kernel reseeds its RNG by itself: before the clone's vCPUs
+// resume its VM Generation ID changes and GPE 0 makes the guest's ACPI code
+// notify \_SB.VGEN, so Linux's vmgenid driver reseeds the CRNG. The agent
+// that would otherwise do it (init's `hf-signal watch`) is killed first. The
+// guest reads /dev/urandom within ~20 ms of guest time after the fork: a
+// background job polls `hf-signal identity` (which reads the clone id and
+// touches no RNG) and reads as soon as it says "clone K". Without the device
+// sibling clones print the same bytes (the CRNG is not due for a periodic
+// reseed within that window).
+TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
+{
+    ASSERT_TRUE(g_subreaper);
+    auto parent = bootGuest({"--mem", "256M", "--name", "gen"});
+    ASSERT_TRUE(parent);
+    EXPECT_TRUE(parent->shell("test -e /sys/bus/acpi/drivers/vmgenid/QEMUVGID:00 && echo bound-$((6*7)) || "
+                              "echo unbound-$((6*8))",
+                              "bound-42"))
+        << "the guest kernel's vmgenid driver did not bind: " << parent->transcript();
+    ASSERT_TRUE(parent->shell("killall hf-signal; usleep 300000; pidof hf-signal || echo nowatch-$((7*7))",
+                              "nowatch-49"))
+        << parent->transcript();
+
+    json status = {{"cmd", "status"}};
+    const json before = parent->request(status)["vmgenid"];
+    ASSERT_TRUE(before.is_string()) << parent->request(status).dump();
+    ASSERT_EQ(before.get<std::string>().size(), 32u);
+
+    parent->send("(echo armed-$((8*8)); i=0; while [ $i -lt 500 ] && [ \"$(hf-signal identity)\" = original ]; do "
+                 "usleep 20000; i=$((i+1)); done; r=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
+                 "echo \"rnd=$r=$(hf-signal identity)=end\") &\n");
+    ASSERT_TRUE(parent->expect("armed-64", 60s)) << parent->transcript();
+    auto clones = forkClones(*parent, 2);
+    ASSERT_EQ(clones.size(), 2u);
+
+    // What each clone read right after the fork (printed before we attached:
+    // its console history has it).
+    std::set<std::string> randoms;
+    for (auto& c : clones) {
+        const std::string tag = "=clone " + std::to_string(c->pid()) + "=end";
+        std::string history;
+        EXPECT_TRUE(waitFor(
+            [&] {
+                json h = c->request({{"cmd", "console"}});
+                history = h.is_object() ? h["history"].get<std::string>() : "";
+                return history.find(tag) != std::string::npos;
+            },
+            60s))
+            << history;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(history, m, std::regex("rnd=([0-9a-f]{64})" + tag))) << history;
+        randoms.insert(m[1].str());
+    }
+    EXPECT_EQ(randoms.size(), 2u) << "sibling clones read the same bytes from /dev/urandom right after the fork";
+
+    // The id changed in every clone and not in the parent; the guest kernel
+    // saw it and reseeded, with no agent.
+    EXPECT_EQ(parent->request(status)["vmgenid"], before) << "the parent keeps its id";
+    std::set<std::string> ids{before.get<std::string>()};
+    for (auto& c : clones) {
+        json s = c->request(status);
+        ASSERT_TRUE(s["vmgenid"].is_string()) << s.dump();
+        ids.insert(s["vmgenid"].get<std::string>());
+        EXPECT_TRUE(c->shell("dmesg | grep -q 'crng reseeded due to virtual machine fork' && echo vmfork-$((9*9)) || "
+                             "echo novmfork-$((9*8))",
+                             "vmfork-81"))
+            << c->transcript();
+        EXPECT_TRUE(c->shell("dmesg | grep -q 'hf-signal: clone' && echo agent-$((2*2)) || echo noagent-$((2*3))",
+                             "noagent-6"))
+            << "the agent reseeded, not the kernel: " << c->transcript();
+    }
+    EXPECT_EQ(ids.size(), 3u) << "parent and clones must each have their own id";
+    EXPECT_TRUE(parent->shell("dmesg | grep -q 'virtual machine fork' && echo vmfork-$((9*9)) || echo "
+                              "novmfork-$((9*8))",
+                              "novmfork-72"))
+        << parent->transcript();
+}
+
+} // namespace
