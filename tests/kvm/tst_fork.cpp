@@ -11,9 +11,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "vmm_process.h"
@@ -371,12 +373,17 @@ namespace {
 // A clone's guest kernel reseeds its RNG by itself: before the clone's vCPUs
 // resume its VM Generation ID changes and GPE 0 makes the guest's ACPI code
 // notify \_SB.VGEN, so Linux's vmgenid driver reseeds the CRNG. The agent
-// that would otherwise do it (init's `hf-signal watch`) is killed first. The
-// guest reads /dev/urandom within ~20 ms of guest time after the fork: a
+// that would otherwise do it (init's `hf-signal watch`) is killed first. A
 // background job polls `hf-signal identity` (which reads the clone id and
-// touches no RNG) and reads as soon as it says "clone K". Without the device
-// sibling clones print the same bytes (the CRNG is not due for a periodic
-// reseed within that window).
+// touches no RNG) and, as soon as it says "clone K", reads /dev/urandom 16
+// times 32 bytes (one dd, 16 read() calls).
+//
+// Why 16 reads and "no chunk in common" rather than one read: without a
+// reseed both clones walk the same CRNG key chain (each read, and each
+// kernel-internal draw, is one fast-key-erasure step), but timing-dependent
+// draws between the fork and the read shift where each clone is on it, so a
+// single read differed even without the device (seen twice). With a shared
+// chain most of the 16 chunks show up in both clones; after a reseed none do.
 TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
 {
     ASSERT_TRUE(g_subreaper);
@@ -395,16 +402,20 @@ TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
     ASSERT_TRUE(before.is_string()) << parent->request(status).dump();
     ASSERT_EQ(before.get<std::string>().size(), 32u);
 
-    parent->send("(echo armed-$((8*8)); i=0; while [ $i -lt 500 ] && [ \"$(hf-signal identity)\" = original ]; do "
-                 "usleep 20000; i=$((i+1)); done; r=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
-                 "echo \"rnd=$r=$(hf-signal identity)=end\") &\n");
+    // Guest uptimes (shell builtins, no process) when armed, when the fork
+    // was seen and after the read go to the log: the window is one poll.
+    parent->send("(read -r a x < /proc/uptime; echo armed-$((8*8)); i=0; "
+                 "while [ $i -lt 500 ] && [ \"$(hf-signal identity)\" = original ]; do usleep 20000; i=$((i+1)); done; "
+                 "read -r b x < /proc/uptime; r=$(dd if=/dev/urandom bs=32 count=16 2>/dev/null | od -An -v -tx1 -w32 | "
+                 "tr -d ' ' | tr '\\n' ,); "
+                 "read -r c x < /proc/uptime; echo \"rnd=$r=$(hf-signal identity)=end polls=$i uptime=$a/$b/$c\") &\n");
     ASSERT_TRUE(parent->expect("armed-64", 60s)) << parent->transcript();
     auto clones = forkClones(*parent, 2);
     ASSERT_EQ(clones.size(), 2u);
 
     // What each clone read right after the fork (printed before we attached:
     // its console history has it).
-    std::set<std::string> randoms;
+    std::vector<std::set<std::string>> chunks;
     for (auto& c : clones) {
         const std::string tag = "=clone " + std::to_string(c->pid()) + "=end";
         std::string history;
@@ -417,10 +428,22 @@ TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
             60s))
             << history;
         std::smatch m;
-        ASSERT_TRUE(std::regex_search(history, m, std::regex("rnd=([0-9a-f]{64})" + tag))) << history;
-        randoms.insert(m[1].str());
+        ASSERT_TRUE(std::regex_search(history, m, std::regex("rnd=([0-9a-f,]+)" + tag + "[^\r\n]*"))) << history;
+        std::cout << "clone " << c->pid() << ": " << m[0].str() << std::endl;
+        std::set<std::string> mine;
+        std::stringstream list(m[1].str());
+        for (std::string chunk; std::getline(list, chunk, ',');) {
+            EXPECT_EQ(chunk.size(), 64u) << m[0].str();
+            mine.insert(chunk);
+        }
+        EXPECT_EQ(mine.size(), 16u) << m[0].str();
+        chunks.push_back(std::move(mine));
     }
-    EXPECT_EQ(randoms.size(), 2u) << "sibling clones read the same bytes from /dev/urandom right after the fork";
+    ASSERT_EQ(chunks.size(), 2u);
+    size_t shared = 0;
+    for (const auto& chunk : chunks[0])
+        shared += chunks[1].count(chunk);
+    EXPECT_EQ(shared, 0u) << "sibling clones read the same /dev/urandom output right after the fork";
 
     // The id changed in every clone and not in the parent; the guest kernel
     // saw it and reseeded, with no agent.
