@@ -11,9 +11,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "guest_session.h"
@@ -313,6 +315,108 @@ TEST(Fork, KillingTheParentSparesClonesAndKillingACloneSparesTheParent)
     EXPECT_TRUE(clones[0]->alive());
     EXPECT_EQ(clones[0]->request({{"cmd", "status"}})["state"], "running");
     EXPECT_TRUE(clones[0]->shell("echo orphan-$((5+5))", "orphan-10")) << clones[0]->transcript();
+}
+
+} // namespace
+
+namespace {
+
+// A clone's guest kernel reseeds its RNG by itself: before the clone's vCPUs
+// resume its VM Generation ID changes and GPE 0 makes the guest's ACPI code
+// notify \_SB.VGEN, so Linux's vmgenid driver reseeds the CRNG. The agent
+// that would otherwise do it (init's `hf-signal watch`) is killed first. A
+// background job polls `hf-signal identity` (which reads the clone id and
+// touches no RNG) and, as soon as it says "clone K", reads /dev/urandom 16
+// times 32 bytes (one dd, 16 read() calls).
+//
+// Why 16 reads and "no chunk in common" rather than one read: without a
+// reseed both clones walk the same CRNG key chain (each read, and each
+// kernel-internal draw, is one fast-key-erasure step), but timing-dependent
+// draws between the fork and the read shift where each clone is on it, so a
+// single read differed even without the device (seen twice). With a shared
+// chain most of the 16 chunks show up in both clones; after a reseed none do.
+TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
+{
+    ASSERT_TRUE(g_subreaper);
+    auto parent = bootGuest({"--mem", "256M", "--name", "gen"});
+    ASSERT_TRUE(parent);
+    EXPECT_TRUE(parent->shell("test -e /sys/bus/acpi/drivers/vmgenid/QEMUVGID:00 && echo bound-$((6*7)) || "
+                              "echo unbound-$((6*8))",
+                              "bound-42"))
+        << "the guest kernel's vmgenid driver did not bind: " << parent->transcript();
+    ASSERT_TRUE(parent->shell("killall hf-signal; usleep 300000; pidof hf-signal || echo nowatch-$((7*7))",
+                              "nowatch-49"))
+        << parent->transcript();
+
+    json status = {{"cmd", "status"}};
+    const json before = parent->request(status)["vmgenid"];
+    ASSERT_TRUE(before.is_string()) << parent->request(status).dump();
+    ASSERT_EQ(before.get<std::string>().size(), 32u);
+
+    // Guest uptimes (shell builtins, no process) when armed, when the fork
+    // was seen and after the read go to the log: the window is one poll.
+    parent->send("(read -r a x < /proc/uptime; echo armed-$((8*8)); i=0; "
+                 "while [ $i -lt 500 ] && [ \"$(hf-signal identity)\" = original ]; do usleep 20000; i=$((i+1)); done; "
+                 "read -r b x < /proc/uptime; r=$(dd if=/dev/urandom bs=32 count=16 2>/dev/null | od -An -v -tx1 -w32 | "
+                 "tr -d ' ' | tr '\\n' ,); "
+                 "read -r c x < /proc/uptime; echo \"rnd=$r=$(hf-signal identity)=end polls=$i uptime=$a/$b/$c\") &\n");
+    ASSERT_TRUE(parent->expect("armed-64", 60s)) << parent->transcript();
+    auto clones = forkClones(*parent, 2);
+    ASSERT_EQ(clones.size(), 2u);
+
+    // What each clone read right after the fork (printed before we attached:
+    // its console history has it).
+    std::vector<std::set<std::string>> chunks;
+    for (auto& c : clones) {
+        const std::string tag = "=clone " + std::to_string(c->pid()) + "=end";
+        std::string history;
+        EXPECT_TRUE(waitFor(
+            [&] {
+                json h = c->request({{"cmd", "console"}});
+                history = h.is_object() ? h["history"].get<std::string>() : "";
+                return history.find(tag) != std::string::npos;
+            },
+            60s))
+            << history;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(history, m, std::regex("rnd=([0-9a-f,]+)" + tag + "[^\r\n]*"))) << history;
+        std::cout << "clone " << c->pid() << ": " << m[0].str() << std::endl;
+        std::set<std::string> mine;
+        std::stringstream list(m[1].str());
+        for (std::string chunk; std::getline(list, chunk, ',');) {
+            EXPECT_EQ(chunk.size(), 64u) << m[0].str();
+            mine.insert(chunk);
+        }
+        EXPECT_EQ(mine.size(), 16u) << m[0].str();
+        chunks.push_back(std::move(mine));
+    }
+    ASSERT_EQ(chunks.size(), 2u);
+    size_t shared = 0;
+    for (const auto& chunk : chunks[0])
+        shared += chunks[1].count(chunk);
+    EXPECT_EQ(shared, 0u) << "sibling clones read the same /dev/urandom output right after the fork";
+
+    // The id changed in every clone and not in the parent; the guest kernel
+    // saw it and reseeded, with no agent.
+    EXPECT_EQ(parent->request(status)["vmgenid"], before) << "the parent keeps its id";
+    std::set<std::string> ids{before.get<std::string>()};
+    for (auto& c : clones) {
+        json s = c->request(status);
+        ASSERT_TRUE(s["vmgenid"].is_string()) << s.dump();
+        ids.insert(s["vmgenid"].get<std::string>());
+        EXPECT_TRUE(c->shell("dmesg | grep -q 'crng reseeded due to virtual machine fork' && echo vmfork-$((9*9)) || "
+                             "echo novmfork-$((9*8))",
+                             "vmfork-81"))
+            << c->transcript();
+        EXPECT_TRUE(c->shell("dmesg | grep -q 'hf-signal: clone' && echo agent-$((2*2)) || echo noagent-$((2*3))",
+                             "noagent-6"))
+            << "the agent reseeded, not the kernel: " << c->transcript();
+    }
+    EXPECT_EQ(ids.size(), 3u) << "parent and clones must each have their own id";
+    EXPECT_TRUE(parent->shell("dmesg | grep -q 'virtual machine fork' && echo vmfork-$((9*9)) || echo "
+                              "novmfork-$((9*8))",
+                              "novmfork-72"))
+        << parent->transcript();
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "acpi/acpi_tables.h"
 
+#include "acpi/dsdt.h"
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -48,12 +50,13 @@ public:
 };
 
 // Generic Address Structure (5.2.3.2) for a register in system I/O space.
-void putIoGas(Table& t, size_t off, uint16_t port, uint8_t bits)
+// Access size 1..4: byte, word, dword, qword; by default the register's width.
+void putIoGas(Table& t, size_t off, uint16_t port, uint8_t bits, uint8_t accessSize = 0)
 {
     t.bytes[off] = 1;  // address space: system I/O
     t.bytes[off + 1] = bits;
     t.bytes[off + 2] = 0;                          // bit offset
-    t.bytes[off + 3] = bits == 32 ? 3 : bits == 16 ? 2 : 1;  // access size
+    t.bytes[off + 3] = accessSize ? accessSize : bits == 32 ? 3 : bits == 16 ? 2 : 1;
     t.set<uint64_t>(off + 4, port);
 }
 
@@ -80,12 +83,10 @@ Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg)
         return at;
     };
 
-    // DSDT (5.2.11.1): only `Name (_S5_, Package (1) { 5 })`, the S5 (soft
-    // off) sleep type Linux writes to the sleep control register.
-    // AML (20.2): NameOp 0x08, NameSeg "_S5_", PackageOp 0x12, PkgLength 4,
-    // NumElements 1, BytePrefix 0x0a, 0x05.
+    // DSDT (5.2.11.1): \_S5_, the VM Generation ID device and its GPE
+    // method (acpi/dsdt.h). Revision 2: integers are 64-bit.
     Table dsdt("DSDT", 2);
-    for (uint8_t b : std::initializer_list<uint8_t>{0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x01, 0x0a, 0x05})
+    for (uint8_t b : dsdtBody(cfg))
         dsdt.put<uint8_t>(b);
     uint64_t dsdtAddr = place(dsdt.finish());
 
@@ -97,9 +98,9 @@ Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg)
     next = (next + 63) & ~uint64_t(63);  // 64-byte aligned
     uint64_t facsAddr = place(std::move(facs));
 
-    // FADT revision 6 (5.2.9) with a PM1a event and control block and no
-    // SMI command port (so ACPI mode is always on). The SCI is wired to IRQ 9
-    // but never raised: nothing here generates ACPI events.
+    // FADT revision 6 (5.2.9) with a PM1a event and control block, a GPE0
+    // block and no SMI command port (so ACPI mode is always on). The SCI is
+    // IRQ 9; only the GPE block raises it (acpi/gpe_block.h).
     const uint16_t pm1aEvt = cfg.pmBase, pm1aCnt = uint16_t(cfg.pmBase + 4);
     Table fadt("FACP", 6);
     fadt.bytes.resize(kFadtLength, 0);
@@ -110,6 +111,8 @@ Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg)
     fadt.set<uint32_t>(kFadtPm1aCntBlk, pm1aCnt);
     fadt.bytes[88] = 4;                            // PM1_EVT_LEN
     fadt.bytes[89] = 2;                            // PM1_CNT_LEN
+    fadt.set<uint32_t>(kFadtGpe0Blk, cfg.gpe0Base);
+    fadt.bytes[kFadtGpe0BlkLen] = GpeBlock::kLength;  // status half, then enable half
     fadt.set<uint16_t>(109, 0x0007);               // IAPC_BOOT_ARCH: legacy devices, 8042, no VGA
     // WBINVD works; power and sleep buttons are absent (not fixed features).
     fadt.set<uint32_t>(kFadtFlags, (1u << 0) | (1u << 4) | (1u << 5));
@@ -118,6 +121,8 @@ Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg)
     fadt.set<uint64_t>(kFadtXDsdt, dsdtAddr);
     putIoGas(fadt, kFadtXPm1aEvtBlk, pm1aEvt, 32);
     putIoGas(fadt, kFadtXPm1aCntBlk, pm1aCnt, 16);
+    // GPE registers are byte-wide (4.8.4.1); the block's length is GPE0_BLK_LEN.
+    putIoGas(fadt, kFadtXGpe0Blk, cfg.gpe0Base, GpeBlock::kLength * 8, 1);
     std::memcpy(fadt.bytes.data() + 268, "HYPRFORK", 8);  // hypervisor vendor identity
     uint64_t fadtAddr = place(fadt.finish());
 
@@ -155,7 +160,7 @@ Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg)
     uint64_t xsdtAddr = place(xsdt.finish());
 
     if (next > cfg.tablesEnd)
-        return failMsg("ACPI tables do not fit below 1 MiB");
+        return failMsg("ACPI tables do not fit in the BIOS area below the VM Generation ID page");
 
     // RSDP revision 2 (5.2.5.3): checksum over the first 20 bytes, extended
     // checksum over all 36.

@@ -143,10 +143,17 @@ Status Vm::build()
     m_pm = std::make_unique<acpi::PmRegisters>(
         [this] { requestStop(StopReason::Shutdown, "guest powered off (ACPI S5)"); });
     const acpi::AcpiConfig acpiConfig = this->acpiConfig();
+    m_sciIrq = std::make_unique<KvmIrqLine>(*m_vm, acpi::kSciIrq);
+    m_gpe = std::make_unique<acpi::GpeBlock>(*m_sciIrq);
+    auto vmGenId = devices::VmGenId::create(*m_mem, acpiConfig.vmGenIdAddr, m_gpe->input(acpiConfig.vmGenIdGpe));
+    if (!vmGenId)
+        return fail(vmGenId.error());
+    m_vmGenId = std::move(*vmGenId);
     bool busOk = m_bus.add(kCom1Base, 8, m_uart.get()) && m_bus.add(0x60, 1, m_i8042.get()) &&
                  m_bus.add(0x64, 1, m_i8042.get()) && m_bus.add(0x70, 2, m_rtc.get()) &&
                  m_bus.add(devices::SignalPort::kBase, devices::SignalPort::kLength, m_signal.get()) &&
-                 m_bus.add(acpiConfig.pmBase, acpi::PmRegisters::kLength, m_pm.get());
+                 m_bus.add(acpiConfig.pmBase, acpi::PmRegisters::kLength, m_pm.get()) &&
+                 m_bus.add(acpiConfig.gpe0Base, acpi::GpeBlock::kLength, m_gpe.get());
     if (!busOk)
         return failMsg("internal error: overlapping device port ranges");
 

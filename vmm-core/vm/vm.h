@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "acpi/acpi_tables.h"
+#include "acpi/gpe_block.h"
 #include "arch/x86/boot_params.h"
 #include "base/event_loop.h"
 #include "devices/io_bus.h"
 #include "devices/irq_line.h"
 #include "devices/signal_port.h"
 #include "devices/uart8250.h"
+#include "devices/vm_gen_id.h"
 #include "fork/fork_request.h"
 #include "fork/fork_timeline.h"
 #include "kvm/kvm_system.h"
@@ -78,6 +80,8 @@ private:
         std::vector<state::VcpuState> vcpus;
         devices::Uart8250State uart;
         devices::SignalPort::State signal;
+        acpi::GpeBlockState gpe;
+        devices::VmGenIdState vmGenId;
     };
     // A clone in the making, as the parent sees it.
     struct CloneChild {
@@ -150,6 +154,9 @@ private:
     std::unique_ptr<devices::CmosRtc> m_rtc;
     std::unique_ptr<devices::SignalPort> m_signal;
     std::unique_ptr<acpi::PmRegisters> m_pm;
+    std::unique_ptr<KvmIrqLine> m_sciIrq;
+    std::unique_ptr<acpi::GpeBlock> m_gpe;         // GPE0: raises the SCI
+    std::unique_ptr<devices::VmGenId> m_vmGenId;   // a new id in every clone (docs/fork.md)
     std::vector<uint8_t> m_kernelFile;  // read and checked before KVM is touched
     std::vector<uint8_t> m_initrd;
     x86::BootSetup m_boot{};

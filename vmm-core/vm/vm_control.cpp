@@ -21,6 +21,7 @@ json Vm::status() const
               {"id", m_proc->id},
               {"parent_id", m_proc->parentId == 0 ? json(nullptr) : json(m_proc->parentId)},
               {"clone_id", m_proc->cloneId},
+              {"vmgenid", m_vmGenId->idHex()},
               {"state", m_proc->stopRequested ? "stopping" : (m_proc->paused ? "paused" : "running")},
               {"vcpus", vcpus},
               {"cpus", m_config.cpus},

@@ -73,6 +73,8 @@ Result<Vm::ForkSnapshot> Vm::captureSnapshot()
     }
     snap.uart = m_uart->saveState();
     snap.signal = m_signal->saveState();
+    snap.gpe = m_gpe->saveState();
+    snap.vmGenId = m_vmGenId->saveState();
     return snap;
 }
 
@@ -272,6 +274,10 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     } else if (auto r = restoreSnapshot(snap); !r) {
         die(r.error().withContext("restoring state"));
     }
+    // A new VM Generation ID and its GPE before any vCPU runs: the guest
+    // kernel reseeds its RNG when it handles the notify, with no agent.
+    if (auto r = m_vmGenId->newGeneration(); !r)
+        die(r.error());
     t.restored = fork::nowNs();
 
     auto loop = EventLoop::create();
@@ -333,6 +339,7 @@ Status Vm::rebuildKvm()
     // with the parent until either writes.
     HF_TRY(m_mem->registerWith(*m_vm));
     m_uartIrq->rebind(*m_vm);
+    m_sciIrq->rebind(*m_vm);
     return {};
 }
 
@@ -344,6 +351,8 @@ Status Vm::restoreSnapshot(const ForkSnapshot& snap)
     HF_TRY(state::restoreVm(*m_vm, snap.vm));
     m_uart->restoreState(snap.uart);
     m_signal->restoreState(snap.signal);
+    m_gpe->restoreState(snap.gpe);
+    HF_TRY(m_vmGenId->restoreState(snap.vmGenId));
     auto mmapSize = m_kvm->vcpuMmapSize();
     if (!mmapSize)
         return fail(mmapSize.error());

@@ -8,6 +8,7 @@
 //   0x0002_0000  kernel command line
 //   0x0009_fc00  MP floating pointer + configuration table (last KiB of base memory)
 //   0x000e_0000  ACPI tables (BIOS area scanned for the RSDP)
+//   0x000f_f000  VM Generation ID: 16 bytes the guest maps (a page of its own)
 //   0x0010_0000  protected-mode kernel, then the initrd as high as it fits
 //   0xc000_0000  32-bit MMIO hole up to 4 GiB (IOAPIC 0xfec00000, LAPIC 0xfee00000)
 //   0x1_0000_0000  RAM above 3 GiB continues here
@@ -31,6 +32,10 @@ inline constexpr uint64_t kCmdlineMax = 0x10000;  // bytes including the NUL
 inline constexpr uint64_t kEbdaStart = 0x9fc00;
 inline constexpr uint64_t kMpTableAddr = kEbdaStart;
 inline constexpr uint64_t kBiosAreaStart = 0xe0000;
+// The VM Generation ID's 16 bytes (devices/vm_gen_id.h), in the reserved BIOS
+// area so the guest never allocates them, on a page of their own so that a
+// clone writing a new id copies only that page, not the ACPI tables'.
+inline constexpr uint64_t kVmGenIdAddr = 0xff000;
 inline constexpr uint64_t kHighMemStart = 0x100000;
 inline constexpr uint64_t kKernelLoadAddr = kHighMemStart;
 inline constexpr uint64_t kMmioHoleStart = 0xc0000000;

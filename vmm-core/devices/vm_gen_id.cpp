@@ -1,0 +1,84 @@
+#include "devices/vm_gen_id.h"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace hf::devices {
+
+namespace {
+
+Result<VmGenId::Id> randomId()
+{
+    VmGenId::Id id{};
+    size_t got = 0;
+    while (got < id.size()) {
+        ssize_t n = ::getrandom(id.data() + got, id.size() - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return failErrno("getrandom for a VM generation id");
+        got += size_t(n);
+    }
+    return id;
+}
+
+} // namespace
+
+Result<std::unique_ptr<VmGenId>> VmGenId::create(const memory::GuestMemory& mem, uint64_t gpa, IrqLine& notify)
+{
+    if (!mem.contains(gpa, kIdBytes))
+        return failMsg("VM generation id at " + std::to_string(gpa) + ": not in guest memory");
+    std::unique_ptr<VmGenId> dev(new VmGenId(mem, gpa, notify));
+    auto id = randomId();
+    if (!id)
+        return fail(id.error());
+    dev->m_state.id = *id;
+    HF_TRY(dev->writeId());
+    return dev;
+}
+
+Status VmGenId::newGeneration()
+{
+    Id next;
+    do {
+        auto id = randomId();
+        if (!id)
+            return fail(id.error());
+        next = *id;
+    } while (next == m_state.id);
+    m_state.id = next;
+    ++m_state.generation;
+    // Ordering: the id is in guest memory before the GPE can reach the guest.
+    HF_TRY(writeId());
+    m_notify.setLevel(true);
+    m_notify.setLevel(false);
+    return {};
+}
+
+std::string VmGenId::idHex() const
+{
+    std::string s;
+    char b[3];
+    for (uint8_t v : m_state.id) {
+        std::snprintf(b, sizeof b, "%02x", v);
+        s += b;
+    }
+    return s;
+}
+
+Status VmGenId::restoreState(const VmGenIdState& s)
+{
+    m_state = s;
+    return writeId();
+}
+
+Status VmGenId::writeId() const
+{
+    if (auto r = m_mem.write(m_gpa, m_state.id); !r)
+        return fail(r.error().withContext("writing the VM generation id"));
+    return {};
+}
+
+} // namespace hf::devices
