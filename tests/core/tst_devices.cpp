@@ -34,8 +34,11 @@ TEST(RingBuffer, KeepsTheNewestBytesOldestFirst)
 
 TEST(RingBuffer, DefaultsTo64KiB) { EXPECT_GE(RingBuffer().capacity(), 64u * 1024); }
 
-class Recorder : public PortIoDevice {
+class Recorder : public Device {
 public:
+    std::string name() const override { return "recorder"; }
+    StateBytes saveState() const override { return {}; }
+    Status restoreState(std::span<const uint8_t>) override { return {}; }
     void ioRead(const IoAccess& a, std::span<uint8_t> d) override
     {
         last = a;
@@ -49,10 +52,12 @@ TEST(IoBus, DispatchesByRangeWithOffsetsAndRejectsOverlaps)
 {
     IoBus bus;
     Recorder a, b;
-    EXPECT_TRUE(bus.add(0x3f8, 8, &a));
-    EXPECT_TRUE(bus.add(0x60, 1, &b));
-    EXPECT_FALSE(bus.add(0x3fc, 2, &b));
-    EXPECT_FALSE(bus.add(0xffff, 2, &b));
+    EXPECT_TRUE(bus.add({0x3f8, 8}, &a));
+    EXPECT_TRUE(bus.add({0x60, 1}, &b));
+    EXPECT_FALSE(bus.add({0x3fc, 2}, &b));
+    EXPECT_FALSE(bus.add({0xffff, 2}, &b));
+    EXPECT_FALSE(bus.add({0x100, 0}, &b));
+    EXPECT_TRUE(bus.add({0xffff, 1}, &b)) << "the last port is a port";
     uint8_t v = 0;
     EXPECT_TRUE(bus.read(3, 0x3fd, std::span(&v, 1)));
     EXPECT_EQ(v, 0x42);
@@ -185,7 +190,7 @@ TEST_F(Signal, StateCarriesTheRepliesIntoAClone)
     auto saved = port.saveState();
     fakes::RecordingSignalHandler other;
     SignalPort clone(other);
-    clone.restoreState(saved);
+    ASSERT_TRUE(clone.restoreState(saved));
     EXPECT_EQ(clone.registerReply(3), 9u);
 }
 
@@ -208,7 +213,7 @@ TEST_F(Signal, NarrowAccessesAreIgnored)
 TEST(PmRegisters, OnlyS5WithSleepEnablePowersOff)
 {
     int offs = 0;
-    acpi::PmRegisters pm([&] { ++offs; });
+    acpi::PmRegisters pm([&] { ++offs; }, 0x600);
     auto write = [&](uint16_t v) {
         pm.ioWrite({0, 0x604, acpi::PmRegisters::kCntOffset}, std::span<const uint8_t>(reinterpret_cast<uint8_t*>(&v), 2));
     };

@@ -26,7 +26,7 @@ constexpr uint16_t kSts0 = 0, kSts1 = 1, kEn0 = GpeBlock::kRegisterBytes, kEn1 =
 TEST(GpeBlock, AnEnabledPendingGpeAssertsTheSciUntilTheGuestClearsIt)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     writeReg(gpe, kEn0, 0x01);
     EXPECT_TRUE(sci.levels.empty()) << "enabling alone raises nothing";
     gpe.raise(0);
@@ -44,7 +44,7 @@ TEST(GpeBlock, AnEnabledPendingGpeAssertsTheSciUntilTheGuestClearsIt)
 TEST(GpeBlock, ADisabledGpeLatchesAndAssertsOnceEnabled)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     gpe.raise(9);  // register 1, bit 1
     EXPECT_TRUE(sci.levels.empty());
     EXPECT_EQ(readReg(gpe, kSts1), 0x02);
@@ -59,7 +59,7 @@ TEST(GpeBlock, ADisabledGpeLatchesAndAssertsOnceEnabled)
 TEST(GpeBlock, WideAccessesSplitIntoBytes)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     const uint32_t all = 0xffff0000;  // enable everything, clear nothing
     gpe.ioWrite({0, kBase, 0}, std::span(reinterpret_cast<const uint8_t*>(&all), 4));
     gpe.raise(3);
@@ -77,7 +77,7 @@ TEST(GpeBlock, WideAccessesSplitIntoBytes)
 TEST(GpeBlock, InputLinesLatchOnAssertionOnly)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     writeReg(gpe, kEn0, 0xff);
     gpe.input(2).setLevel(false);
     EXPECT_EQ(readReg(gpe, kSts0), 0);
@@ -96,32 +96,32 @@ TEST(GpeBlock, InputLinesLatchOnAssertionOnly)
 TEST(GpeBlock, StateRoundTripsAndRestoringReassertsAPendingSci)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     writeReg(gpe, kEn0, 0x01);
     writeReg(gpe, kEn1, 0x80);
     gpe.raise(0);
-    acpi::GpeBlockState s = gpe.saveState();
+    acpi::GpeBlockState s = gpe.state();
     EXPECT_EQ(s.status[0], 0x01);
     EXPECT_EQ(s.enable[1], 0x80);
 
     fakes::FakeIrqLine cloneSci;  // a clone's new irqchip: the line starts low
-    GpeBlock restored(cloneSci);
-    restored.restoreState(s);
+    GpeBlock restored(cloneSci, 0x608);
+    restored.setState(s);
     EXPECT_TRUE(cloneSci.high());
     EXPECT_TRUE(restored.sciAsserted());
     EXPECT_EQ(readReg(restored, kSts0), 0x01);
     EXPECT_EQ(readReg(restored, kEn1), 0x80);
 
     fakes::FakeIrqLine quiet;
-    GpeBlock idle(quiet);
-    idle.restoreState(acpi::GpeBlockState{});
+    GpeBlock idle(quiet, 0x608);
+    idle.setState(acpi::GpeBlockState{});
     EXPECT_TRUE(quiet.levels.empty()) << "nothing pending: the line is left alone";
 }
 
 TEST(GpeBlock, ReadsPastTheBlockFloatHigh)
 {
     fakes::FakeIrqLine sci;
-    GpeBlock gpe(sci);
+    GpeBlock gpe(sci, 0x608);
     uint16_t v = 0;
     gpe.ioRead({0, uint16_t(kBase + 3), 3}, std::span(reinterpret_cast<uint8_t*>(&v), 2));
     EXPECT_EQ(v, 0xff00);

@@ -135,9 +135,10 @@ TEST_F(Uart, StateRoundTripsThroughSaveAndRestore)
     fakes::FakeIrqLine irq2;
     fakes::CollectingSink out2;
     Uart8250 clone(irq2, out2);
-    clone.restoreState(s);
+    ASSERT_TRUE(clone.restoreState(s));
     EXPECT_TRUE(irq2.high()) << "pending received data re-raises the line";
-    auto s2 = clone.saveState();
+    EXPECT_EQ(clone.saveState(), s);
+    auto s2 = clone.state();
     EXPECT_EQ(s2.lcr, 0x03);
     EXPECT_EQ(s2.scr, 0x42);
     EXPECT_EQ(s2.ier, Uart8250::kIerRda);

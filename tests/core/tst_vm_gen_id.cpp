@@ -67,7 +67,7 @@ TEST(VmGenId, ThroughTheGpeBlockANewGenerationRaisesTheSci)
 {
     auto mem = guestRam();
     fakes::FakeIrqLine sci;
-    acpi::GpeBlock gpe(sci);
+    acpi::GpeBlock gpe(sci, 0x608);
     auto dev = VmGenId::create(mem, x86::kVmGenIdAddr, gpe.input(0));
     ASSERT_TRUE(dev);
     const uint8_t enable = 0x01;
@@ -75,7 +75,7 @@ TEST(VmGenId, ThroughTheGpeBlockANewGenerationRaisesTheSci)
     EXPECT_FALSE(sci.high());
     ASSERT_TRUE((*dev)->newGeneration());
     EXPECT_TRUE(sci.high());
-    EXPECT_EQ(gpe.saveState().status[0], 0x01);
+    EXPECT_EQ(gpe.state().status[0], 0x01);
 }
 
 TEST(VmGenId, StateRoundTripsAndIsWrittenBackToGuestMemory)
@@ -85,13 +85,13 @@ TEST(VmGenId, StateRoundTripsAndIsWrittenBackToGuestMemory)
     auto dev = VmGenId::create(mem, x86::kVmGenIdAddr, gpe);
     ASSERT_TRUE(dev);
     ASSERT_TRUE((*dev)->newGeneration());
-    devices::VmGenIdState s = (*dev)->saveState();
+    devices::VmGenIdState s = (*dev)->state();
     EXPECT_EQ(s.id, (*dev)->id());
     EXPECT_EQ(s.generation, 1u);
 
     ASSERT_TRUE((*dev)->newGeneration());
     std::memset(mem.base() + x86::kVmGenIdAddr, 0, VmGenId::kIdBytes);
-    ASSERT_TRUE((*dev)->restoreState(s));
+    ASSERT_TRUE((*dev)->setState(s));
     EXPECT_EQ((*dev)->id(), s.id);
     EXPECT_EQ((*dev)->generation(), 1u);
     EXPECT_EQ(inMemory(mem), s.id);

@@ -5,7 +5,7 @@
 
 namespace hf::acpi {
 
-GpeBlock::GpeBlock(devices::IrqLine& sci) : m_sci(sci)
+GpeBlock::GpeBlock(devices::IrqLine& sci, uint16_t base) : m_sci(sci), m_base(base)
 {
     for (unsigned i = 0; i < kCount; ++i) {
         m_inputs[i].block = this;
@@ -71,13 +71,13 @@ bool GpeBlock::sciAsserted() const
     return m_sciLevel;
 }
 
-GpeBlockState GpeBlock::saveState() const
+GpeBlockState GpeBlock::state() const
 {
     std::lock_guard lock(m_mutex);
     return m_regs;
 }
 
-void GpeBlock::restoreState(const GpeBlockState& s)
+void GpeBlock::setState(const GpeBlockState& s)
 {
     std::lock_guard lock(m_mutex);
     m_regs = s;
@@ -94,6 +94,36 @@ void GpeBlock::updateSciLocked(bool force)
         m_sciLevel = level;
         m_sci.setLevel(level);
     }
+}
+
+namespace {
+constexpr uint8_t kStateVersion = 1;
+}
+
+devices::StateBytes GpeBlock::saveState() const
+{
+    GpeBlockState s = state();
+    devices::StateWriter w;
+    w.put(kStateVersion);
+    for (uint8_t b : s.status)
+        w.put(b);
+    for (uint8_t b : s.enable)
+        w.put(b);
+    return w.take();
+}
+
+Status GpeBlock::restoreState(std::span<const uint8_t> bytes)
+{
+    devices::StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    GpeBlockState s;
+    for (auto& b : s.status)
+        HF_STATE_GET(r, b, "status");
+    for (auto& b : s.enable)
+        HF_STATE_GET(r, b, "enable");
+    HF_TRY(r.end());
+    setState(s);
+    return {};
 }
 
 } // namespace hf::acpi

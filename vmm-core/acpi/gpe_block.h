@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <mutex>
 
-#include "devices/io_bus.h"
+#include "devices/device.h"
 #include "devices/irq_line.h"
 
 namespace hf::acpi {
@@ -26,18 +26,23 @@ struct GpeBlockState {
     std::array<uint8_t, 2> enable{};
 };
 
-class GpeBlock : public devices::PortIoDevice {
+class GpeBlock : public devices::Device {
 public:
     static constexpr uint16_t kLength = 4;  // FADT GPE0_BLK_LEN
     static constexpr uint16_t kRegisterBytes = kLength / 2;
     static constexpr unsigned kCount = kRegisterBytes * 8;  // GPE 0 .. kCount-1
 
-    explicit GpeBlock(devices::IrqLine& sci);
+    // `base`: the FADT's GPE0_BLK port.
+    GpeBlock(devices::IrqLine& sci, uint16_t base);
     GpeBlock(const GpeBlock&) = delete;
     GpeBlock& operator=(const GpeBlock&) = delete;
 
+    std::string name() const override { return "acpi-gpe0"; }
+    std::vector<devices::PortRange> portRanges() const override { return {{m_base, kLength}}; }
     void ioRead(const devices::IoAccess& a, std::span<uint8_t> data) override;
     void ioWrite(const devices::IoAccess& a, std::span<const uint8_t> data) override;
+    devices::StateBytes saveState() const override;
+    Status restoreState(std::span<const uint8_t> state) override;
 
     // GPE `gpe` happened: its status bit latches and, if the guest enabled
     // it, the SCI goes up. Any thread.
@@ -51,8 +56,8 @@ public:
 
     // Plain data for a fork or snapshot. Restoring re-asserts the SCI when a
     // GPE was pending and enabled, into whatever irqchip the line now drives.
-    GpeBlockState saveState() const;
-    void restoreState(const GpeBlockState& s);
+    GpeBlockState state() const;
+    void setState(const GpeBlockState& s);
 
 private:
     class Input : public devices::IrqLine {
@@ -69,6 +74,7 @@ private:
     void updateSciLocked(bool force);
 
     devices::IrqLine& m_sci;
+    const uint16_t m_base;
     std::array<Input, kCount> m_inputs;
     mutable std::mutex m_mutex;
     GpeBlockState m_regs;

@@ -8,11 +8,11 @@
 #include <functional>
 #include <mutex>
 
-#include "devices/io_bus.h"
+#include "devices/device.h"
 
 namespace hf::acpi {
 
-class PmRegisters : public devices::PortIoDevice {
+class PmRegisters : public devices::Device {
 public:
     static constexpr uint16_t kLength = 6;
     static constexpr uint16_t kCntOffset = 4;
@@ -21,7 +21,11 @@ public:
     static constexpr uint16_t kSlpTypShift = 10;
     static constexpr uint16_t kS5 = 5;
 
-    explicit PmRegisters(std::function<void()> onPowerOff) : m_onPowerOff(std::move(onPowerOff)) {}
+    // `base`: the FADT's PM1a event block port (the control block follows it).
+    PmRegisters(std::function<void()> onPowerOff, uint16_t base) : m_onPowerOff(std::move(onPowerOff)), m_base(base) {}
+
+    std::string name() const override { return "acpi-pm"; }
+    std::vector<devices::PortRange> portRanges() const override { return {{m_base, kLength}}; }
 
     void ioRead(const devices::IoAccess& a, std::span<uint8_t> data) override
     {
@@ -46,9 +50,31 @@ public:
             m_onPowerOff();
     }
 
+    devices::StateBytes saveState() const override
+    {
+        std::lock_guard lock(m_mutex);
+        devices::StateWriter w;
+        w.put(kStateVersion);
+        w.put(m_cnt);
+        return w.take();
+    }
+    Status restoreState(std::span<const uint8_t> bytes) override
+    {
+        devices::StateReader r(bytes, name());
+        HF_TRY(r.version(kStateVersion));
+        uint16_t cnt = 0;
+        HF_STATE_GET(r, cnt, "PM1 control");
+        HF_TRY(r.end());
+        std::lock_guard lock(m_mutex);
+        m_cnt = cnt;
+        return {};
+    }
+
 private:
+    static constexpr uint8_t kStateVersion = 1;
     std::function<void()> m_onPowerOff;
-    std::mutex m_mutex;
+    const uint16_t m_base;
+    mutable std::mutex m_mutex;
     uint16_t m_cnt = 0;
 };
 

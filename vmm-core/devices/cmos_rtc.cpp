@@ -1,5 +1,7 @@
 #include "devices/cmos_rtc.h"
 
+#include <algorithm>
+
 namespace hf::devices {
 
 namespace {
@@ -48,6 +50,39 @@ void CmosRtc::ioWrite(const IoAccess& a, std::span<const uint8_t> data)
     } else if (m_index >= 0x0e && m_index < 128) {
         m_nvram[m_index] = data[0];  // general-purpose NVRAM; time registers are read-only
     }
+}
+
+namespace {
+constexpr uint8_t kStateVersion = 1;
+}
+
+StateBytes CmosRtc::saveState() const
+{
+    std::lock_guard lock(m_mutex);
+    StateWriter w;
+    w.put(kStateVersion);
+    w.put(m_index);
+    w.putBytes(m_nvram);
+    return w.take();
+}
+
+Status CmosRtc::restoreState(std::span<const uint8_t> bytes)
+{
+    StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    uint8_t index = 0;
+    HF_STATE_GET(r, index, "index");
+    auto nvram = r.getBytes("nvram", sizeof m_nvram);
+    if (!nvram)
+        return fail(nvram.error());
+    if (nvram->size() != sizeof m_nvram)
+        return failMsg(name() + " state: nvram is " + std::to_string(nvram->size()) + " bytes, not " +
+                       std::to_string(sizeof m_nvram));
+    HF_TRY(r.end());
+    std::lock_guard lock(m_mutex);
+    m_index = index;
+    std::copy(nvram->begin(), nvram->end(), m_nvram);
+    return {};
 }
 
 } // namespace hf::devices

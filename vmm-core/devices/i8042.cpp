@@ -69,4 +69,43 @@ void I8042::data(uint8_t value)
     m_pending.reset();
 }
 
+namespace {
+constexpr uint8_t kStateVersion = 1;
+}
+
+StateBytes I8042::saveState() const
+{
+    std::lock_guard lock(m_mutex);
+    StateWriter w;
+    w.put(kStateVersion);
+    w.put(m_out.has_value());
+    w.put(m_out.value_or(0));
+    w.put(m_pending.has_value());
+    w.put(m_pending.value_or(0));
+    w.put(m_ctr);
+    w.put(m_lastWasCommand);
+    return w.take();
+}
+
+Status I8042::restoreState(std::span<const uint8_t> bytes)
+{
+    StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    bool hasOut = false, hasPending = false, lastWasCommand = false;
+    uint8_t out = 0, pending = 0, ctr = 0;
+    HF_STATE_GET(r, hasOut, "output flag");
+    HF_STATE_GET(r, out, "output byte");
+    HF_STATE_GET(r, hasPending, "pending flag");
+    HF_STATE_GET(r, pending, "pending command");
+    HF_STATE_GET(r, ctr, "command byte");
+    HF_STATE_GET(r, lastWasCommand, "last was command");
+    HF_TRY(r.end());
+    std::lock_guard lock(m_mutex);
+    m_out = hasOut ? std::optional<uint8_t>(out) : std::nullopt;
+    m_pending = hasPending ? std::optional<uint8_t>(pending) : std::nullopt;
+    m_ctr = ctr;
+    m_lastWasCommand = lastWasCommand;
+    return {};
+}
+
 } // namespace hf::devices

@@ -4,43 +4,73 @@
 
 namespace hf::devices {
 
-bool IoBus::add(uint16_t base, uint16_t length, PortIoDevice* device)
+template <class Addr>
+bool RangeMap<Addr>::add(Addr base, Addr length, Device* device, Addr limit)
 {
-    if (length == 0 || uint32_t(base) + length > 0x10000)
+    // `limit` is the last valid address: the range's last byte must not pass it.
+    if (length == 0 || base > limit || Addr(length - 1) > Addr(limit - base))
         return false;
-    for (const auto& r : m_ranges)
-        if (base < r.base + r.length && r.base < base + length)
+    const Addr last = Addr(base + (length - 1));
+    for (const auto& e : m_entries)
+        if (base <= Addr(e.base + (e.length - 1)) && e.base <= last)
             return false;
-    m_ranges.push_back({base, length, device});
-    std::sort(m_ranges.begin(), m_ranges.end(), [](const Range& a, const Range& b) { return a.base < b.base; });
+    m_entries.push_back({base, length, device});
+    std::sort(m_entries.begin(), m_entries.end(), [](const Entry& a, const Entry& b) { return a.base < b.base; });
     return true;
 }
 
-const IoBus::Range* IoBus::find(uint16_t port) const
+template <class Addr>
+const typename RangeMap<Addr>::Entry* RangeMap<Addr>::find(Addr addr) const
 {
-    for (const auto& r : m_ranges)
-        if (port >= r.base && port < r.base + r.length)
-            return &r;
-    return nullptr;
+    // The last range starting at or before addr is the only candidate.
+    auto it = std::upper_bound(m_entries.begin(), m_entries.end(), addr,
+                               [](Addr a, const Entry& e) { return a < e.base; });
+    if (it == m_entries.begin())
+        return nullptr;
+    --it;
+    return Addr(addr - it->base) < it->length ? &*it : nullptr;
 }
+
+template class RangeMap<uint16_t>;
+template class RangeMap<uint64_t>;
 
 bool IoBus::read(uint32_t vcpu, uint16_t port, std::span<uint8_t> data) const
 {
-    const Range* r = find(port);
-    if (!r) {
+    const auto* e = m_map.find(port);
+    if (!e) {
         std::fill(data.begin(), data.end(), 0xff);
         return false;
     }
-    r->device->ioRead({vcpu, port, uint16_t(port - r->base)}, data);
+    e->device->ioRead({vcpu, port, uint16_t(port - e->base)}, data);
     return true;
 }
 
 bool IoBus::write(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data) const
 {
-    const Range* r = find(port);
-    if (!r)
+    const auto* e = m_map.find(port);
+    if (!e)
         return false;
-    r->device->ioWrite({vcpu, port, uint16_t(port - r->base)}, data);
+    e->device->ioWrite({vcpu, port, uint16_t(port - e->base)}, data);
+    return true;
+}
+
+bool MmioBus::read(uint32_t vcpu, uint64_t addr, std::span<uint8_t> data) const
+{
+    const auto* e = m_map.find(addr);
+    if (!e) {
+        std::fill(data.begin(), data.end(), 0xff);
+        return false;
+    }
+    e->device->mmioRead({vcpu, addr, addr - e->base}, data);
+    return true;
+}
+
+bool MmioBus::write(uint32_t vcpu, uint64_t addr, std::span<const uint8_t> data) const
+{
+    const auto* e = m_map.find(addr);
+    if (!e)
+        return false;
+    e->device->mmioWrite({vcpu, addr, addr - e->base}, data);
     return true;
 }
 

@@ -1,6 +1,7 @@
 #include "devices/signal_port.h"
 
 #include <cstring>
+#include <map>
 
 #include "base/log.h"
 
@@ -80,13 +81,13 @@ void SignalPort::setReply(uint32_t vcpu, uint32_t value)
     m_replies[vcpu] = value;
 }
 
-SignalPort::State SignalPort::saveState() const
+SignalPort::State SignalPort::state() const
 {
     std::lock_guard lock(m_mutex);
     return m_replies;
 }
 
-void SignalPort::restoreState(const State& s)
+void SignalPort::setState(const State& s)
 {
     std::lock_guard lock(m_mutex);
     m_replies = s;
@@ -96,6 +97,45 @@ uint64_t SignalPort::rejected() const
 {
     std::lock_guard lock(m_mutex);
     return m_rejected;
+}
+
+namespace {
+constexpr uint8_t kStateVersion = 1;
+constexpr uint32_t kMaxVcpus = 1024;  // a bound for a reader that trusts no input
+}
+
+StateBytes SignalPort::saveState() const
+{
+    State s = state();
+    std::map<uint32_t, uint32_t> sorted(s.begin(), s.end());  // the same state, the same bytes
+    StateWriter w;
+    w.put(kStateVersion);
+    w.put(uint32_t(sorted.size()));
+    for (auto [vcpu, reply] : sorted) {
+        w.put(vcpu);
+        w.put(reply);
+    }
+    return w.take();
+}
+
+Status SignalPort::restoreState(std::span<const uint8_t> bytes)
+{
+    StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    uint32_t n = 0;
+    HF_STATE_GET(r, n, "reply count");
+    if (n > kMaxVcpus)
+        return failMsg(name() + " state: " + std::to_string(n) + " replies, at most " + std::to_string(kMaxVcpus));
+    State s;
+    for (uint32_t i = 0; i < n; ++i) {
+        uint32_t vcpu = 0, reply = 0;
+        HF_STATE_GET(r, vcpu, "reply vcpu");
+        HF_STATE_GET(r, reply, "reply value");
+        s[vcpu] = reply;
+    }
+    HF_TRY(r.end());
+    setState(s);
+    return {};
 }
 
 } // namespace hf::devices

@@ -9,7 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "devices/io_bus.h"
+#include "devices/device.h"
 
 namespace hf::devices {
 
@@ -30,7 +30,7 @@ public:
     virtual uint32_t onSignal(uint32_t vcpu, SignalCommand cmd, uint32_t arg) = 0;
 };
 
-class SignalPort : public PortIoDevice {
+class SignalPort : public Device {
 public:
     static constexpr uint16_t kBase = 0x0ef0;
     static constexpr uint16_t kLength = 8;
@@ -45,8 +45,12 @@ public:
 
     explicit SignalPort(SignalHandler& handler) : m_handler(handler) {}
 
+    std::string name() const override { return "signal-port"; }
+    std::vector<PortRange> portRanges() const override { return {{kBase, kLength}}; }
     void ioRead(const IoAccess& a, std::span<uint8_t> data) override;
     void ioWrite(const IoAccess& a, std::span<const uint8_t> data) override;
+    StateBytes saveState() const override;
+    Status restoreState(std::span<const uint8_t> state) override;
 
     // How many writes were rejected (wrong width, wrong port, unknown command).
     uint64_t rejected() const;
@@ -59,10 +63,10 @@ public:
     // scheduled between OUT and IN on the same vCPU; EAX cannot.)
     std::optional<uint32_t> registerReply(uint32_t vcpu) const;
 
-    // Device state for a fork: the replies not yet read.
+    // Device state: the replies not yet read, by vCPU.
     using State = std::unordered_map<uint32_t, uint32_t>;
-    State saveState() const;
-    void restoreState(const State& s);
+    State state() const;
+    void setState(const State& s);
 
 private:
     SignalHandler& m_handler;

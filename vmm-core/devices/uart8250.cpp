@@ -177,7 +177,7 @@ size_t Uart8250::inputSpace() const
     return kRxCapacity - m_rx.size();
 }
 
-Uart8250State Uart8250::saveState() const
+Uart8250State Uart8250::state() const
 {
     std::lock_guard lock(m_mutex);
     Uart8250State s;
@@ -195,7 +195,7 @@ Uart8250State Uart8250::saveState() const
     return s;
 }
 
-void Uart8250::restoreState(const Uart8250State& s)
+void Uart8250::setState(const Uart8250State& s)
 {
     std::lock_guard lock(m_mutex);
     m_ier = s.ier;
@@ -211,6 +211,46 @@ void Uart8250::restoreState(const Uart8250State& s)
     m_rx.assign(s.rx.begin(), s.rx.end());
     m_irqLevel = false;
     updateIrqLocked();
+}
+
+namespace {
+constexpr uint8_t kStateVersion = 1;
+}
+
+StateBytes Uart8250::saveState() const
+{
+    Uart8250State s = state();
+    StateWriter w;
+    w.put(kStateVersion);
+    for (uint8_t v : {s.ier, s.lcr, s.mcr, s.lsr, s.msr, s.scr, s.fcr, s.dll, s.dlm})
+        w.put(v);
+    w.put(s.thrInterrupt);
+    w.putBytes(s.rx);
+    return w.take();
+}
+
+Status Uart8250::restoreState(std::span<const uint8_t> bytes)
+{
+    StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    Uart8250State s;
+    HF_STATE_GET(r, s.ier, "ier");
+    HF_STATE_GET(r, s.lcr, "lcr");
+    HF_STATE_GET(r, s.mcr, "mcr");
+    HF_STATE_GET(r, s.lsr, "lsr");
+    HF_STATE_GET(r, s.msr, "msr");
+    HF_STATE_GET(r, s.scr, "scr");
+    HF_STATE_GET(r, s.fcr, "fcr");
+    HF_STATE_GET(r, s.dll, "dll");
+    HF_STATE_GET(r, s.dlm, "dlm");
+    HF_STATE_GET(r, s.thrInterrupt, "thr interrupt");
+    auto rx = r.getBytes("receive FIFO", kRxCapacity);
+    if (!rx)
+        return fail(rx.error());
+    s.rx = std::move(*rx);
+    HF_TRY(r.end());
+    setState(s);
+    return {};
 }
 
 } // namespace hf::devices

@@ -10,8 +10,9 @@
 #include <span>
 #include <vector>
 
+#include "base/hex.h"
 #include "devices/byte_sink.h"
-#include "devices/io_bus.h"
+#include "devices/device.h"
 #include "devices/irq_line.h"
 
 namespace hf::devices {
@@ -23,21 +24,27 @@ struct Uart8250State {
     std::vector<uint8_t> rx;
 };
 
-class Uart8250 : public PortIoDevice {
+class Uart8250 : public Device {
 public:
     static constexpr size_t kRxCapacity = 1024;
+    static constexpr uint16_t kCom1Base = 0x3f8;
+    static constexpr uint32_t kCom1Irq = 4;
 
-    Uart8250(IrqLine& irq, ByteSink& out) : m_irq(irq), m_out(out) {}
+    Uart8250(IrqLine& irq, ByteSink& out, uint16_t base = kCom1Base) : m_irq(irq), m_out(out), m_base(base) {}
 
+    std::string name() const override { return "uart@" + hex(m_base); }
+    std::vector<PortRange> portRanges() const override { return {{m_base, 8}}; }
     void ioRead(const IoAccess& a, std::span<uint8_t> data) override;
     void ioWrite(const IoAccess& a, std::span<const uint8_t> data) override;
+    StateBytes saveState() const override;
+    Status restoreState(std::span<const uint8_t> state) override;
 
     // Host input (console thread). Takes what fits; returns how much it took.
     size_t enqueueInput(std::span<const uint8_t> bytes);
     size_t inputSpace() const;
 
-    Uart8250State saveState() const;
-    void restoreState(const Uart8250State& s);
+    Uart8250State state() const;
+    void setState(const Uart8250State& s);
 
     // Register offsets and bits used by tests and the driver.
     enum : uint8_t { kRbrThr = 0, kIer = 1, kIirFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5, kMsr = 6, kScr = 7 };
@@ -57,6 +64,7 @@ private:
 
     IrqLine& m_irq;
     ByteSink& m_out;
+    const uint16_t m_base;
     mutable std::mutex m_mutex;
     uint8_t m_ier = 0, m_lcr = 0, m_mcr = 0, m_lsrErrors = 0, m_msr = 0xb0, m_scr = 0, m_fcr = 0;
     uint8_t m_dll = 0x0c, m_dlm = 0;  // 9600 baud after reset

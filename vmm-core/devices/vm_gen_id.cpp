@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -68,7 +69,7 @@ std::string VmGenId::idHex() const
     return s;
 }
 
-Status VmGenId::restoreState(const VmGenIdState& s)
+Status VmGenId::setState(const VmGenIdState& s)
 {
     m_state = s;
     return writeId();
@@ -79,6 +80,35 @@ Status VmGenId::writeId() const
     if (auto r = m_mem.write(m_gpa, m_state.id); !r)
         return fail(r.error().withContext("writing the VM generation id"));
     return {};
+}
+
+namespace {
+constexpr uint8_t kStateVersion = 1;
+}
+
+StateBytes VmGenId::saveState() const
+{
+    StateWriter w;
+    w.put(kStateVersion);
+    w.putBytes(m_state.id);
+    w.put(m_state.generation);
+    return w.take();
+}
+
+Status VmGenId::restoreState(std::span<const uint8_t> bytes)
+{
+    StateReader r(bytes, name());
+    HF_TRY(r.version(kStateVersion));
+    auto id = r.getBytes("id", kIdBytes);
+    if (!id)
+        return fail(id.error());
+    if (id->size() != kIdBytes)
+        return failMsg(name() + " state: the id is " + std::to_string(id->size()) + " bytes, not 16");
+    VmGenIdState s;
+    std::copy(id->begin(), id->end(), s.id.begin());
+    HF_STATE_GET(r, s.generation, "generation");
+    HF_TRY(r.end());
+    return setState(s);
 }
 
 } // namespace hf::devices

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "devices/device.h"
 #include "devices/irq_line.h"
 #include "memory/guest_memory.h"
 
@@ -26,7 +27,7 @@ struct VmGenIdState {
     uint64_t generation = 0;  // how many times the id changed since boot (along the clone's ancestry)
 };
 
-class VmGenId {
+class VmGenId : public Device {
 public:
     static constexpr size_t kIdBytes = 16;
     using Id = std::array<uint8_t, kIdBytes>;
@@ -51,10 +52,17 @@ public:
     // The id's bytes as they are in guest memory, as 32 lowercase hex digits.
     std::string idHex() const;
 
-    VmGenIdState saveState() const { return m_state; }
+    std::string name() const override { return "vmgenid"; }
+    // Memory only: no port or MMIO range (the guest reads the id in RAM).
+    devices::StateBytes saveState() const override;
     // Takes the saved id and writes it back to guest memory, so the guest's
     // copy and the device agree whatever the memory held.
-    Status restoreState(const VmGenIdState& s);
+    Status restoreState(std::span<const uint8_t> state) override;
+    // A clone is a new generation of the VM: a new id before its vCPUs run.
+    Status afterClone(VmLinks&) override { return newGeneration(); }
+
+    VmGenIdState state() const { return m_state; }
+    Status setState(const VmGenIdState& s);
 
 private:
     VmGenId(const memory::GuestMemory& mem, uint64_t gpa, IrqLine& notify) : m_mem(mem), m_gpa(gpa), m_notify(notify) {}

@@ -69,6 +69,31 @@ Status VmFd::irqLine(uint32_t irq, bool level)
     return {};
 }
 
+Status VmFd::ioeventfd(int eventFd, uint64_t addr, uint32_t length, std::optional<uint64_t> value)
+{
+    kvm_ioeventfd e{};
+    e.addr = addr;
+    e.len = length;
+    e.fd = eventFd;
+    if (value) {
+        e.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+        e.datamatch = *value;
+    }
+    if (::ioctl(m_fd.get(), KVM_IOEVENTFD, &e) < 0)
+        return failErrno("KVM_IOEVENTFD at " + std::to_string(addr));
+    return {};
+}
+
+Status VmFd::irqfd(int eventFd, uint32_t gsi)
+{
+    kvm_irqfd f{};
+    f.fd = uint32_t(eventFd);
+    f.gsi = gsi;
+    if (::ioctl(m_fd.get(), KVM_IRQFD, &f) < 0)
+        return failErrno("KVM_IRQFD gsi " + std::to_string(gsi));
+    return {};
+}
+
 Status VmFd::enableCap(uint32_t cap, uint64_t arg0)
 {
     kvm_enable_cap c{};

@@ -6,6 +6,7 @@
 #include "kvm/kvm_uapi.h"
 
 #include <cstdint>
+#include <optional>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -28,6 +29,12 @@ public:
     Status createIrqchip();
     Status createPit2(uint32_t flags = 0);
     Status irqLine(uint32_t irq, bool level);
+    // KVM_IOEVENTFD: `eventFd` is signalled when the guest writes `length`
+    // bytes at MMIO `addr` (equal to `value` if given), without an exit to
+    // userspace.
+    Status ioeventfd(int eventFd, uint64_t addr, uint32_t length, std::optional<uint64_t> value);
+    // KVM_IRQFD: a write to `eventFd` raises `gsi` on the in-kernel irqchip.
+    Status irqfd(int eventFd, uint32_t gsi);
     Status enableCap(uint32_t cap, uint64_t arg0 = 0);
 
     Result<kvm_irqchip> getIrqchip(uint32_t chipId) const;

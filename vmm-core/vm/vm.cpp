@@ -1,7 +1,4 @@
 #include "vm/vm.h"
-#include "base/hex.h"
-
-#include "vm/daemon_registration.h"
 
 #include <signal.h>
 #include <sys/epoll.h>
@@ -13,7 +10,6 @@
 #include <cstring>
 
 #include "acpi/acpi_tables.h"
-#include "acpi/pm_registers.h"
 #include "arch/x86/boot_params.h"
 #include "arch/x86/bzimage.h"
 #include "arch/x86/cpu_setup.h"
@@ -23,11 +19,11 @@
 #include "arch/x86/mptable.h"
 #include "arch/x86/page_tables.h"
 #include "base/file.h"
+#include "base/hex.h"
 #include "base/log.h"
-#include "devices/cmos_rtc.h"
-#include "devices/i8042.h"
 #include "devices/uart8250.h"
 #include "memory/cow_stats.h"
+#include "vm/daemon_registration.h"
 
 namespace hf::vm {
 
@@ -35,8 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr uint16_t kCom1Base = 0x3f8;
-constexpr uint32_t kCom1Irq = 4;
 constexpr uint64_t kTssAddr = 0xfffbd000;       // 3 pages KVM needs on Intel, inside the MMIO hole
 constexpr uint64_t kIdentityMapAddr = 0xfffbc000;
 constexpr uint32_t kApicLvt0 = 0x350;
@@ -56,15 +50,6 @@ void lapicWrite(kvm_lapic_state& s, uint32_t off, uint32_t v) { std::memcpy(s.re
 RateLimit g_unhandledIo;
 
 } // namespace
-
-void KvmIrqLine::setLevel(bool high)
-{
-    if (auto r = m_vm->irqLine(m_irq, high); !r) {
-        static RateLimit limit;
-        if (limit.allow())
-            logWarn(r.error().message());
-    }
-}
 
 Vm::Vm(VmConfig config) : m_config(std::move(config)) {}
 
@@ -135,27 +120,9 @@ Status Vm::build()
         return fail(console.error());
     m_console = std::move(*console);
 
-    m_uartIrq = std::make_unique<KvmIrqLine>(*m_vm, kCom1Irq);
-    m_uart = std::make_unique<devices::Uart8250>(*m_uartIrq, *m_console);
-    m_i8042 = std::make_unique<devices::I8042>([this] { requestStop(StopReason::Reset, "guest reset (i8042)"); });
-    m_rtc = std::make_unique<devices::CmosRtc>();
-    m_signal = std::make_unique<devices::SignalPort>(*this);
-    m_pm = std::make_unique<acpi::PmRegisters>(
-        [this] { requestStop(StopReason::Shutdown, "guest powered off (ACPI S5)"); });
-    const acpi::AcpiConfig acpiConfig = this->acpiConfig();
-    m_sciIrq = std::make_unique<KvmIrqLine>(*m_vm, acpi::kSciIrq);
-    m_gpe = std::make_unique<acpi::GpeBlock>(*m_sciIrq);
-    auto vmGenId = devices::VmGenId::create(*m_mem, acpiConfig.vmGenIdAddr, m_gpe->input(acpiConfig.vmGenIdGpe));
-    if (!vmGenId)
-        return fail(vmGenId.error());
-    m_vmGenId = std::move(*vmGenId);
-    bool busOk = m_bus.add(kCom1Base, 8, m_uart.get()) && m_bus.add(0x60, 1, m_i8042.get()) &&
-                 m_bus.add(0x64, 1, m_i8042.get()) && m_bus.add(0x70, 2, m_rtc.get()) &&
-                 m_bus.add(devices::SignalPort::kBase, devices::SignalPort::kLength, m_signal.get()) &&
-                 m_bus.add(acpiConfig.pmBase, acpi::PmRegisters::kLength, m_pm.get()) &&
-                 m_bus.add(acpiConfig.gpe0Base, acpi::GpeBlock::kLength, m_gpe.get());
-    if (!busOk)
-        return failMsg("internal error: overlapping device port ranges");
+    HF_TRY(createDevices());
+    m_links.emplace(*m_vm, *m_loop);
+    HF_TRY(m_devices.attach(*m_links));
 
     HF_TRY(loadGuest());
     return startVcpus();
@@ -268,26 +235,24 @@ Status Vm::startVcpus()
 
 void Vm::onIoIn(uint32_t vcpu, uint16_t port, std::span<uint8_t> data)
 {
-    if (!m_bus.read(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
+    if (!m_devices.io().read(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
         logDebug("unhandled port read " + hex(port));
 }
 
 std::optional<uint32_t> Vm::onIoOut(uint32_t vcpu, uint16_t port, std::span<const uint8_t> data)
 {
     // Port 0x80 is the POST/delay port Linux writes to for I/O delays.
-    if (!m_bus.write(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
+    if (!m_devices.io().write(vcpu, port, data) && port != 0x80 && g_unhandledIo.allow())
         logDebug("unhandled port write " + hex(port));
     if (port == devices::SignalPort::kBase + devices::SignalPort::kCommandOffset && data.size() == 4)
         return m_signal->registerReply(vcpu);
     return std::nullopt;
 }
 
-void Vm::onMmio(uint32_t, uint64_t addr, std::span<uint8_t> data, bool write)
+void Vm::onMmio(uint32_t vcpu, uint64_t addr, std::span<uint8_t> data, bool write)
 {
-    // No MMIO devices yet: reads float high, writes are dropped.
-    if (!write)
-        std::memset(data.data(), 0xff, data.size());
-    if (g_unhandledIo.allow())
+    bool claimed = write ? m_devices.mmio().write(vcpu, addr, data) : m_devices.mmio().read(vcpu, addr, data);
+    if (!claimed && g_unhandledIo.allow())
         logDebug("unhandled MMIO " + std::string(write ? "write" : "read") + " at " + hex(addr));
 }
 

@@ -11,14 +11,10 @@
 #include <vector>
 
 #include "acpi/acpi_tables.h"
-#include "acpi/gpe_block.h"
 #include "arch/x86/boot_params.h"
 #include "base/event_loop.h"
-#include "devices/io_bus.h"
-#include "devices/irq_line.h"
+#include "devices/device_state.h"
 #include "devices/signal_port.h"
-#include "devices/uart8250.h"
-#include "devices/vm_gen_id.h"
 #include "fork/fork_request.h"
 #include "fork/fork_timeline.h"
 #include "kvm/kvm_system.h"
@@ -28,31 +24,19 @@
 #include "state/vm_state.h"
 #include "vm/console.h"
 #include "vm/control_server.h"
+#include "vm/device_set.h"
+#include "vm/kvm_irq_line.h"
+#include "vm/kvm_links.h"
 #include "vm/vcpu_thread.h"
 #include "vm/vm_config.h"
 #include "vm/vm_process.h"
 
 namespace hf::devices {
-class I8042;
-class CmosRtc;
+class Uart8250;
+class VmGenId;
 } // namespace hf::devices
-namespace hf::acpi {
-class PmRegisters;
-}
 
 namespace hf::vm {
-
-class KvmIrqLine : public devices::IrqLine {
-public:
-    KvmIrqLine(kvm::VmFd& vm, uint32_t irq) : m_vm(&vm), m_irq(irq) {}
-    void setLevel(bool high) override;
-    // A clone's devices inject into the clone's new VM.
-    void rebind(kvm::VmFd& vm) { m_vm = &vm; }
-
-private:
-    kvm::VmFd* m_vm;
-    uint32_t m_irq;
-};
 
 class Vm final : public VcpuExitSink, public devices::SignalHandler {
 public:
@@ -78,10 +62,7 @@ private:
     struct ForkSnapshot {
         state::VmState vm;
         std::vector<state::VcpuState> vcpus;
-        devices::Uart8250State uart;
-        devices::SignalPort::State signal;
-        acpi::GpeBlockState gpe;
-        devices::VmGenIdState vmGenId;
+        devices::DeviceStates devices;  // by device name
     };
     // A clone in the making, as the parent sees it.
     struct CloneChild {
@@ -95,6 +76,8 @@ private:
     // /dev/kvm, the VM, its TSS and identity map, irqchip and PIT: at boot
     // and again in every clone.
     Status createKvmVm();
+    // Every device, on the buses, its interrupt lines wired (vm_devices.cpp).
+    Status createDevices();
     Status loadGuest();
     Status startVcpus();
     Status setupVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_entry2>& supported);
@@ -135,7 +118,10 @@ private:
     std::string clonePath(const std::string& name) const;
     // A guest FORK's answer, into the held vCPU's RAX and the port's reply;
     // then the vCPU is released (it runs again once the VM is resumed).
+    // (vm_guest_signals.cpp)
     void answerGuest(uint32_t vcpu, uint32_t value);
+    // In a clone: what the vCPU that asked reads from the signal port.
+    void setGuestReply(uint32_t vcpu, uint32_t value);
 
     // How the VM was booted; a clone keeps it (its identity is in m_proc).
     const VmConfig m_config;
@@ -147,16 +133,14 @@ private:
     std::optional<memory::GuestMemory> m_mem;
     std::optional<EventLoop> m_loop;
     std::unique_ptr<Console> m_console;
-    devices::IoBus m_bus;
-    std::unique_ptr<KvmIrqLine> m_uartIrq;
-    std::unique_ptr<devices::Uart8250> m_uart;
-    std::unique_ptr<devices::I8042> m_i8042;
-    std::unique_ptr<devices::CmosRtc> m_rtc;
-    std::unique_ptr<devices::SignalPort> m_signal;
-    std::unique_ptr<acpi::PmRegisters> m_pm;
-    std::unique_ptr<KvmIrqLine> m_sciIrq;
-    std::unique_ptr<acpi::GpeBlock> m_gpe;         // GPE0: raises the SCI
-    std::unique_ptr<devices::VmGenId> m_vmGenId;   // a new id in every clone (docs/fork.md)
+    // Interrupt lines the devices drive, rebound to a clone's new VM.
+    std::vector<std::unique_ptr<KvmIrqLine>> m_irqLines;
+    DeviceSet m_devices;
+    std::optional<KvmLinks> m_links;
+    // Devices the VM itself talks to (owned by m_devices).
+    devices::Uart8250* m_uart = nullptr;         // console input
+    devices::SignalPort* m_signal = nullptr;     // guest FORK answers
+    devices::VmGenId* m_vmGenId = nullptr;       // status
     std::vector<uint8_t> m_kernelFile;  // read and checked before KVM is touched
     std::vector<uint8_t> m_initrd;
     x86::BootSetup m_boot{};

@@ -3,6 +3,7 @@
 // fork and guest-fork arming.
 #include <unistd.h>
 
+#include "devices/vm_gen_id.h"
 #include "memory/cow_stats.h"
 #include "vm/vm.h"
 

@@ -71,25 +71,8 @@ Result<Vm::ForkSnapshot> Vm::captureSnapshot()
         if (error)
             return fail(error->withContext("capturing vcpu " + std::to_string(i)));
     }
-    snap.uart = m_uart->saveState();
-    snap.signal = m_signal->saveState();
-    snap.gpe = m_gpe->saveState();
-    snap.vmGenId = m_vmGenId->saveState();
+    snap.devices = m_devices.save();
     return snap;
-}
-
-void Vm::answerGuest(uint32_t vcpu, uint32_t value)
-{
-    // The vCPU is held: its OUT completed when it parked, so RIP is at the
-    // next instruction and the guest has not run since.
-    m_signal->setReply(vcpu, value);
-    auto job = [value](kvm::VcpuFd& v) {
-        if (auto r = v.setRax(value); !r)
-            logWarn("answering the guest's FORK in RAX: " + r.error().message());
-    };
-    if (auto r = m_vcpus.at(vcpu)->runPaused(job); !r)
-        logWarn(r.error().message());
-    m_vcpus.at(vcpu)->release();
 }
 
 std::string Vm::clonePath(const std::string& name) const
@@ -268,22 +251,24 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
         // RAX (and in the port's reply for an IN).
         ForkSnapshot own = snap;
         own.vcpus.at(request.vcpu).regs.rax = m_proc->cloneId;
-        own.signal[request.vcpu] = m_proc->cloneId;
         if (auto r = restoreSnapshot(own); !r)
             die(r.error().withContext("restoring state"));
+        setGuestReply(request.vcpu, m_proc->cloneId);
     } else if (auto r = restoreSnapshot(snap); !r) {
         die(r.error().withContext("restoring state"));
     }
-    // A new VM Generation ID and its GPE before any vCPU runs: the guest
-    // kernel reseeds its RNG when it handles the notify, with no agent.
-    if (auto r = m_vmGenId->newGeneration(); !r)
-        die(r.error());
-    t.restored = fork::nowNs();
 
     auto loop = EventLoop::create();
     if (!loop)
         die(loop.error());
     m_loop.emplace(std::move(*loop));
+    // What each device redoes in a clone before any vCPU runs: its eventfds
+    // with the new VM, and a new VM Generation ID (the guest kernel reseeds
+    // its RNG on the notification, with no agent).
+    m_links.emplace(*m_vm, *m_loop);
+    if (auto r = m_devices.afterClone(*m_links); !r)
+        die(r.error());
+    t.restored = fork::nowNs();
     if (auto r = attachEventSources(); !r)
         die(r.error());
 
@@ -327,6 +312,7 @@ void Vm::dropInherited()
         m_control.reset();
     }
     m_signalFd.reset();
+    m_links.reset();
     m_loop.reset();  // closes the epoll fd and eventfd; the parent keeps its own
     m_vm.reset();
     m_kvm.reset();
@@ -338,21 +324,19 @@ Status Vm::rebuildKvm()
     // The inherited private mapping is this clone's RAM now: copy-on-write
     // with the parent until either writes.
     HF_TRY(m_mem->registerWith(*m_vm));
-    m_uartIrq->rebind(*m_vm);
-    m_sciIrq->rebind(*m_vm);
+    for (auto& line : m_irqLines)
+        line->rebind(*m_vm);
     return {};
 }
 
 // Order: VM state first (clock, PIC, IOAPIC, PIT; see state/vm_state.h), then
-// the devices (the UART re-raises its IRQ line into the restored irqchip),
-// then each vCPU on its new thread in state/vcpu_state.h's order.
+// the devices (a device whose line was high raises it again into the
+// restored irqchip), then each vCPU on its new thread in state/vcpu_state.h's
+// order.
 Status Vm::restoreSnapshot(const ForkSnapshot& snap)
 {
     HF_TRY(state::restoreVm(*m_vm, snap.vm));
-    m_uart->restoreState(snap.uart);
-    m_signal->restoreState(snap.signal);
-    m_gpe->restoreState(snap.gpe);
-    HF_TRY(m_vmGenId->restoreState(snap.vmGenId));
+    HF_TRY(m_devices.restore(snap.devices));
     auto mmapSize = m_kvm->vcpuMmapSize();
     if (!mmapSize)
         return fail(mmapSize.error());

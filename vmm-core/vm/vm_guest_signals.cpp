@@ -91,6 +91,22 @@ uint32_t Vm::onGuestFork(uint32_t vcpu)
     return devices::SignalPort::kDeferred;  // runFork() answers before the vCPU runs again
 }
 
+void Vm::answerGuest(uint32_t vcpu, uint32_t value)
+{
+    // The vCPU is held: its OUT completed when it parked, so RIP is at the
+    // next instruction and the guest has not run since.
+    m_signal->setReply(vcpu, value);
+    auto job = [value](kvm::VcpuFd& v) {
+        if (auto r = v.setRax(value); !r)
+            logWarn("answering the guest's FORK in RAX: " + r.error().message());
+    };
+    if (auto r = m_vcpus.at(vcpu)->runPaused(job); !r)
+        logWarn(r.error().message());
+    m_vcpus.at(vcpu)->release();
+}
+
+void Vm::setGuestReply(uint32_t vcpu, uint32_t value) { m_signal->setReply(vcpu, value); }
+
 uint32_t Vm::clonesLeft() const
 {
     uint32_t made = m_proc->clonesMade.load();
