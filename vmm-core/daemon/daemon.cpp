@@ -17,8 +17,10 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/names.h"
 #include "base/unix_socket.h"
 #include "base/line_channel.h"
+#include "fork/fork_request.h"
 #include "kvm/kvm_system.h"
 #include "vm/vm_config.h"
 
@@ -36,17 +38,6 @@ constexpr const char* kVersion = "0.1.0";
 tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
 {
     return tl::unexpected(RpcError{code, std::move(message), std::move(data)});
-}
-
-// 1..maxLen bytes of [A-Za-z0-9._-]: names end up in socket paths and logs.
-bool validName(const std::string& s, size_t maxLen)
-{
-    if (s.empty() || s.size() > maxLen)
-        return false;
-    for (char c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
-            return false;
-    return true;
 }
 
 template <class T>
@@ -590,8 +581,8 @@ void Daemon::vmBoot(const json& params, Respond respond)
     HF_RPC_TRY(huge, orDefault(p.boolean("huge_pages"), false));
     HF_RPC_TRY(guestFork, orDefault(p.boolean("guest_fork"), false));
     HF_RPC_TRY(wait, orDefault(p.oneOf("wait", {"started", "ready"}), std::string("started")));
-    if (!validName(name, 64))
-        return respond(rpcError(rpc::InvalidParams, "\"name\" must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
+    if (!isSafeName(name, vm::kMaxNameLength))
+        return respond(rpcError(rpc::InvalidParams, "\"name\" must be " + safeNameRule(vm::kMaxNameLength)));
     r.memory = 512ull << 20;
     if (auto mem = p.raw().find("memory"); mem != p.raw().end() && !mem->is_null()) {
         if (!mem->is_number_unsigned() && !mem->is_string())
@@ -630,10 +621,10 @@ void Daemon::vmFork(const json& params, Respond respond)
     HF_RPC_TRY(count, orDefault(p.integer("count", 1, 64), int64_t(1)));
     HF_RPC_TRY(when, orDefault(p.oneOf("when", {"now", "on-guest-signal"}), std::string("now")));
     HF_RPC_TRY(parent, orDefault(p.oneOf("parent", {"continue", "pause"}), std::string("continue")));
-    HF_RPC_TRY(prefix, orDefault(p.string("name_prefix", 48), std::string()));
+    HF_RPC_TRY(prefix, orDefault(p.string("name_prefix", fork::kMaxNamePrefix), std::string()));
     HF_RPC_TRY(id, vmParam(p));  // after the types: a malformed request is reported as such
-    if (!prefix.empty() && !validName(prefix, 48))
-        return respond(rpcError(rpc::InvalidParams, "\"name_prefix\" must be 1 to 48 characters of A-Z a-z 0-9 . _ -"));
+    if (!prefix.empty() && !isSafeName(prefix, fork::kMaxNamePrefix))
+        return respond(rpcError(rpc::InvalidParams, "\"name_prefix\" must be " + safeNameRule(fork::kMaxNamePrefix)));
     ForkRequest r{.count = uint32_t(count), .onGuestSignal = when == "on-guest-signal", .pauseParent = parent == "pause",
                   .namePrefix = prefix};
     m_vms->fork(id, std::move(r), std::move(respond));
