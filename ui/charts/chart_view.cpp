@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QFontMetricsF>
+#include <QLabel>
 #include <QLineSeries>
 #include <QPainter>
 #include <QSaveFile>
@@ -116,6 +117,12 @@ struct ChartView::Impl {
     QList<Line> lines;
     QStackedBarSeries* bars = nullptr;
     QBarCategoryAxis* categories = nullptr;
+    // Markers: one series zig-zagging from the bottom to the top of the y
+    // range at each x, back down, on to the next (the trips along the
+    // bottom lie on the x axis). One series, however many markers.
+    QLineSeries* markers = nullptr;
+    QList<double> markerXs;
+    QLabel* placeholder = nullptr;
 
     void removeAll()
     {
@@ -125,6 +132,7 @@ struct ChartView::Impl {
             delete axis;
         }
         lines.clear();
+        markers = nullptr;
         bars = nullptr;
         categories = nullptr;
         x = nullptr;
@@ -204,6 +212,19 @@ struct ChartView::Impl {
             setRangeAndStep(value, minX, maxX, niceStep(maxX - minX, 6));
         }
         fitValueAxis(y, minY, maxY);
+        placeMarkers(any ? minX : 0, any ? maxX : -1);
+    }
+
+    // The markers inside [minX, maxX], spanning the y axis as drawn.
+    void placeMarkers(double minX, double maxX)
+    {
+        if (!markers) return;
+        QList<QPointF> zigzag;
+        for (double x : markerXs) {
+            if (x < minX || x > maxX) continue;
+            zigzag << QPointF(x, y->min()) << QPointF(x, y->max()) << QPointF(x, y->min());
+        }
+        markers->replace(zigzag);
     }
 
     // Horizontal labels when they fit, vertical when a line of text fits,
@@ -281,6 +302,7 @@ void ChartView::setXAxis(XAxis kind)
     d->x = d->makeLineX();
     d->chart->addAxis(d->x, Qt::AlignBottom);
     for (const Impl::Line& l : d->lines) l.series->attachAxis(d->x);
+    if (d->markers) d->markers->attachAxis(d->x);
     d->rescaleLines();
 }
 
@@ -328,6 +350,58 @@ void ChartView::appendPoints(int series, const QList<QPointF>& points)
 }
 
 int ChartView::lineSeriesCount() const { return static_cast<int>(d->lines.size()); }
+
+QString ChartView::lineSeriesName(int series) const
+{
+    return series >= 0 && series < d->lines.size() ? d->lines[series].series->name() : QString();
+}
+
+void ChartView::setMarkers(const QList<double>& xs, const QString& name)
+{
+    if (d->bars) return;
+    d->markerXs = xs;
+    if (xs.isEmpty()) {
+        if (d->markers) {
+            d->chart->removeSeries(d->markers);
+            delete d->markers;
+            d->markers = nullptr;
+        }
+        return;
+    }
+    if (!d->markers) {
+        d->markers = new QLineSeries;
+        QPen pen(QColor("#9e9e9e"));
+        pen.setWidthF(1);
+        pen.setStyle(Qt::DashLine);
+        d->markers->setPen(pen);
+        d->chart->addSeries(d->markers);
+        d->markers->attachAxis(d->x);
+        d->markers->attachAxis(d->y);
+    }
+    d->markers->setName(name);
+    d->rescaleLines();
+}
+
+QList<double> ChartView::markers() const { return d->markers ? d->markerXs : QList<double>(); }
+
+void ChartView::setPlaceholderText(const QString& text)
+{
+    if (!d->placeholder) {
+        d->placeholder = new QLabel(this);
+        d->placeholder->setObjectName("placeholder");
+        d->placeholder->setAlignment(Qt::AlignCenter);
+        d->placeholder->setWordWrap(true);
+        d->placeholder->setMargin(32);
+        d->placeholder->setAttribute(Qt::WA_TransparentForMouseEvents);
+        d->placeholder->setStyleSheet(QStringLiteral("QLabel { color: #5f6368; background: transparent; }"));
+        d->placeholder->setGeometry(rect());
+    }
+    d->placeholder->setText(text);
+    d->placeholder->setVisible(!text.isEmpty());
+    d->placeholder->raise();
+}
+
+QString ChartView::placeholderText() const { return d->placeholder ? d->placeholder->text() : QString(); }
 
 int ChartView::pointCount(int series) const
 {
@@ -429,6 +503,7 @@ QPair<double, double> ChartView::yRange() const { return d->y ? qMakePair(d->y->
 void ChartView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
+    if (d->placeholder) d->placeholder->setGeometry(rect());
     d->fitCategoryLabels(width());
 }
 

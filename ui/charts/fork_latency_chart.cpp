@@ -110,6 +110,9 @@ void ForkLatencyChart::refresh()
         sets.append(total);
     }
     m_view->setStackedBars(barLabels(*m_table, first, rows), sets);
+    m_view->setPlaceholderText(rows > 0 ? QString()
+                                        : tr("No forks yet.\nRight-click a running VM and choose Fork VM… (Ctrl+F): "
+                                             "each clone's fork latency shows here, split into its phases."));
     Q_EMIT refreshed();
 }
 

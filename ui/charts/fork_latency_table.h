@@ -1,11 +1,13 @@
 #pragma once
 // Every clone forked while the app ran: when, from which parent, how long it
 // took and each phase's share (docs/fork.md). Feeds the latency chart, the
-// "Forks" table and the CSV export.
+// "Forks" table and the CSV export. VMs are shown by name; their ids have
+// columns of their own, last.
 #include "backend/protocol_types.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QHash>
 
 #include <deque>
 
@@ -21,14 +23,18 @@ public:
     // includes it, and the chart shows the difference as "other"): columns
     // stay fixed for views and CSV readers.
     static const QStringList& phases();
-    enum Column { Time, Parent, Clone, Name, Origin, Total, FirstPhase };
+    enum Column { Time, Clone, Parent, Origin, Total, FirstPhase };
+    // After the phases: the clone's and the parent's ids.
+    static int cloneIdColumn() { return FirstPhase + static_cast<int>(phases().size()); }
+    static int parentIdColumn() { return cloneIdColumn() + 1; }
     static constexpr int maxRows = 10000;  // the default row limit
 
     struct Row {
         QDateTime time;
         VmId parent = 0;
         VmId clone = 0;
-        QString name;
+        QString name;        // the clone's
+        QString parentName;  // empty while unknown
         QString origin;
         double totalMs = 0;     // NaN when the daemon did not report it
         QList<double> phaseMs;  // one per phases(), NaN when not reported
@@ -38,8 +44,9 @@ public:
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
-    // DisplayRole: text (time as local HH:mm:ss.zzz, ms with 2 decimals);
-    // EditRole: QDateTime, ids and doubles for sorting; unreported: invalid.
+    // DisplayRole: text (time as local HH:mm:ss, ms with 1 decimal; the
+    // tooltip has more); EditRole: QDateTime, names, ids and doubles for
+    // sorting; unreported: invalid.
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
@@ -58,6 +65,8 @@ public Q_SLOTS:
     // when the daemon did not send it. Connect to BackendClient::vmForked
     // with qOverload<const ForkEvent&>(&ForkLatencyTable::addFork).
     void addFork(const hf::ui::ForkEvent& fork);
+    // VM names, for the parents (vm.booted, vm.list, earlier forks).
+    void setVmName(hf::ui::VmId vm, const QString& name);
     void clear();
 
 public:
@@ -69,6 +78,7 @@ private:
     void dropOldest(int count);
 
     std::deque<Row> m_rows;
+    QHash<VmId, QString> m_names;
     int m_limit = maxRows;
 };
 

@@ -1,35 +1,43 @@
-#include "charts/cow_history.h"
+#include "charts/metrics_history.h"
 
 #include "charts/fork_latency_table.h"
 
+#include <QDateTime>
 #include <QIODevice>
 
 #include <algorithm>
 
 namespace hf::ui {
 
-CowHistory::CowHistory(int capacity, QObject* parent) : QObject(parent), m_capacity(std::max(1, capacity)) {}
+MetricsHistory::MetricsHistory(int capacity, QObject* parent) : QObject(parent), m_capacity(std::max(1, capacity)) {}
 
-const CowHistory::Series* CowHistory::vm(VmId vm) const
+const MetricsHistory::Series* MetricsHistory::vm(VmId vm) const
 {
     const auto it = m_vms.constFind(vm);
     return it == m_vms.cend() ? nullptr : &*it;
 }
 
-QList<VmId> CowHistory::vms() const
+QList<VmId> MetricsHistory::vms() const
 {
     QList<VmId> ids = m_vms.keys();
     std::sort(ids.begin(), ids.end());
     return ids;
 }
 
-void CowHistory::push(std::deque<Point>& points, const Point& p) const
+QString MetricsHistory::name(VmId vm) const
+{
+    const Series* s = this->vm(vm);
+    return s && !s->name.isEmpty() ? s->name : QStringLiteral("#%1").arg(vm);
+}
+
+template <typename T>
+void MetricsHistory::push(std::deque<T>& points, const T& p) const
 {
     points.push_back(p);
     while (points.size() > static_cast<size_t>(m_capacity)) points.pop_front();
 }
 
-void CowHistory::addSample(const MetricsSample& sample)
+void MetricsHistory::addSample(const MetricsSample& sample)
 {
     if (!m_started) {
         m_started = true;
@@ -38,20 +46,28 @@ void CowHistory::addSample(const MetricsSample& sample)
     if (sample.tUnixMs < m_lastUnixMs) return;  // the wall clock stepped back: keep the series ordered
     m_lastUnixMs = sample.tUnixMs;
     const double t = static_cast<double>(sample.tUnixMs - m_firstUnixMs) / 1000.0;
-    Point total{t, 0, 0, 0, 0};
+    Total total;
+    total.t = t;
     for (const VmSample& s : sample.samples) {
-        const Point p{t, s.sharedPages, s.privatePages, s.rssKib, s.pssKib};
-        push(m_vms[s.vm].points, p);
-        total.sharedPages += s.sharedPages;
-        total.privatePages += s.privatePages;
+        Series& series = m_vms[s.vm];
+        Point p{t, s.sharedPages, s.privatePages, s.rssKib, s.pssKib, s.cpuMs};
+        if (!series.points.empty()) {
+            const Point& before = series.points.back();
+            const double seconds = t - before.t;
+            if (seconds > 0 && s.cpuMs >= before.cpuMs) p.cpuPercent = (s.cpuMs - before.cpuMs) / (seconds * 10.0);
+        }
+        push(series.points, p);
+        ++total.vms;
         total.rssKib += s.rssKib;
         total.pssKib += s.pssKib;
+        total.privatePages += s.privatePages;
+        if (!std::isnan(p.cpuPercent)) total.cpuPercent += p.cpuPercent;
     }
     push(m_totals, total);
     Q_EMIT updated();
 }
 
-void CowHistory::setVmName(VmId vm, const QString& name)
+void MetricsHistory::setVmName(VmId vm, const QString& name)
 {
     Series& series = m_vms[vm];
     if (series.name == name) return;
@@ -59,7 +75,21 @@ void CowHistory::setVmName(VmId vm, const QString& name)
     Q_EMIT updated();
 }
 
-void CowHistory::removeVm(VmId vm)
+void MetricsHistory::addFork(const ForkEvent& fork)
+{
+    if (fork.clones.isEmpty()) return;
+    Fork f;
+    f.parent = fork.parent;
+    f.clones = static_cast<int>(fork.clones.size());
+    f.origin = fork.origin;
+    for (const VmInfo& clone : fork.clones) f.unixMs = std::max(f.unixMs, clone.createdUnixMs);
+    if (f.unixMs == 0) f.unixMs = QDateTime::currentMSecsSinceEpoch();
+    m_forks.push_back(f);
+    while (m_forks.size() > static_cast<size_t>(maxForks)) m_forks.pop_front();
+    Q_EMIT updated();
+}
+
+void MetricsHistory::removeVm(VmId vm)
 {
     const auto it = m_vms.find(vm);
     if (it == m_vms.end() || it->ended) return;
@@ -72,19 +102,20 @@ void CowHistory::removeVm(VmId vm)
     Q_EMIT updated();
 }
 
-void CowHistory::clear()
+void MetricsHistory::clear()
 {
     m_vms.clear();
     m_ended.clear();
     m_totals.clear();
+    m_forks.clear();
     m_started = false;
     m_firstUnixMs = m_lastUnixMs = 0;
     Q_EMIT updated();
 }
 
-bool CowHistory::writeCsv(QIODevice* out, QString* error) const
+bool MetricsHistory::writeCsv(QIODevice* out, QString* error) const
 {
-    QByteArray bytes = "t_s,vm,name,shared_pages,private_pages,rss_kib,pss_kib\r\n";
+    QByteArray bytes = "t_s,vm,name,shared_pages,private_pages,rss_kib,pss_kib,cpu_ms\r\n";
     for (VmId id : vms()) {
         const Series& s = *vm(id);
         const QByteArray prefix = QByteArray::number(id) + ',' + csvField(s.name).toUtf8() + ',';
@@ -92,7 +123,7 @@ bool CowHistory::writeCsv(QIODevice* out, QString* error) const
             // Concatenated, not QString::arg-chained: a name holding "%1" stays as it is.
             bytes += QByteArray::number(p.t, 'f', 3) + ',' + prefix + QByteArray::number(p.sharedPages) + ',' +
                      QByteArray::number(p.privatePages) + ',' + QByteArray::number(p.rssKib) + ',' +
-                     QByteArray::number(p.pssKib) + "\r\n";
+                     QByteArray::number(p.pssKib) + ',' + QByteArray::number(p.cpuMs, 'f', 1) + "\r\n";
         }
     }
     if (out->write(bytes) != bytes.size()) {

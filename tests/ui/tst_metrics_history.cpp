@@ -1,11 +1,14 @@
-// CowHistory fed with metrics.sample ticks for several VMs: per-VM series and
-// totals per tick, one signal per tick, names, exits, the ring bound and the
-// CSV, byte for byte.
-#include "charts/cow_history.h"
+// MetricsHistory fed with metrics.sample ticks for several VMs: per-VM series
+// and totals per tick (only what adds up: PSS, RSS, private pages, CPU use;
+// never shared pages), CPU use from CPU time, fork markers, one signal per
+// tick, names, exits, the ring bound and the CSV, byte for byte.
+#include "charts/metrics_history.h"
 
 #include <QBuffer>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <cmath>
 
 using namespace hf::ui;
 
@@ -22,7 +25,7 @@ MetricsSample tick(qint64 tUnixMs, QList<VmSample> samples)
     return s;
 }
 
-QByteArray csvOf(const CowHistory& history)
+QByteArray csvOf(const MetricsHistory& history)
 {
     QBuffer buffer;
     buffer.open(QIODevice::WriteOnly);
@@ -31,18 +34,18 @@ QByteArray csvOf(const CowHistory& history)
     return buffer.data();
 }
 
-const QByteArray csvHeader = "t_s,vm,name,shared_pages,private_pages,rss_kib,pss_kib\r\n";
+const QByteArray csvHeader = "t_s,vm,name,shared_pages,private_pages,rss_kib,pss_kib,cpu_ms\r\n";
 
 }  // namespace
 
-class TestCowHistory : public QObject {
+class TestMetricsHistory : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void cleanup() { QLocale::setDefault(QLocale::c()); }
 
     void empty()
     {
-        CowHistory history;
+        MetricsHistory history;
         QCOMPARE(history.capacity(), 3600);
         QVERIFY(history.totals().empty());
         QVERIFY(history.vms().isEmpty());
@@ -51,51 +54,109 @@ private Q_SLOTS:
         QCOMPARE(csvOf(history), csvHeader);
     }
 
-    // Three VMs, then one missing from a tick: totals sum what each tick had.
+    // Three VMs, then one missing from a tick: totals sum what each tick had,
+    // of what adds up across VMs.
     void totals_data()
     {
         QTest::addColumn<int>("tickIndex");
         QTest::addColumn<double>("t");
-        QTest::addColumn<qint64>("shared");
+        QTest::addColumn<int>("vms");
         QTest::addColumn<qint64>("priv");
         QTest::addColumn<qint64>("rss");
         QTest::addColumn<qint64>("pss");
-        QTest::newRow("first tick") << 0 << 0.0 << qint64(2800) << qint64(16) << qint64(11200) << qint64(490);
-        QTest::newRow("VM 3 absent") << 1 << 0.5 << qint64(1790) << qint64(125) << qint64(7600) << qint64(460);
-        QTest::newRow("all back") << 2 << 1.25 << qint64(2600) << qint64(336) << qint64(11250) << qint64(700);
+        QTest::addColumn<double>("cpu");
+        QTest::newRow("first tick") << 0 << 0.0 << 3 << qint64(16) << qint64(11200) << qint64(490) << 0.0;
+        // VM 1: 100 ms of CPU in 0.5 s = 20 %; VM 2: 50 ms = 10 %.
+        QTest::newRow("VM 3 absent") << 1 << 0.5 << 2 << qint64(125) << qint64(7600) << qint64(460) << 30.0;
+        // VM 1: 750 ms in 0.75 s = 100 %; VM 2: 0; VM 3 (last seen at 0 s): 250 ms in 1.25 s = 20 %.
+        QTest::newRow("all back") << 2 << 1.25 << 3 << qint64(336) << qint64(11250) << qint64(700) << 120.0;
     }
 
     void totals()
     {
         QFETCH(int, tickIndex);
         QFETCH(double, t);
-        QFETCH(qint64, shared);
+        QFETCH(int, vms);
         QFETCH(qint64, priv);
         QFETCH(qint64, rss);
         QFETCH(qint64, pss);
-        CowHistory history;
-        history.addSample(tick(t0, {{1, 1000, 10, 4000, 300, 0}, {2, 900, 5, 3600, 100, 0}, {3, 900, 1, 3600, 90, 0}}));
-        history.addSample(tick(t0 + 500, {{1, 990, 20, 4000, 310, 0}, {2, 800, 105, 3600, 150, 0}}));
-        history.addSample(tick(t0 + 1250, {{1, 980, 30, 4000, 320, 0}, {2, 800, 106, 3650, 180, 0},
-                                           {3, 820, 200, 3600, 200, 0}}));
+        QFETCH(double, cpu);
+        MetricsHistory history;
+        history.addSample(tick(t0, {{1, 1000, 10, 4000, 300, 1000}, {2, 900, 5, 3600, 100, 500}, {3, 900, 1, 3600, 90, 0}}));
+        history.addSample(tick(t0 + 500, {{1, 990, 20, 4000, 310, 1100}, {2, 800, 105, 3600, 150, 550}}));
+        history.addSample(tick(t0 + 1250, {{1, 980, 30, 4000, 320, 1850}, {2, 800, 106, 3650, 180, 550},
+                                           {3, 820, 200, 3600, 200, 250}}));
         QCOMPARE(history.totals().size(), 3u);
-        const CowHistory::Point& p = history.totals().at(static_cast<size_t>(tickIndex));
+        const MetricsHistory::Total& p = history.totals().at(static_cast<size_t>(tickIndex));
         QCOMPARE(p.t, t);
-        QCOMPARE(p.sharedPages, shared);
+        QCOMPARE(p.vms, vms);
         QCOMPARE(p.privatePages, priv);
         QCOMPARE(p.rssKib, rss);
         QCOMPARE(p.pssKib, pss);
+        QCOMPARE(p.cpuPercent, cpu);
+    }
+
+    // Four VMs sharing one image: the total is the image once (PSS), not
+    // four times; without sharing it would be four (RSS).
+    void sharedPagesAreNotAddedUp()
+    {
+        MetricsHistory history;
+        QList<VmSample> four;
+        for (VmId vm = 1; vm <= 4; ++vm) four.append({vm, 29696, 256, 119808, 30720, 0});
+        history.addSample(tick(t0, four));
+        const MetricsHistory::Total& total = history.totals().back();
+        QCOMPARE(total.pssKib, 4 * 30720);   // 120 MiB on the host
+        QCOMPARE(total.rssKib, 4 * 119808);  // 468 MiB of VMs
+        QCOMPARE(total.privatePages, 4 * 256);
+    }
+
+    void cpuUseOfOneVm()
+    {
+        MetricsHistory history;
+        history.addSample(tick(t0, {{1, 1, 1, 0, 0, 2000}}));
+        history.addSample(tick(t0 + 2000, {{1, 1, 1, 0, 0, 3000}}));
+        history.addSample(tick(t0 + 3000, {{1, 1, 1, 0, 0, 2500}}));  // a counter going back: no use, no NaN forever
+        const MetricsHistory::Series* s = history.vm(1);
+        QVERIFY(std::isnan(s->points.at(0).cpuPercent));
+        QCOMPARE(s->points.at(1).cpuPercent, 50.0);
+        QVERIFY(std::isnan(s->points.at(2).cpuPercent));
+    }
+
+    void forksAreMarked()
+    {
+        MetricsHistory history;
+        QSignalSpy updated(&history, &MetricsHistory::updated);
+        ForkEvent fork;
+        fork.parent = 1;
+        fork.origin = "command";
+        VmInfo a, b;
+        a.id = 2;
+        a.createdUnixMs = t0 + 100;
+        b.id = 3;
+        b.createdUnixMs = t0 + 120;
+        fork.clones = {a, b};
+        history.addFork(fork);
+        QCOMPARE(updated.size(), 1);
+        QCOMPARE(history.forks().size(), 1u);
+        QCOMPARE(history.forks().back().unixMs, t0 + 120);  // when the last clone ran
+        QCOMPARE(history.forks().back().clones, 2);
+        history.addFork(ForkEvent{});  // no clones: nothing to mark
+        QCOMPARE(history.forks().size(), 1u);
+        for (int i = 0; i < MetricsHistory::maxForks + 10; ++i) history.addFork(fork);
+        QCOMPARE(history.forks().size(), static_cast<size_t>(MetricsHistory::maxForks));
+        history.clear();
+        QVERIFY(history.forks().empty());
     }
 
     void perVmSeries()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.addSample(tick(t0, {{1, 1000, 10, 4000, 300, 0}, {2, 900, 5, 3600, 100, 0}}));
         history.addSample(tick(t0 + 500, {{2, 800, 105, 3650, 150, 0}}));
         QCOMPARE(history.vms(), QList<VmId>({1, 2}));
         QCOMPARE(history.firstSampleUnixMs(), t0);
         QCOMPARE(history.vm(1)->points.size(), 1u);
-        const CowHistory::Series* two = history.vm(2);
+        const MetricsHistory::Series* two = history.vm(2);
         QCOMPARE(two->points.size(), 2u);
         QCOMPARE(two->points.back().t, 0.5);
         QCOMPARE(two->points.back().sharedPages, 800);
@@ -107,8 +168,8 @@ private Q_SLOTS:
 
     void oneSignalPerTick()
     {
-        CowHistory history;
-        QSignalSpy updated(&history, &CowHistory::updated);
+        MetricsHistory history;
+        QSignalSpy updated(&history, &MetricsHistory::updated);
         QList<VmSample> many;
         for (VmId vm = 1; vm <= 300; ++vm) many.append({vm, 1, 1, 0, 0, 0});
         history.addSample(tick(t0, many));
@@ -119,8 +180,8 @@ private Q_SLOTS:
 
     void namesAndTheirSignal()
     {
-        CowHistory history;
-        QSignalSpy updated(&history, &CowHistory::updated);
+        MetricsHistory history;
+        QSignalSpy updated(&history, &MetricsHistory::updated);
         history.setVmName(7, "ref");  // before its first sample (vm.booted)
         QCOMPARE(updated.size(), 1);
         history.setVmName(7, "ref");  // unchanged: no signal
@@ -135,9 +196,9 @@ private Q_SLOTS:
 
     void removeVmKeepsHistory()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.addSample(tick(t0, {{1, 100, 1, 0, 0, 0}, {2, 100, 2, 0, 0, 0}}));
-        QSignalSpy updated(&history, &CowHistory::updated);
+        QSignalSpy updated(&history, &MetricsHistory::updated);
         history.removeVm(2);
         QCOMPARE(updated.size(), 1);
         history.removeVm(2);   // already ended
@@ -154,18 +215,18 @@ private Q_SLOTS:
 
     void endedVmsAreBounded()
     {
-        CowHistory history(3);
+        MetricsHistory history(3);
         history.addSample(tick(t0, {{1, 1, 1, 0, 0, 0}}));
         history.removeVm(1);
         // A long session of short-lived clones.
-        for (VmId id = 100; id < 100 + CowHistory::maxEnded + 50; ++id) {
+        for (VmId id = 100; id < 100 + MetricsHistory::maxEnded + 50; ++id) {
             history.addSample(tick(t0 + id, {{id, 1, 1, 0, 0, 0}}));
             history.removeVm(id);
         }
         QVERIFY(history.vm(1) == nullptr);  // the oldest exits are forgotten first
         QVERIFY(history.vm(149) == nullptr);
         QVERIFY(history.vm(150) != nullptr);
-        QCOMPARE(history.vms().size(), CowHistory::maxEnded);
+        QCOMPARE(history.vms().size(), MetricsHistory::maxEnded);
     }
 
     void ringBound_data()
@@ -183,7 +244,7 @@ private Q_SLOTS:
     {
         QFETCH(int, capacity);
         QFETCH(int, ticks);
-        CowHistory history(capacity);
+        MetricsHistory history(capacity);
         for (int i = 0; i < ticks; ++i) history.addSample(tick(t0 + i * 1000, {{1, i, 2 * i, 0, 0, 0}}));
         const size_t kept = static_cast<size_t>(std::min(std::max(1, capacity), ticks));
         QCOMPARE(history.vm(1)->points.size(), kept);
@@ -196,10 +257,10 @@ private Q_SLOTS:
 
     void clockSteppingBackIsIgnored()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.addSample(tick(t0, {{1, 1, 1, 0, 0, 0}}));
         history.addSample(tick(t0 + 1000, {{1, 2, 2, 0, 0, 0}}));
-        QSignalSpy updated(&history, &CowHistory::updated);
+        QSignalSpy updated(&history, &MetricsHistory::updated);
         history.addSample(tick(t0 + 500, {{1, 9, 9, 0, 0, 0}}));
         QCOMPARE(updated.size(), 0);
         QCOMPARE(history.totals().size(), 2u);
@@ -209,9 +270,9 @@ private Q_SLOTS:
 
     void clearStartsOver()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.addSample(tick(t0, {{1, 1, 1, 0, 0, 0}}));
-        QSignalSpy updated(&history, &CowHistory::updated);
+        QSignalSpy updated(&history, &MetricsHistory::updated);
         history.clear();
         QCOMPARE(updated.size(), 1);
         QVERIFY(history.vms().isEmpty());
@@ -223,17 +284,17 @@ private Q_SLOTS:
 
     void csvExactly()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.setVmName(2, "w,1");
         history.setVmName(1, "ref%1");
         history.setVmName(3, "say \"hi\"");
-        history.addSample(tick(5000, {{2, 7, 8, 9, 10, 0}, {1, 1, 2, 3, 4, 0}}));
-        history.addSample(tick(5250, {{1, 11, 12, 13, 14, 0}, {3, 0, 65536, 262144, 131072, 0}}));
+        history.addSample(tick(5000, {{2, 7, 8, 9, 10, 0}, {1, 1, 2, 3, 4, 12.5}}));
+        history.addSample(tick(5250, {{1, 11, 12, 13, 14, 20}, {3, 0, 65536, 262144, 131072, 0}}));
         const QByteArray expected = csvHeader +
-                                    "0.000,1,ref%1,1,2,3,4\r\n"
-                                    "0.250,1,ref%1,11,12,13,14\r\n"
-                                    "0.000,2,\"w,1\",7,8,9,10\r\n"
-                                    "0.250,3,\"say \"\"hi\"\"\",0,65536,262144,131072\r\n";
+                                    "0.000,1,ref%1,1,2,3,4,12.5\r\n"
+                                    "0.250,1,ref%1,11,12,13,14,20.0\r\n"
+                                    "0.000,2,\"w,1\",7,8,9,10,0.0\r\n"
+                                    "0.250,3,\"say \"\"hi\"\"\",0,65536,262144,131072,0.0\r\n";
         QCOMPARE(csvOf(history), expected);
         QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
         QCOMPARE(csvOf(history), expected);
@@ -241,7 +302,7 @@ private Q_SLOTS:
 
     void csvWriteFailure()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.addSample(tick(t0, {{1, 1, 1, 0, 0, 0}}));
         QBuffer readOnly;
         readOnly.open(QIODevice::ReadOnly);
@@ -252,5 +313,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestCowHistory)
-#include "tst_cow_history.moc"
+QTEST_MAIN(TestMetricsHistory)
+#include "tst_metrics_history.moc"
