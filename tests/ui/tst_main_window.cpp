@@ -267,7 +267,7 @@ private Q_SLOTS:
         auto* table = app.window->findChild<QTableView*>("forkLatencyTable");
         QVERIFY(table);
         QTRY_COMPARE(table->model()->rowCount(), 1);
-        app.window->chartTabs()->setCurrentWidget(table);
+        app.window->chartTabs()->setCurrentIndex(3);
         QStringList row;
         QStringList headers;
         for (int c = 0; c < table->model()->columnCount(); ++c) {

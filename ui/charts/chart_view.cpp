@@ -391,14 +391,25 @@ void ChartView::setPlaceholderText(const QString& text)
         d->placeholder->setObjectName("placeholder");
         d->placeholder->setAlignment(Qt::AlignCenter);
         d->placeholder->setWordWrap(true);
-        d->placeholder->setMargin(32);
         d->placeholder->setAttribute(Qt::WA_TransparentForMouseEvents);
-        d->placeholder->setStyleSheet(QStringLiteral("QLabel { color: #5f6368; background: transparent; }"));
-        d->placeholder->setGeometry(rect());
+        // A box over the empty plot, so the grid does not run through the text.
+        d->placeholder->setStyleSheet(QStringLiteral(
+            "QLabel { color: #3c4043; background: rgba(255, 255, 255, 235); border: 1px solid #dadce0; "
+            "border-radius: 6px; padding: 12px; }"));
     }
     d->placeholder->setText(text);
     d->placeholder->setVisible(!text.isEmpty());
     d->placeholder->raise();
+    placePlaceholder();
+}
+
+void ChartView::placePlaceholder()
+{
+    if (!d->placeholder) return;
+    // Centred, at most 80 % of the chart's width, as tall as its text needs.
+    const int w = std::min(width() * 4 / 5, 460);
+    const int h = d->placeholder->heightForWidth(w);
+    d->placeholder->setGeometry((width() - w) / 2, (height() - h) / 2, w, h);
 }
 
 QString ChartView::placeholderText() const { return d->placeholder ? d->placeholder->text() : QString(); }
@@ -503,7 +514,7 @@ QPair<double, double> ChartView::yRange() const { return d->y ? qMakePair(d->y->
 void ChartView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
-    if (d->placeholder) d->placeholder->setGeometry(rect());
+    placePlaceholder();
     d->fitCategoryLabels(width());
 }
 

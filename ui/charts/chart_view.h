@@ -89,6 +89,8 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void placePlaceholder();
+
     struct Impl;
     std::unique_ptr<Impl> d;
 };

@@ -12,7 +12,7 @@ double mib(qint64 kib) { return static_cast<double>(kib) / 1024.0; }
 
 }  // namespace
 
-CowChart::CowChart(MetricsHistory* history, QWidget* parent) : MetricsChart(history, parent)
+CowChart::CowChart(MetricsHistory* history, QWidget* parent) : MetricsChart(history, Selection::Kind::All, parent)
 {
     setObjectName("cowChart");
     chartView()->setAxisTitles(tr("time"), tr("MiB"));
@@ -34,12 +34,12 @@ QString CowChart::draw(const Selection& selection)
             sizes.append({h->unixMs(t.t), mib(t.rssKib)});
         }
         const MetricsHistory::Total& last = h->totals().back();
-        chartView()->setTitle(tr("%1: %2 of host memory for %3 of guest memory; sharing saves %4")
-                                  .arg(last.vms == 1 ? tr("1 VM") : tr("All %1 VMs").arg(last.vms),
+        chartView()->setTitle(tr("%1: %2 used for %3 of guest memory, sharing saves %4")
+                                  .arg(last.vms == 1 ? tr("1 VM") : tr("%1 VMs").arg(last.vms),
                                        mibText(static_cast<double>(last.pssKib)), mibText(static_cast<double>(last.rssKib)),
                                        mibText(static_cast<double>(last.rssKib - last.pssKib))));
-        showLines({{tr("host memory used (PSS, summed)"), QColor("#e15759"), used},
-                   {tr("guest memory of the VMs (RSS, summed: without sharing)"), QColor("#4e79a7"), sizes}});
+        showLines({{tr("host memory used (PSS)"), QColor("#e15759"), used},
+                   {tr("without sharing (RSS)"), QColor("#4e79a7"), sizes}});
         return {};
     }
     if (selection.kind == Selection::Kind::Vms && selection.vms.size() == 1) {
@@ -62,9 +62,9 @@ QString CowChart::draw(const Selection& selection)
                                   .arg(name, s->ended ? tr(" (exited)") : QString(),
                                        mibText(static_cast<double>(last.sharedPages * pageKib)),
                                        mibText(static_cast<double>(last.privatePages * pageKib))));
-        showLines({{tr("shared copy-on-write"), QColor("#4e79a7"), shared},
-                   {tr("private (written since the fork)"), QColor("#e15759"), priv},
-                   {tr("host memory used (PSS)"), QColor("#59a14f"), pss}});
+        showLines({{tr("shared"), QColor("#4e79a7"), shared},
+                   {tr("private"), QColor("#e15759"), priv},
+                   {tr("host share (PSS)"), QColor("#59a14f"), pss}});
         return {};
     }
     // Each VM, or several: one PSS line per VM, the largest when there are many.

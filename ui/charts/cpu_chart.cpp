@@ -8,7 +8,7 @@
 
 namespace hf::ui {
 
-CpuChart::CpuChart(MetricsHistory* history, QWidget* parent) : MetricsChart(history, parent)
+CpuChart::CpuChart(MetricsHistory* history, QWidget* parent) : MetricsChart(history, Selection::Kind::Each, parent)
 {
     setObjectName("cpuChart");
     chartView()->setAxisTitles(tr("time"), tr("% of one host CPU"));

@@ -1,6 +1,7 @@
 #pragma once
-// CPU use over time from the daemon's samples of each VMM's CPU time:
-// all VMs together, each VM as a line, or the VMs selected in the tree.
+// CPU use over time from the daemon's samples of each VMM's CPU time: each
+// VM as a line (the default), all VMs together, or the VMs selected in the
+// tree.
 // 100 % is one host CPU busy (a VM with several vCPUs can pass it).
 #include "charts/metrics_chart.h"
 

@@ -50,63 +50,78 @@ int ForkLatencyTable::rowCount(const QModelIndex& parent) const
 
 int ForkLatencyTable::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : parentIdColumn() + 1;
+    return parent.isValid() ? 0 : ColumnCount;
 }
+
+namespace {
+
+// "pause 9.1 ms", one per reported phase.
+QStringList phaseTexts(const ForkLatencyTable::Row& r, int decimals)
+{
+    QStringList parts;
+    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p)
+        if (const double ms = r.phaseMs.value(p, unknown); !std::isnan(ms))
+            parts << QStringLiteral("%1 %2 ms").arg(ForkLatencyTable::phases()[p]).arg(ms, 0, 'f', decimals);
+    return parts;
+}
+
+}  // namespace
 
 QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= columnCount()) return {};
     const Row& r = row(index.row());
     const int c = index.column();
-    const bool number = c >= Total;
     if (role == Qt::TextAlignmentRole)
-        return number ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return c == Total || c == CloneId || c == ParentId ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                                           : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    if (role == PhasesRole && c == Phases) return QVariant::fromValue(r.phaseMs);
     if (role == Qt::ToolTipRole) {
         if (c == Time) return QLocale().toString(r.time.toLocalTime(), QLocale::LongFormat);
         if (c == Total && !std::isnan(r.totalMs)) return tr("%1 ms from the request to the clone running").arg(r.totalMs, 0, 'f', 3);
-        if (c >= FirstPhase && c < cloneIdColumn() && !std::isnan(r.phaseMs.value(c - FirstPhase, unknown)))
-            return tr("%1: %2 ms").arg(phases().value(c - FirstPhase)).arg(r.phaseMs.value(c - FirstPhase), 0, 'f', 3);
+        if (c == Phases) {
+            const QStringList parts = phaseTexts(r, 3);
+            return parts.isEmpty() ? tr("The daemon reported no phases") : parts.join('\n');
+        }
         return {};
     }
     if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
     const bool raw = role == Qt::EditRole;  // numbers for sorting and charts
-    auto ms = [raw](double v) {
-        if (std::isnan(v)) return QVariant();
-        return raw ? QVariant(v) : QVariant(QString::number(v, 'f', 1));
-    };
     auto name = [](const QString& n, VmId id) { return n.isEmpty() ? QStringLiteral("#%1").arg(id) : n; };
-    if (c == cloneIdColumn()) return raw ? QVariant(r.clone) : QVariant(QString::number(r.clone));
-    if (c == parentIdColumn()) return raw ? QVariant(r.parent) : QVariant(QString::number(r.parent));
     switch (c) {
     case Time: return raw ? QVariant(r.time) : QVariant(r.time.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
     case Clone: return name(r.name, r.clone);
     case Parent: return name(r.parentName, r.parent);
     case Origin: return r.origin;
-    case Total: return ms(r.totalMs);
-    default: return ms(r.phaseMs.value(c - FirstPhase, unknown));
+    case Total:
+        if (std::isnan(r.totalMs)) return {};
+        return raw ? QVariant(r.totalMs) : QVariant(QString::number(r.totalMs, 'f', 1));
+    case Phases: return phaseTexts(r, 1).join(QStringLiteral(", "));
+    case CloneId: return raw ? QVariant(r.clone) : QVariant(QString::number(r.clone));
+    case ParentId: return raw ? QVariant(r.parent) : QVariant(QString::number(r.parent));
+    default: return {};
     }
 }
 
 QVariant ForkLatencyTable::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= columnCount()) return {};
-    // Two lines where a unit or a second word would widen the column: the
-    // whole table fits a dock.
-    static const char* const fixed[] = {QT_TR_NOOP("Time"), QT_TR_NOOP("Clone"), QT_TR_NOOP("Parent"),
-                                        QT_TR_NOOP("Origin"), QT_TR_NOOP("Total\nms")};
-    if (role == Qt::DisplayRole) {
-        if (section < FirstPhase) return tr(fixed[section]);
-        if (section == cloneIdColumn()) return tr("ID");
-        if (section == parentIdColumn()) return tr("Parent\nID");
-        return phases().value(section - FirstPhase) + QStringLiteral("\nms");
-    }
+    static const char* const names[ColumnCount] = {QT_TR_NOOP("Time"),   QT_TR_NOOP("Clone"),  QT_TR_NOOP("Parent"),
+                                                   QT_TR_NOOP("Origin"), QT_TR_NOOP("Total ms"), QT_TR_NOOP("Phases"),
+                                                   QT_TR_NOOP("ID"),     QT_TR_NOOP("Parent ID")};
+    if (role == Qt::DisplayRole) return tr(names[section]);
     if (role == Qt::ToolTipRole) {
-        if (section == Origin) return tr("command: asked from the app or hyperforkctl; guest: the guest's hf-signal fork");
-        if (section == Total) return tr("Fork latency, ms: from the request to the clone running");
-        if (section >= FirstPhase && section < cloneIdColumn())
-            return tr("Time of the fork's %1 phase, ms (docs/fork.md)").arg(phases().value(section - FirstPhase));
-        if (section == cloneIdColumn()) return tr("The clone's id in hyperforkd");
-        if (section == parentIdColumn()) return tr("The parent's id in hyperforkd");
+        switch (section) {
+        case Origin: return tr("command: asked from the app or hyperforkctl; guest: the guest's hf-signal fork");
+        case Total: return tr("Fork latency: from the request to the clone running");
+        case Phases:
+            return tr("The fork's phases (%1), each as its share of the total; the ms are in the tooltip "
+                      "and the CSV (docs/fork.md)")
+                .arg(phases().join(QStringLiteral(", ")));
+        case CloneId: return tr("The clone's id in hyperforkd");
+        case ParentId: return tr("The parent's id in hyperforkd");
+        default: return {};
+        }
     }
     return {};
 }

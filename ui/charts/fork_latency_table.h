@@ -18,15 +18,17 @@ namespace hf::ui {
 class ForkLatencyTable : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The six phases of docs/fork.md, in the order they happen, one column
-    // each. A phase the daemon adds later is not a column (the total still
-    // includes it, and the chart shows the difference as "other"): columns
-    // stay fixed for views and CSV readers.
+    // The six phases of docs/fork.md, in the order they happen. A phase the
+    // daemon adds later is not listed (the total still includes it, and the
+    // chart shows the difference as "other"): the CSV's columns stay fixed.
     static const QStringList& phases();
-    enum Column { Time, Clone, Parent, Origin, Total, FirstPhase };
-    // After the phases: the clone's and the parent's ids.
-    static int cloneIdColumn() { return FirstPhase + static_cast<int>(phases().size()); }
-    static int parentIdColumn() { return cloneIdColumn() + 1; }
+    // Names first, then the numbers, then the ids in columns of their own.
+    // Phases: one column, drawn as a bar of the phases' shares
+    // (ForkPhasesDelegate); every phase's ms in its tooltip and the CSV.
+    enum Column { Time, Clone, Parent, Origin, Total, Phases, CloneId, ParentId, ColumnCount };
+    enum Role {
+        PhasesRole = Qt::UserRole + 1,  // Phases: QList<double>, one per phases(), NaN when not reported
+    };
     static constexpr int maxRows = 10000;  // the default row limit
 
     struct Row {
@@ -44,9 +46,10 @@ public:
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
-    // DisplayRole: text (time as local HH:mm:ss, ms with 1 decimal; the
-    // tooltip has more); EditRole: QDateTime, names, ids and doubles for
-    // sorting; unreported: invalid.
+    // DisplayRole: text (time as local HH:mm:ss, ms with 1 decimal, the
+    // phases as "pause 9.1, capture 2.0, …"; the tooltip has more);
+    // EditRole: QDateTime, names, ids and doubles for sorting; unreported:
+    // invalid.
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 

@@ -19,8 +19,13 @@ constexpr qint64 allVms = -1, eachVm = -2, selectedVms = -3;
 
 }  // namespace
 
-MetricsChart::MetricsChart(MetricsHistory* history, QWidget* parent)
-    : QWidget(parent), m_history(history), m_view(new ChartView(this)), m_selector(new QComboBox(this))
+MetricsChart::MetricsChart(MetricsHistory* history, Selection::Kind whenNoneSelected, QWidget* parent)
+    : QWidget(parent),
+      m_history(history),
+      m_view(new ChartView(this)),
+      m_selector(new QComboBox(this)),
+      m_default(whenNoneSelected),
+      m_selection{whenNoneSelected, {}}
 {
     m_view->setXAxis(ChartView::XAxis::DateTime);
     m_selector->setObjectName("vmSelector");
@@ -64,7 +69,7 @@ QColor MetricsChart::lineColor(int index)
 
 void MetricsChart::followSelection(const QList<VmId>& vms)
 {
-    m_selection = vms.isEmpty() ? Selection{} : Selection{Selection::Kind::Vms, vms};
+    m_selection = vms.isEmpty() ? Selection{m_default, {}} : Selection{Selection::Kind::Vms, vms};
     refresh();
 }
 

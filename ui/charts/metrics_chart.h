@@ -38,7 +38,8 @@ public:
     QComboBox* selector() const { return m_selector; }
     Selection selection() const { return m_selection; }
 
-    // Follows the tree's selection: none → all VMs, one → that VM, more → those.
+    // Follows the tree's selection: none → the chart's default (all VMs
+    // together, or each VM), one → that VM, more → those.
     void followSelection(const QList<VmId>& vms);
     // One VM, or all VMs (nullopt). Redraws now.
     void setVm(std::optional<VmId> vm);
@@ -58,7 +59,8 @@ protected:
         QList<QPointF> points;  // x: ms since the epoch
     };
 
-    MetricsChart(MetricsHistory* history, QWidget* parent);
+    // `whenNoneSelected`: what shows with no VM selected.
+    MetricsChart(MetricsHistory* history, Selection::Kind whenNoneSelected, QWidget* parent);
     MetricsHistory* history() const { return m_history; }
     // Draws `selection` through showLines(); returns why nothing could be
     // drawn (the placeholder), or an empty string when something was.
@@ -79,6 +81,7 @@ private:
     MetricsHistory* m_history;
     ChartView* m_view;
     QComboBox* m_selector;
+    Selection::Kind m_default;
     Selection m_selection;
     QTimer m_redraw;
     QString m_selectorKey;  // what the selector lists, to rebuild only on change

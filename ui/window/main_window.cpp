@@ -6,6 +6,7 @@
 #include "charts/cow_chart.h"
 #include "charts/cpu_chart.h"
 #include "charts/fork_latency_chart.h"
+#include "charts/fork_phases_delegate.h"
 #include "console/console_widget.h"
 #include "console/terminal_model.h"
 #include "dialogs/about_dialog.h"
@@ -312,9 +313,10 @@ void MainWindow::createDock()
     m_latencyTable->setModel(c->forkLatencies());
     m_latencyTable->verticalHeader()->hide();
     // In fork order, a log: not sortable, so no header reserves room for a
-    // sort arrow and every column fits the dock (the phases' units are in
-    // the header tooltips).
+    // sort arrow, and the phases are one bar: every column fits the dock.
+    m_latencyTable->setItemDelegateForColumn(ForkLatencyTable::Phases, new ForkPhasesDelegate(m_latencyTable));
     m_latencyTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_latencyTable->verticalHeader()->setDefaultSectionSize(m_latencyTable->fontMetrics().height() + 8);
     m_latencyTable->horizontalHeader()->setMinimumSectionSize(24);
     m_latencyTable->setAlternatingRowColors(true);
 
@@ -323,7 +325,20 @@ void MainWindow::createDock()
     m_chartTabs->addTab(m_latencyChart, tr("Fork latency"));
     m_chartTabs->addTab(m_cowChart, tr("Memory"));
     m_chartTabs->addTab(m_cpuChart, tr("CPU"));
-    m_chartTabs->addTab(m_latencyTable, tr("Forks"));
+    // The table, and what the colours of its Phases bars mean.
+    auto* forksPage = new QWidget(this);
+    auto* forksLayout = new QVBoxLayout(forksPage);
+    forksLayout->setContentsMargins(0, 0, 0, 0);
+    forksLayout->addWidget(m_latencyTable, 1);
+    QString legend = tr("Phases:");
+    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p)
+        legend += QStringLiteral(" &nbsp;<span style='color:%1'>&#9632;</span> %2")
+                      .arg(phaseColors().value(p).name(), ForkLatencyTable::phases()[p]);
+    auto* legendLabel = new QLabel(legend, forksPage);
+    legendLabel->setContentsMargins(6, 2, 6, 4);
+    forksLayout->addWidget(legendLabel);
+    m_forksPage = forksPage;
+    m_chartTabs->addTab(forksPage, tr("Forks"));
     m_chartTabs->setTabToolTip(1, tr("Host memory used against the VMs' size: what copy-on-write sharing saves"));
     m_chartTabs->setMinimumWidth(320);
 
@@ -430,7 +445,7 @@ void MainWindow::updateExportActions()
 {
     const bool forks = m_controller->forkLatencies()->rowCount() > 0;
     MetricsChart* metrics = shownMetricsChart();
-    const bool table = m_chartTabs->currentWidget() == m_latencyTable;
+    const bool table = m_chartTabs->currentWidget() == m_forksPage;
     const bool data = metrics ? metrics->hasData() : forks;
     QAction* shown = m_actions["exportChart"];
     shown->setText(metrics == m_cowChart ? tr("Export Memory Chart…")
@@ -701,7 +716,7 @@ void MainWindow::exportChart(const QString& format)
 
 void MainWindow::exportShownChart()
 {
-    if (m_chartTabs->currentWidget() == m_latencyTable) return exportLatencyCsv();
+    if (m_chartTabs->currentWidget() == m_forksPage) return exportLatencyCsv();
     MetricsChart* metrics = shownMetricsChart();
     const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : "fork-latency";
     const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), csv = tr("CSV data (*.csv)");

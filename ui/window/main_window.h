@@ -122,6 +122,7 @@ private:
     CowChart* m_cowChart = nullptr;
     CpuChart* m_cpuChart = nullptr;
     QTableView* m_latencyTable = nullptr;
+    QWidget* m_forksPage = nullptr;  // the table and its legend
     QDockWidget* m_dock = nullptr;
     QSplitter* m_splitter = nullptr;
     QHash<QString, QAction*> m_actions;
