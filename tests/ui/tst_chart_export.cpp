@@ -403,8 +403,11 @@ private Q_SLOTS:
         feedCow(history, 5, 2);  // 10 ms of CPU per 500 ms tick: 2 %
         CpuChart chart(&history);
         const ChartView* view = chart.chartView();
-        QCOMPARE(view->lineSeriesCount(), 1);  // all VMs together
+        QCOMPARE(view->lineSeriesCount(), 2);  // each VM, by default
         QCOMPARE(view->pointCount(0), 4);      // the first tick has no CPU use yet
+        QCOMPARE(view->points(1).at(0).y(), 2.0);
+        chart.selector()->setCurrentIndex(chart.selector()->findText("All VMs"));
+        QCOMPARE(view->lineSeriesCount(), 1);  // all VMs together
         QCOMPARE(view->points(0).at(0).y(), 4.0);
         chart.setVm(2);
         QCOMPARE(view->points(0).at(0).y(), 2.0);
