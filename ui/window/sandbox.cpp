@@ -20,7 +20,8 @@ Sandbox Sandbox::fromEnvironment(const QProcessEnvironment& env)
 
 bool Sandbox::reachesHost(const QString& path) const
 {
-    if (!active) return true;
+    // Outside, or in a sandbox not set up by scripts/run: nothing known to refuse.
+    if (!active || hostDirs.isEmpty()) return true;
     const QString clean = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
     for (const QString& dir : hostDirs)
         if (clean == dir || clean.startsWith(dir + '/')) return true;

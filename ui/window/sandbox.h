@@ -19,7 +19,8 @@ struct Sandbox {
     QString exportDir;
 
     static Sandbox fromEnvironment(const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
-    // Whether a file written at `path` reaches the user's disk (always, outside).
+    // Whether a file written at `path` reaches the user's disk (always
+    // outside, and when the sandbox did not say what it shares).
     bool reachesHost(const QString& path) const;
     // Where exports go unless the user picks another folder.
     QString defaultExportDir() const;
