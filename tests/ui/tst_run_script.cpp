@@ -184,12 +184,21 @@ private Q_SLOTS:
 
 int main(int argc, char** argv)
 {
-    // The probe the stand-in sandbox runs: where would the app's settings go here?
-    if (argc == 2 && QByteArray(argv[1]) == "--settings-path") {
+    // The probe the stand-in sandbox runs: where would the app's settings go
+    // here? With --write-setting KEY=VALUE it also writes one, as the app
+    // would (run through the real sandbox by hand to see it reach the host).
+    if (argc >= 2 && QByteArray(argv[1]) == "--settings-path") {
         QCoreApplication app(argc, argv);
         QCoreApplication::setOrganizationName("HyperFork");
         QCoreApplication::setApplicationName("hyperfork");
-        std::printf("%s\n", qPrintable(QSettings().fileName()));
+        QSettings settings;
+        if (argc == 4 && QByteArray(argv[2]) == "--write-setting") {
+            const QString kv = QString::fromLocal8Bit(argv[3]);
+            settings.setValue(kv.section('=', 0, 0), kv.section('=', 1));
+            settings.sync();
+            if (settings.status() != QSettings::NoError) return 1;
+        }
+        std::printf("%s\n", qPrintable(settings.fileName()));
         return 0;
     }
     QCoreApplication app(argc, argv);
