@@ -110,6 +110,47 @@ private Q_SLOTS:
         QCOMPARE(total.privatePages, 4 * 256);
     }
 
+    // A tick taken while ref forks two clones has ref's PSS split with
+    // clones it does not list: no total from it, nor from later ticks
+    // missing a clone, so the host memory line does not dip.
+    void ticksMidForkGiveNoTotal()
+    {
+        MetricsHistory history;
+        history.addSample(tick(t0, {{1, 0, 1000, 4000, 4000, 0}}));
+        history.addSample(tick(t0 + 500, {{1, 1000, 0, 4000, 1333, 0}}));  // mid-fork
+        ForkEvent fork;
+        fork.parent = 1;
+        VmInfo a, b;
+        a.id = 2;
+        a.createdUnixMs = t0 + 700;
+        a.forkLatencyMs = 300;  // began at t0 + 400: the tick at t0 + 500 was mid-fork
+        b.id = 3;
+        b.createdUnixMs = t0 + 720;
+        b.forkLatencyMs = 310;
+        fork.clones = {a, b};
+        history.addFork(fork);
+        QCOMPARE(history.totals().size(), 1u);
+        QCOMPARE(history.totals().back().pssKib, 4000);
+        history.addSample(tick(t0 + 1000, {{1, 1000, 0, 4000, 1333, 0}, {2, 1000, 0, 4000, 1333, 0}}));  // b not yet
+        QCOMPARE(history.totals().size(), 1u);
+        QCOMPARE(history.vm(2)->points.size(), 1u);  // the clone's own line has it
+        history.addSample(tick(t0 + 1500, {{1, 1000, 0, 4000, 1334, 0}, {2, 1000, 0, 4000, 1333, 0},
+                                           {3, 1000, 0, 4000, 1333, 0}}));
+        QCOMPARE(history.totals().size(), 2u);
+        QCOMPARE(history.totals().back().pssKib, 4000);
+        QCOMPARE(history.totals().back().rssKib, 12000);
+        // A clone that exits before its first sample is not waited for.
+        VmInfo c;
+        c.id = 4;
+        c.createdUnixMs = t0 + 1600;
+        fork.clones = {c};
+        history.addFork(fork);
+        history.removeVm(4);
+        history.addSample(tick(t0 + 2000, {{1, 1000, 0, 4000, 1334, 0}, {2, 1000, 0, 4000, 1333, 0},
+                                           {3, 1000, 0, 4000, 1333, 0}}));
+        QCOMPARE(history.totals().size(), 3u);
+    }
+
     void cpuUseOfOneVm()
     {
         MetricsHistory history;

@@ -117,9 +117,9 @@ struct ChartView::Impl {
     QList<Line> lines;
     QStackedBarSeries* bars = nullptr;
     QBarCategoryAxis* categories = nullptr;
-    // Markers: one series zig-zagging from the bottom to the top of the y
-    // range at each x, back down, on to the next (the trips along the
-    // bottom lie on the x axis). One series, however many markers.
+    // Markers: one series, however many markers: down through the plot at
+    // one marker, along below it (clipped, unseen) to the next, up through
+    // the plot there, along above it to the next, and so on.
     QLineSeries* markers = nullptr;
     QList<double> markerXs;
     QLabel* placeholder = nullptr;
@@ -219,12 +219,16 @@ struct ChartView::Impl {
     void placeMarkers(double minX, double maxX)
     {
         if (!markers) return;
-        QList<QPointF> zigzag;
+        const double span = y->max() - y->min();
+        const double above = y->max() + span, below = y->min() - span;
+        QList<QPointF> path;
+        bool down = true;
         for (double x : markerXs) {
             if (x < minX || x > maxX) continue;
-            zigzag << QPointF(x, y->min()) << QPointF(x, y->max()) << QPointF(x, y->min());
+            path << QPointF(x, down ? above : below) << QPointF(x, down ? below : above);
+            down = !down;
         }
-        markers->replace(zigzag);
+        markers->replace(path);
     }
 
     // Horizontal labels when they fit, vertical when a line of text fits,

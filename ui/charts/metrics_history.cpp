@@ -48,7 +48,10 @@ void MetricsHistory::addSample(const MetricsSample& sample)
     const double t = static_cast<double>(sample.tUnixMs - m_firstUnixMs) / 1000.0;
     Total total;
     total.t = t;
+    QSet<VmId> awaited = m_awaited;
     for (const VmSample& s : sample.samples) {
+        awaited.remove(s.vm);
+        m_awaited.remove(s.vm);
         Series& series = m_vms[s.vm];
         Point p{t, s.sharedPages, s.privatePages, s.rssKib, s.pssKib, s.cpuMs};
         if (!series.points.empty()) {
@@ -63,7 +66,8 @@ void MetricsHistory::addSample(const MetricsSample& sample)
         total.privatePages += s.privatePages;
         if (!std::isnan(p.cpuPercent)) total.cpuPercent += p.cpuPercent;
     }
-    push(m_totals, total);
+    // A clone already announced but not in this tick yet: no total (see the header).
+    if (awaited.isEmpty()) push(m_totals, total);
     Q_EMIT updated();
 }
 
@@ -82,8 +86,34 @@ void MetricsHistory::addFork(const ForkEvent& fork)
     f.parent = fork.parent;
     f.clones = static_cast<int>(fork.clones.size());
     f.origin = fork.origin;
-    for (const VmInfo& clone : fork.clones) f.unixMs = std::max(f.unixMs, clone.createdUnixMs);
+    double started = 0;  // when the fork began: the first clone's creation minus its latency
+    for (const VmInfo& clone : fork.clones) {
+        f.unixMs = std::max(f.unixMs, clone.createdUnixMs);
+        if (clone.createdUnixMs > 0) {
+            const double begin = static_cast<double>(clone.createdUnixMs) - clone.forkLatencyMs.value_or(0);
+            started = started > 0 ? std::min(started, begin) : begin;
+        }
+        const Series* series = vm(clone.id);
+        if (!series || series->points.empty()) m_awaited.insert(clone.id);
+    }
     if (f.unixMs == 0) f.unixMs = QDateTime::currentMSecsSinceEpoch();
+    // Ticks since the fork began that miss one of its clones were taken
+    // mid-fork: their totals go.
+    if (m_started && started > 0) {
+        while (!m_totals.empty() && unixMs(m_totals.back().t) >= started) {
+            bool complete = true;
+            for (const VmInfo& clone : fork.clones) {
+                const Series* series = vm(clone.id);
+                bool has = false;
+                if (series)
+                    for (auto it = series->points.rbegin(); it != series->points.rend() && it->t >= m_totals.back().t; ++it)
+                        has = has || it->t == m_totals.back().t;
+                complete = complete && has;
+            }
+            if (complete) break;
+            m_totals.pop_back();
+        }
+    }
     m_forks.push_back(f);
     while (m_forks.size() > static_cast<size_t>(maxForks)) m_forks.pop_front();
     Q_EMIT updated();
@@ -91,6 +121,7 @@ void MetricsHistory::addFork(const ForkEvent& fork)
 
 void MetricsHistory::removeVm(VmId vm)
 {
+    m_awaited.remove(vm);  // never sampled: nothing to wait for
     const auto it = m_vms.find(vm);
     if (it == m_vms.end() || it->ended) return;
     it->ended = true;
@@ -108,6 +139,7 @@ void MetricsHistory::clear()
     m_ended.clear();
     m_totals.clear();
     m_forks.clear();
+    m_awaited.clear();
     m_started = false;
     m_firstUnixMs = m_lastUnixMs = 0;
     Q_EMIT updated();

@@ -10,10 +10,13 @@
 // counted once, split among its sharers) is the host memory the VMs use;
 // RSS summed is what they would use without sharing; private pages and CPU
 // use add up too. Shared pages do not: four VMs sharing one 116 MiB image
-// have 4 x 116 MiB of "shared" pages but use 116 MiB once.
+// have 4 x 116 MiB of "shared" pages but use 116 MiB once. A tick taken in
+// the middle of a fork gives no total: the parent's PSS is already split with
+// clones the tick does not list yet, and the sum would dip for a moment.
 #include "backend/protocol_types.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 
 #include <cmath>
@@ -106,6 +109,7 @@ private:
     std::deque<Total> m_totals;
     std::deque<Fork> m_forks;
     std::deque<VmId> m_ended;  // oldest exit first
+    QSet<VmId> m_awaited;      // clones announced but not sampled yet
 };
 
 }  // namespace hf::ui
