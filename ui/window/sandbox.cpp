@@ -41,14 +41,14 @@ QString sandboxEndedText(int status)
     if (status == 124)
         what = QCoreApplication::translate("Sandbox", "The KVM sandbox running HyperFork timed out and was stopped.");
     else if (status == 125)
-        what = QCoreApplication::translate("Sandbox", "The KVM sandbox running HyperFork died: the emulated machine's "
-                                                      "kernel stopped (its last lines are in the terminal).");
+        what = QCoreApplication::translate("Sandbox", "The KVM sandbox running HyperFork failed: it could not start, "
+                                                      "or the emulated machine's kernel died (the terminal shows which).");
     else if (status > 128)
         what = QCoreApplication::translate("Sandbox", "HyperFork crashed (signal %1).").arg(status - 128);
     else
         what = QCoreApplication::translate("Sandbox", "HyperFork exited with status %1.").arg(status);
     return what + QStringLiteral("\n\n") +
-           QCoreApplication::translate("Sandbox", "The VMs ran inside the sandbox and are gone with it. Your settings "
+           QCoreApplication::translate("Sandbox", "Any VMs ran inside the sandbox and are gone with it. Your settings "
                                                   "and exports are kept. Run ./scripts/run again to start over.");
 }
 
