@@ -48,7 +48,7 @@ QString sandboxEndedText(int status)
     else
         what = QCoreApplication::translate("Sandbox", "HyperFork exited with status %1.").arg(status);
     return what + QStringLiteral("\n\n") +
-           QCoreApplication::translate("Sandbox", "Any VMs ran inside the sandbox and are gone with it. Your settings "
+           QCoreApplication::translate("Sandbox", "The VMs that ran inside the sandbox, if any, are gone with it. Your settings "
                                                   "and exports are kept. Run ./scripts/run again to start over.");
 }
 
