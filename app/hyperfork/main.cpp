@@ -2,11 +2,13 @@
 #include "window/app_controller.h"
 #include "window/main_window.h"
 #include "window/resources.h"
+#include "window/sandbox.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QIcon>
+#include <QMessageBox>
 
 int main(int argc, char** argv)
 {
@@ -27,8 +29,19 @@ int main(int argc, char** argv)
     const QCommandLineOption daemon("daemon", "The hyperforkd to start (default: next to this program, or on PATH).", "path");
     const QCommandLineOption bootDefault("boot-default", "Boot the default guest once connected, if no VM runs.");
     const QCommandLineOption hz("metrics-hz", "Metrics sample rate asked of the daemon (0.1 to 20, default 2).", "hz", "2");
-    parser.addOptions({socket, noStart, daemon, bootDefault, hz});
+    const QCommandLineOption sandboxEnded("sandbox-ended",
+                                          "Only say that the KVM sandbox running HyperFork ended with STATUS, "
+                                          "and that its VMs are gone (scripts/run uses it).",
+                                          "status");
+    parser.addOptions({socket, noStart, daemon, bootDefault, hz, sandboxEnded});
     parser.process(app);
+
+    if (parser.isSet(sandboxEnded)) {
+        QMessageBox box(QMessageBox::Critical, QObject::tr("HyperFork ended"),
+                        hf::ui::sandboxEndedText(parser.value(sandboxEnded).toInt()), QMessageBox::Ok);
+        box.exec();
+        return 0;
+    }
 
     bool hzOk = false;
     const double metricsHz = parser.value(hz).toDouble(&hzOk);

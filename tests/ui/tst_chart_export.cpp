@@ -6,12 +6,14 @@
 #include "charts/chart_export.h"
 #include "charts/chart_view.h"
 #include "charts/cow_chart.h"
-#include "charts/cow_history.h"
+#include "charts/cpu_chart.h"
+#include "charts/metrics_history.h"
 #include "charts/fork_latency_chart.h"
 #include "charts/fork_latency_table.h"
 
 #include <QAbstractItemModelTester>
 #include <QBuffer>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -62,12 +64,19 @@ void feedForks(ForkLatencyTable& table, int forks)
     }
 }
 
-void feedCow(CowHistory& history, int ticks, int vms)
+// VM `vm` at tick `i`: shared and private pages, RSS their sum in KiB, PSS a third of it.
+VmSample cowSample(VmId vm, int i)
+{
+    const qint64 shared = 60000 - i * 100, priv = 800 + i * 50 + vm, rss = (shared + priv) * 4;
+    return {vm, shared, priv, rss, rss / 3, 10.0 * i};
+}
+
+void feedCow(MetricsHistory& history, int ticks, int vms)
 {
     for (int i = 0; i < ticks; ++i) {
         MetricsSample s;
         s.tUnixMs = t0 + i * 500;
-        for (VmId vm = 1; vm <= vms; ++vm) s.samples.append({vm, 60000 - i * 100, 800 + i * 50 + vm, 0, 0, 0});
+        for (VmId vm = 1; vm <= vms; ++vm) s.samples.append(cowSample(vm, i));
         history.addSample(s);
     }
 }
@@ -122,7 +131,7 @@ private Q_SLOTS:
         QFETCH(bool, latency);
         QFETCH(QSize, size);
         ForkLatencyTable table;
-        CowHistory history;
+        MetricsHistory history;
         feedForks(table, 6);
         feedCow(history, 40, 2);
         ForkLatencyChart latencyChart(&table);
@@ -175,7 +184,7 @@ private Q_SLOTS:
     void csvFiles()
     {
         ForkLatencyTable table;
-        CowHistory history;
+        MetricsHistory history;
         table.addFork(fork(1, {clone(2, "w-1", 40, phasesOf(11)), clone(3, "odd, \"name\"", 41.5, {{"pause", 9.5}})}));
         history.setVmName(1, "ref, \"main\"");
         feedCow(history, 5, 3);
@@ -206,7 +215,7 @@ private Q_SLOTS:
         QFETCH(QString, format);
         QFETCH(bool, parentIsFile);
         ForkLatencyTable table;
-        CowHistory history;
+        MetricsHistory history;
         feedForks(table, 2);
         feedCow(history, 2, 1);
         ForkLatencyChart chart(&table);
@@ -313,41 +322,106 @@ private Q_SLOTS:
 
     // --- the copy-on-write chart -------------------------------------------
 
-    void cowChartTotalsOrOneVm()
+    void cowChartAllOneOrEach()
     {
-        CowHistory history;
+        MetricsHistory history;
         history.setVmName(2, "w-1");
         feedCow(history, 10, 3);
         CowChart chart(&history);
         const ChartView* view = chart.chartView();
+        // All VMs: the host memory they use (PSS) and their size (RSS), summed,
+        // in MiB, against the time of day (ms since the epoch).
         QCOMPARE(view->lineSeriesCount(), 2);
         QVERIFY(!chart.shownVm());
         QCOMPARE(view->pointCount(0), 10);
-        // Shared and private pages summed over the VMs, x in seconds.
-        QCOMPARE(view->points(0).at(3), QPointF(1.5, 3 * (60000 - 300)));
-        QCOMPARE(view->points(1).at(3), QPointF(1.5, 3 * (800 + 150) + 1 + 2 + 3));
-        QCOMPARE(view->xRange(), qMakePair(0.0, 4.5));
+        qint64 pss = 0, rss = 0;
+        for (VmId vm = 1; vm <= 3; ++vm) {
+            pss += cowSample(vm, 3).pssKib;
+            rss += cowSample(vm, 3).rssKib;
+        }
+        QCOMPARE(view->points(0).at(3), QPointF(t0 + 1500, pss / 1024.0));
+        QCOMPARE(view->points(1).at(3), QPointF(t0 + 1500, rss / 1024.0));
+        QCOMPARE(view->xRange(), qMakePair(double(t0), double(t0 + 4500)));
+        QVERIFY(view->placeholderText().isEmpty());
 
+        // One VM: shared, private and PSS, in MiB.
         chart.setVm(2);
         QCOMPARE(chart.shownVm(), std::optional<VmId>(2));
-        QCOMPARE(view->points(1).at(3), QPointF(1.5, 800 + 150 + 2));
+        QCOMPARE(view->lineSeriesCount(), 3);
+        QCOMPARE(view->points(0).at(3).y(), (60000 - 300) * 4 / 1024.0);
+        QCOMPARE(view->points(1).at(3).y(), (800 + 150 + 2) * 4 / 1024.0);
         QVERIFY(view->title().contains("w-1"));
         history.removeVm(2);
         chart.refresh();
         QVERIFY(view->title().contains("exited"));
 
-        chart.setVm(99);  // unknown: empty, named by id
-        QCOMPARE(view->pointCount(0), 0);
+        chart.setVm(99);  // unknown: nothing drawn, and the chart says why
+        QCOMPARE(view->lineSeriesCount(), 0);
         QVERIFY(view->title().contains("#99"));
+        QVERIFY(view->placeholderText().contains("#99"));
         chart.setVm(std::nullopt);
         QCOMPARE(view->pointCount(0), 10);
+
+        // Each VM: one PSS line per live VM, named.
+        chart.selector()->setCurrentIndex(chart.selector()->findText("Each VM"));
+        QCOMPARE(view->lineSeriesCount(), 2);  // w-1 exited
+        QCOMPARE(view->lineSeriesName(0), "#1");
+        QCOMPARE(view->lineSeriesName(1), "#3");
+        QCOMPARE(view->points(1).at(3).y(), cowSample(3, 3).pssKib / 1024.0);
+        // Several VMs selected in the tree: theirs.
+        chart.followSelection({1, 2});
+        QCOMPARE(view->lineSeriesCount(), 2);
+        QCOMPARE(view->lineSeriesName(1), "w-1");
+        QVERIFY(chart.selector()->currentText().contains("Selected VMs (2)"));
+    }
+
+    void forkMarkersOnTheTimeAxis()
+    {
+        MetricsHistory history;
+        feedCow(history, 10, 1);
+        ForkEvent f;
+        f.parent = 1;
+        VmInfo clone;
+        clone.id = 2;
+        clone.createdUnixMs = t0 + 2000;
+        f.clones = {clone};
+        history.addFork(f);
+        clone.createdUnixMs = t0 + 60000;  // after the last sample: off the chart
+        f.clones = {clone};
+        history.addFork(f);
+        CowChart chart(&history);
+        CpuChart cpu(&history);
+        QCOMPARE(chart.chartView()->markers(), QList<double>({double(t0 + 2000), double(t0 + 60000)}));
+        QCOMPARE(cpu.chartView()->markers().size(), 2);
+        // The y range comes from the data, not from the markers.
+        QVERIFY(chart.chartView()->yRange().second < 1000);
+    }
+
+    void cpuChartInPercent()
+    {
+        MetricsHistory history;
+        feedCow(history, 5, 2);  // 10 ms of CPU per 500 ms tick: 2 %
+        CpuChart chart(&history);
+        const ChartView* view = chart.chartView();
+        QCOMPARE(view->lineSeriesCount(), 2);  // each VM, by default
+        QCOMPARE(view->pointCount(0), 4);      // the first tick has no CPU use yet
+        QCOMPARE(view->points(1).at(0).y(), 2.0);
+        chart.selector()->setCurrentIndex(chart.selector()->findText("All VMs"));
+        QCOMPARE(view->lineSeriesCount(), 1);  // all VMs together
+        QCOMPARE(view->points(0).at(0).y(), 4.0);
+        chart.setVm(2);
+        QCOMPARE(view->points(0).at(0).y(), 2.0);
+        MetricsHistory empty;
+        CpuChart none(&empty);
+        QVERIFY(none.chartView()->placeholderText().contains("Boot a VM"));
+        QVERIFY(!none.hasData());
     }
 
     void hundredsOfVmsCoalesced()
     {
         // No timing assertion (times belong in benchmarks): the refresh count
         // shows updates are coalesced, and the times are printed.
-        CowHistory history;
+        MetricsHistory history;
         CowChart chart(&history);
         chart.resize(900, 500);  // shown: layout and painting count too
         chart.show();
@@ -365,7 +439,7 @@ private Q_SLOTS:
             chart.refresh();
             chart.grab();
         }
-        qInfo("300 VMs x 120 ticks into CowHistory: %lld ms; 120 redraws+paints of the shown chart: %lld ms",
+        qInfo("300 VMs x 120 ticks into MetricsHistory: %lld ms; 120 redraws+paints of the shown chart: %lld ms",
               feedMs, timer.elapsed());
     }
 

@@ -58,6 +58,26 @@ private Q_SLOTS:
         }
     }
 
+    void forkDialogOpensWithEveryChoiceMade()
+    {
+        ForkDialog dialog(4, "ref");
+        dialog.show();
+        QHash<QString, QRadioButton*> buttons;
+        for (QRadioButton* b : dialog.findChildren<QRadioButton*>()) buttons.insert(QString(b->text()).remove('&'), b);
+        QVERIFY(buttons.contains("Now"));
+        QVERIFY(buttons.contains("Keeps running"));
+        QVERIFY(buttons.value("Now")->isChecked());
+        QVERIFY(buttons.value("Keeps running")->isChecked());
+        // The two questions are independent: answering one leaves the other.
+        dialog.pauseParentButton()->click();
+        QVERIFY(buttons.value("Now")->isChecked());
+        dialog.onSignalButton()->click();
+        QVERIFY(dialog.pauseParentButton()->isChecked());
+        QVERIFY(!buttons.value("Now")->isChecked());
+        QCOMPARE(dialog.request().when, ForkRequest::When::OnGuestSignal);
+        QCOMPARE(dialog.request().parent, ForkRequest::Parent::Pause);
+    }
+
     void forkDialogBuildsTheRequest()
     {
         ForkDialog dialog(4, "ref");

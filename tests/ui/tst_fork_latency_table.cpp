@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <cmath>
 #include <memory>
 
 using namespace hf::ui;
@@ -65,7 +66,7 @@ QByteArray csvOf(const ForkLatencyTable& table)
 }
 
 const QByteArray csvHeader =
-    "time,parent,clone,name,origin,total_ms,pause_ms,capture_ms,fork_ms,rebuild_ms,restore_ms,resume_ms\r\n";
+    "time,parent,clone,name,origin,total_ms,pause_ms,capture_ms,fork_ms,rebuild_ms,restore_ms,resume_ms,parent_name\r\n";
 
 }  // namespace
 
@@ -111,10 +112,14 @@ private Q_SLOTS:
     void columnsAndHeaders()
     {
         QCOMPARE(ForkLatencyTable::phases(), QStringList({"pause", "capture", "fork", "rebuild", "restore", "resume"}));
-        QCOMPARE(m_table->columnCount(), ForkLatencyTable::FirstPhase + 6);
+        // Names first, then the numbers, then the ids in columns of their own.
+        QCOMPARE(m_table->columnCount(), int(ForkLatencyTable::ColumnCount));
         QCOMPARE(m_table->rowCount(), 0);
-        QCOMPARE(m_table->headerData(ForkLatencyTable::Total, Qt::Horizontal).toString(), "Total ms");
-        QCOMPARE(m_table->headerData(ForkLatencyTable::FirstPhase + 3, Qt::Horizontal).toString(), "rebuild ms");
+        QStringList headers;
+        for (int c = 0; c < m_table->columnCount(); ++c) headers << m_table->headerData(c, Qt::Horizontal).toString();
+        QCOMPARE(headers, QStringList({"Time", "Clone", "Parent", "Origin", "Total ms", "Phases", "ID", "Parent ID"}));
+        // What the phases are is in the tooltip.
+        QVERIFY(m_table->headerData(ForkLatencyTable::Phases, Qt::Horizontal, Qt::ToolTipRole).toString().contains("rebuild"));
         QVERIFY(!m_table->headerData(m_table->columnCount(), Qt::Horizontal).isValid());
         QVERIFY(!m_table->headerData(0, Qt::Vertical).isValid());
     }
@@ -138,24 +143,37 @@ private Q_SLOTS:
         QTest::addColumn<QString>("display");
         QTest::addColumn<QVariant>("edit");  // invalid: not reported
 
-        const int phase = ForkLatencyTable::FirstPhase;
-        QTest::newRow("time is local") << 0 << int(ForkLatencyTable::Time) << "16:13:20.123"
+        const int phases = ForkLatencyTable::Phases;
+        QTest::newRow("time is local") << 0 << int(ForkLatencyTable::Time) << "16:13:20"
                                        << QVariant(QDateTime::fromMSecsSinceEpoch(1790000000123));
-        QTest::newRow("parent") << 0 << int(ForkLatencyTable::Parent) << "1" << QVariant(VmId(1));
-        QTest::newRow("clone id") << 1 << int(ForkLatencyTable::Clone) << "3" << QVariant(VmId(3));
-        QTest::newRow("name") << 1 << int(ForkLatencyTable::Name) << "odd, \"name\"" << QVariant("odd, \"name\"");
+        QTest::newRow("parent by name") << 0 << int(ForkLatencyTable::Parent) << "ref" << QVariant("ref");
+        QTest::newRow("parent, a clone") << 2 << int(ForkLatencyTable::Parent) << "w-1" << QVariant("w-1");
+        QTest::newRow("parent id") << 0 << int(ForkLatencyTable::ParentId) << "1" << QVariant(VmId(1));
+        QTest::newRow("clone id") << 1 << int(ForkLatencyTable::CloneId) << "3" << QVariant(VmId(3));
+        QTest::newRow("clone") << 1 << int(ForkLatencyTable::Clone) << "odd, \"name\"" << QVariant("odd, \"name\"");
         QTest::newRow("origin") << 2 << int(ForkLatencyTable::Origin) << "guest" << QVariant("guest");
-        QTest::newRow("total") << 0 << int(ForkLatencyTable::Total) << "41.00" << QVariant(41.0);
-        // Phases land in their columns whatever order the JSON had.
-        QTest::newRow("pause") << 0 << phase + 0 << "9.10" << QVariant(9.1);
-        QTest::newRow("resume") << 0 << phase + 5 << "1.60" << QVariant(1.6);
-        QTest::newRow("rebuild") << 0 << phase + 3 << "14.20" << QVariant(14.2);
-        // Not reported: empty, not zero; an unknown phase is no column.
-        QTest::newRow("capture missing") << 1 << phase + 1 << QString() << QVariant();
-        QTest::newRow("fork of w-2") << 1 << phase + 2 << "12.00" << QVariant(12.0);
-        QTest::newRow("no phases") << 2 << phase + 0 << QString() << QVariant();
+        QTest::newRow("total") << 0 << int(ForkLatencyTable::Total) << "41.0" << QVariant(41.0);
+        // Phases in their order whatever order the JSON had; not reported: left out.
+        QTest::newRow("phases") << 0 << phases
+                                << "pause 9.1 ms, capture 2.0 ms, fork 11.3 ms, rebuild 14.2 ms, restore 3.0 ms, resume 1.6 ms"
+                                << QVariant("pause 9.1 ms, capture 2.0 ms, fork 11.3 ms, rebuild 14.2 ms, restore 3.0 ms, resume 1.6 ms");
+        QTest::newRow("some phases") << 1 << phases << "pause 9.0 ms, fork 12.0 ms" << QVariant("pause 9.0 ms, fork 12.0 ms");
+        QTest::newRow("no phases") << 2 << phases << QString() << QVariant(QString());
         QTest::newRow("no fork object: total") << 3 << int(ForkLatencyTable::Total) << QString() << QVariant();
-        QTest::newRow("no fork object: phase") << 3 << phase + 4 << QString() << QVariant();
+    }
+
+    void phasesForTheBar()
+    {
+        feedRecorded();
+        const QList<double> ms = m_table->data(m_table->index(1, ForkLatencyTable::Phases), ForkLatencyTable::PhasesRole)
+                                     .value<QList<double>>();
+        QCOMPARE(ms.size(), 6);
+        QCOMPARE(ms[0], 9.0);
+        QVERIFY(std::isnan(ms[1]));  // capture not reported
+        QCOMPARE(ms[2], 12.0);
+        const QString tip = m_table->data(m_table->index(0, ForkLatencyTable::Phases), Qt::ToolTipRole).toString();
+        QCOMPARE(tip.split('\n').size(), 6);
+        QVERIFY(tip.startsWith("pause 9.100 ms"));
     }
 
     void cells()
@@ -164,6 +182,7 @@ private Q_SLOTS:
         QFETCH(int, column);
         QFETCH(QString, display);
         QFETCH(QVariant, edit);
+        m_table->setVmName(1, "ref");  // as vm.booted or vm.list would tell
         feedRecorded();
         const QModelIndex index = m_table->index(row, column);
         QCOMPARE(m_table->data(index).toString(), display);
@@ -206,12 +225,12 @@ private Q_SLOTS:
         const QList<QByteArray> lines = all.split('\n');
         QCOMPARE(lines.size(), 6);  // header, 4 rows, nothing after the last CRLF
         const QByteArray expected = csvHeader +
-                                    "2026-09-21T16:13:20.123+02:00,1,2,w-1,command,41.000,9.100,2.000,11.300,14.200,3.000,1.600\r\n"
-                                    "2026-09-21T16:13:20.150+02:00,1,3,\"odd, \"\"name\"\"\",command,48.250,9.000,,12.000,,,\r\n"
-                                    "2026-09-21T16:13:25.000+02:00,2,4,w-1-1,guest,39.000,,,,,,\r\n";
-        QVERIFY(all.startsWith(expected));
+                                    "2026-09-21T16:13:20.123+02:00,1,2,w-1,command,41.000,9.100,2.000,11.300,14.200,3.000,1.600,\r\n"
+                                    "2026-09-21T16:13:20.150+02:00,1,3,\"odd, \"\"name\"\"\",command,48.250,9.000,,12.000,,,,\r\n"
+                                    "2026-09-21T16:13:25.000+02:00,2,4,w-1-1,guest,39.000,,,,,,,w-1\r\n";
+        QVERIFY2(all.startsWith(expected), all.constData());
         // The last row was stamped on arrival: only its time varies.
-        QVERIFY2(lines[4].endsWith(",4,5,w-1-1-1,command,,,,,,,\r"), lines[4].constData());
+        QVERIFY2(lines[4].endsWith(",4,5,w-1-1-1,command,,,,,,,,w-1-1\r"), lines[4].constData());
         QVERIFY(lines[4].contains("+02:00,"));
         QCOMPARE(lines[5], QByteArray());
     }
@@ -237,7 +256,7 @@ private Q_SLOTS:
         ForkEvent f = manyClones(1, 7, 1);
         f.clones[0].name = name;
         m_table->addFork(f, QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC));
-        QCOMPARE(csvOf(*m_table), csvHeader + "2026-01-02T03:04:05.000Z,1,7," + field + ",command,40.000,,,,,,\r\n");
+        QCOMPARE(csvOf(*m_table), csvHeader + "2026-01-02T03:04:05.000Z,1,7," + field + ",command,40.000,,,,,,,\r\n");
     }
 
     void csvDecimalPointIgnoresLocale()

@@ -3,6 +3,12 @@
 // state and send the right requests (multi-select stop), and the banner says
 // when KVM is missing, when the daemon is gone, and goes away when it is back.
 #include "backend/backend_client.h"
+#include "app_fixture.h"
+#include "charts/cow_chart.h"
+#include "charts/fork_latency_chart.h"
+#include "console/console_widget.h"
+#include "dialogs/help_dialog.h"
+#include "window/console_tabs.h"
 #include "fake_daemon.h"
 #include "models/vm_tree_model.h"
 #include "window/app_controller.h"
@@ -20,9 +26,17 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QScreen>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTextBrowser>
 
 using namespace hf::ui;
-using hf::ui::test::FakeDaemon;
+using namespace hf::ui::test;
 
 namespace {
 
@@ -77,7 +91,7 @@ private Q_SLOTS:
         QVERIFY(!daemon.lastRequest("metrics.subscribe").isEmpty());
         answerList(daemon, {vm(1, "ref", QJsonValue()), vm(2, "w-1", 1), vm(3, "w-2", 1, "paused")});
         QTRY_COMPARE(controller.vmTree()->vmCount(), 3);
-        QVERIFY(window.treeView()->isExpanded(controller.vmTree()->indexOf(1)));
+        QVERIFY(window.treeView()->isExpanded(viewIndexOf(window.treeView(), 1)));
 
         // Nothing selected: only Boot.
         QVERIFY(window.action("boot")->isEnabled());
@@ -97,17 +111,16 @@ private Q_SLOTS:
         QVERIFY(!window.action("pause")->isEnabled());
 
         // Two selected: stop both; no fork (it takes one VM).
-        window.treeView()->selectionModel()->select(controller.vmTree()->indexOf(2),
+        window.treeView()->selectionModel()->select(viewIndexOf(window.treeView(), 2),
                                                     QItemSelectionModel::Select | QItemSelectionModel::Rows);
         QCOMPARE(window.selectedVms().size(), 2);
         QVERIFY(!window.action("fork")->isEnabled());
         const int before = static_cast<int>(daemon.received.size());
-        // Multi-select stop asks first; answer the box with Yes.
-        QTimer::singleShot(100, [] {
-            for (QWidget* w : QApplication::topLevelWidgets())
-                if (auto* box = qobject_cast<QMessageBox*>(w); box && box->isVisible()) box->button(QMessageBox::Yes)->click();
-        });
+        // Stop asks first (tst_stop_confirmation); answer Stop.
         window.action("stop")->trigger();
+        QDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = visibleDialog()) != nullptr);
+        dialogButton(dialog, "Stop")->click();
         QTRY_COMPARE(static_cast<int>(daemon.received.size()), before + 2);
         QSet<int> stopped;
         for (int i = before; i < before + 2; ++i) {
@@ -173,6 +186,161 @@ private Q_SLOTS:
         QTRY_COMPARE(controller.health(), AppController::Health::DaemonDown);
         QVERIFY2(window.banner()->text().contains("missing-hyperforkd"), qPrintable(window.banner()->text()));
         QVERIFY(!window.action("boot")->isEnabled());
+    }
+    void emptyConsoleAreaAndLatencyChartSayWhatToDo()
+    {
+        AppFixture app(m_dir.path());
+        QVERIFY(app.start({vmJson(1, "ref", QJsonValue())}));
+        auto* consoleHint = app.window->consoles()->findChild<QLabel*>("placeholder");
+        QVERIFY(consoleHint);
+        QVERIFY(consoleHint->isVisible());
+        QVERIFY2(consoleHint->text().contains("Open Console") && consoleHint->text().contains("double-click", Qt::CaseInsensitive),
+                 qPrintable(consoleHint->text()));
+        auto* chartHint = app.window->latencyChart()->findChild<QLabel*>("placeholder");
+        QVERIFY(chartHint);
+        QVERIFY2(chartHint->text().contains("Fork VM"), qPrintable(chartHint->text()));
+        QVERIFY(!chartHint->isHidden());
+    }
+
+    void withoutKvmOneBannerAndNoBoot()
+    {
+        AppFixture app(m_dir.path(), /*kvm=*/false);
+        app.window->bootDefaultGuestWhenIdle();
+        QVERIFY(app.start({}));
+        QTest::qWait(200);
+        QCOMPARE(app.requestCount("vm.boot"), 0);
+        const QString banner = app.window->banner()->text();
+        QVERIFY2(banner.contains("./scripts/run"), qPrintable(banner));
+        QVERIFY2(!banner.contains("tests/kvm-sandbox"), qPrintable(banner));
+        QVERIFY2(banner.contains("No such file or directory"), qPrintable(banner));
+        QVERIFY(!visibleDialog());
+        QVERIFY2(app.window->statusBar()->currentMessage().isEmpty(), qPrintable(app.window->statusBar()->currentMessage()));
+    }
+
+    void menusViewHelpAndExports()
+    {
+        AppFixture app(m_dir.path());
+        QVERIFY(app.start({vmJson(1, "ref", QJsonValue())}));
+        QStringList menus;
+        for (QAction* a : app.window->menuBar()->actions()) menus << QString(a->text()).remove('&');
+        QVERIFY2(menus.contains("View"), qPrintable(menus.join(',')));
+        QVERIFY(app.window->action("resetLayout"));
+        QVERIFY(app.window->action("shortcuts"));
+        QVERIFY(app.window->action("documentation"));
+        // No data yet: nothing to export.
+        for (const char* name : {"exportChartPng", "exportChartSvg", "exportChartCsv", "exportLatencyCsv", "exportChart"})
+            QVERIFY2(!app.window->action(name)->isEnabled(), name);
+        // The toolbar's export names the chart on show.
+        QAction* exportChart = app.window->action("exportChart");
+        app.window->chartTabs()->setCurrentWidget(app.window->cowChart());
+        QVERIFY2(exportChart->text().contains("Memory", Qt::CaseInsensitive), qPrintable(exportChart->text()));
+        app.tick(1790000000000, {sampleJson(1, 10, 10, 80, 80)});
+        QTRY_VERIFY(exportChart->isEnabled());
+        QVERIFY(!app.window->action("exportLatencyCsv")->isEnabled());
+        app.window->chartTabs()->setCurrentWidget(app.window->latencyChart());
+        QVERIFY2(exportChart->text().contains("Latency", Qt::CaseInsensitive), qPrintable(exportChart->text()));
+        QVERIFY(!exportChart->isEnabled());
+        QJsonObject c = vmJson(2, "w-1", 1);
+        c["fork"] = QJsonObject{{"latency_ms", 40.0}};
+        app.event("vm.forked", {{"parent", 1}, {"origin", "command"}, {"clones", QJsonArray{c}}});
+        QTRY_VERIFY(exportChart->isEnabled());
+        QVERIFY(app.window->action("exportLatencyCsv")->isEnabled());
+        // Reset Layout brings the charts back.
+        app.window->findChild<QDockWidget*>("chartsDock")->hide();
+        app.window->action("resetLayout")->trigger();
+        QTRY_VERIFY(app.window->findChild<QDockWidget*>("chartsDock")->isVisible());
+    }
+
+    void forksTableNamesParentsAndFits()
+    {
+        AppFixture app(m_dir.path());
+        QVERIFY(app.start({vmJson(1, "ref", QJsonValue())}));
+        // The default layout on the 1600x1000 display of the issue.
+        app.window->resize(1600, 1000);
+        app.window->action("resetLayout")->trigger();
+        QJsonObject c = vmJson(2, "w-1", 1);
+        c["fork"] = QJsonObject{{"latency_ms", 41.2},
+                                {"phases_ms", QJsonObject{{"pause", 9.1}, {"capture", 2.0}, {"fork", 11.3},
+                                                          {"rebuild", 14.2}, {"restore", 3.0}, {"resume", 1.6}}}};
+        c["origin"] = "command";
+        app.event("vm.forked", {{"parent", 1}, {"origin", "command"}, {"clones", QJsonArray{c}}});
+        auto* table = app.window->findChild<QTableView*>("forkLatencyTable");
+        QVERIFY(table);
+        QTRY_COMPARE(table->model()->rowCount(), 1);
+        app.window->chartTabs()->setCurrentIndex(3);
+        QStringList row;
+        QStringList headers;
+        for (int c = 0; c < table->model()->columnCount(); ++c) {
+            row << table->model()->index(0, c).data().toString();
+            headers << table->model()->headerData(c, Qt::Horizontal).toString().simplified();
+        }
+        QVERIFY2(row.contains("ref") && row.contains("w-1"), qPrintable(row.join('|')));
+        QVERIFY2(headers.contains("Parent ID"), qPrintable(headers.join('|')));
+        QCOMPARE(row.at(headers.indexOf("Parent")), "ref");
+        QCOMPARE(row.at(headers.indexOf("Parent ID")), "1");
+        // Every column fits the dock at the window's size: nothing hidden to the right.
+        QTRY_VERIFY(table->isVisible());
+        QVERIFY2(table->horizontalHeader()->length() <= table->viewport()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(table->horizontalHeader()->length()).arg(table->viewport()->width())));
+    }
+
+    void helpShowsTheDocsAndTheShortcuts()
+    {
+        AppFixture app(m_dir.path());
+        QVERIFY(app.start({}));
+        app.window->action("documentation")->trigger();
+        auto* docs = app.window->findChild<HelpDialog*>("documentationDialog");
+        QVERIFY(docs);
+        QVERIFY(docs->isVisible());
+        QVERIFY2(docs->browser()->toPlainText().contains("The desktop app"), qPrintable(docs->browser()->toPlainText().left(200)));
+        app.window->action("shortcuts")->trigger();
+        auto* keys = app.window->findChild<HelpDialog*>("shortcutsDialog");
+        QVERIFY(keys);
+        const QString text = keys->browser()->toPlainText();
+        QVERIFY2(text.contains("Ctrl+B") && text.contains("Boot VM") && text.contains("Send Key"), qPrintable(text));
+    }
+
+    void windowTitleNamesTheConnection()
+    {
+        AppFixture app(m_dir.path());
+        QVERIFY(app.start({}));
+        const QString title = app.window->windowTitle();
+        QVERIFY2(title.contains("hyperforkd") && title.contains("4242"), qPrintable(title));
+    }
+
+    void firstWindowFitsTheScreen()
+    {
+        QSettings().clear();
+        AppFixture app(m_dir.path());
+        app.window->show();
+        const QRect available = app.window->screen()->availableGeometry();
+        QVERIFY2(app.window->frameGeometry().width() <= available.width() &&
+                     app.window->frameGeometry().height() <= available.height(),
+                 qPrintable(QStringLiteral("%1x%2 on %3x%4").arg(app.window->frameGeometry().width())
+                                .arg(app.window->frameGeometry().height()).arg(available.width()).arg(available.height())));
+    }
+
+    void pausedVmConsoleSaysPaused()
+    {
+        AppFixture app(m_dir.path());
+        TestPty pty;
+        QVERIFY(app.start({vmJson(1, "ref", QJsonValue())}));
+        app.window->selectVm(1);
+        app.window->action("console")->trigger();
+        QTRY_VERIFY(!app.daemon->lastRequest("vm.console").isEmpty());
+        app.daemon->reply(app.daemon->lastRequest("vm.console"), {{"vm", 1}, {"pty", pty.slavePath()}, {"history", ""}});
+        ConsoleWidget* console = app.window->consoles()->console(1);
+        QVERIFY(console);
+        app.event("vm.state", {{"vm", vmJson(1, "ref", QJsonValue(), "paused")}});
+        const int tab = app.window->consoles()->indexOf(console);
+        QTRY_VERIFY2(app.window->consoles()->tabText(tab).contains("paused"), qPrintable(app.window->consoles()->tabText(tab)));
+        auto* paused = console->findChild<QLabel*>("pausedOverlay");
+        QVERIFY(paused);
+        QTRY_VERIFY(paused->isVisible());
+        QVERIFY(paused->text().contains("Paused"));
+        app.event("vm.state", {{"vm", vmJson(1, "ref", QJsonValue(), "running")}});
+        QTRY_VERIFY(!paused->isVisible());
+        QVERIFY(!app.window->consoles()->tabText(tab).contains("paused"));
     }
 };
 

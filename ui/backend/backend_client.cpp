@@ -257,15 +257,22 @@ void BackendClient::bootVm(const BootRequest& request, QObject* context, std::fu
 
 void BackendClient::forkVm(const ForkRequest& request, QObject* context, ResultHandler onResult, ErrorHandler onError)
 {
-    call("vm.fork", request.toParams(), context, std::move(onResult), std::move(onError));
+    // An armed VM is news for every model, whoever asked.
+    call("vm.fork", request.toParams(), context,
+         [this, onResult = std::move(onResult)](const QJsonObject& result) {
+             if (result.value("armed").toBool())
+                 Q_EMIT vmArmed(result.value("parent").toInteger(), result.value("count").toInt(1));
+             if (onResult) onResult(result);
+         },
+         std::move(onError));
 }
 
 void BackendClient::pauseVm(VmId vm) { call("vm.pause", {{"vm", vm}}); }
 void BackendClient::resumeVm(VmId vm) { call("vm.resume", {{"vm", vm}}); }
 
-void BackendClient::stopVm(VmId vm, bool tree, bool force)
+void BackendClient::stopVm(VmId vm, bool tree, bool force, QObject* context, ResultHandler onResult, ErrorHandler onError)
 {
-    call("vm.stop", {{"vm", vm}, {"tree", tree}, {"force", force}});
+    call("vm.stop", {{"vm", vm}, {"tree", tree}, {"force", force}}, context, std::move(onResult), std::move(onError));
 }
 
 void BackendClient::requestConsole(VmId vm, QObject* context, std::function<void(const ConsoleInfo&)> onConsole,

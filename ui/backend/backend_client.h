@@ -70,7 +70,8 @@ public:
                 ErrorHandler onError = {});
     void pauseVm(VmId vm);
     void resumeVm(VmId vm);
-    void stopVm(VmId vm, bool tree = false, bool force = false);
+    void stopVm(VmId vm, bool tree = false, bool force = false, QObject* context = nullptr, ResultHandler onResult = {},
+                ErrorHandler onError = {});
     void requestConsole(VmId vm, QObject* context, std::function<void(const ConsoleInfo&)> onConsole,
                         ErrorHandler onError = {});
     void requestStats(VmId vm, QObject* context, std::function<void(const VmStats&)> onStats,
@@ -86,6 +87,9 @@ Q_SIGNALS:
     void vmBooted(const hf::ui::VmInfo& vm);
     void vmReady(hf::ui::VmId vm, double ms);
     void vmForked(const hf::ui::ForkEvent& fork);
+    // vm.fork with when:"on-guest-signal" was answered: the guest's next
+    // hf-signal fork makes `count` clones of `vm`.
+    void vmArmed(hf::ui::VmId vm, int count);
     void vmStateChanged(const hf::ui::VmInfo& vm);
     void vmExited(const hf::ui::ExitInfo& exit);
     void metricsSampled(const hf::ui::MetricsSample& sample);

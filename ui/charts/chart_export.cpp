@@ -1,7 +1,7 @@
 #include "charts/chart_export.h"
 
 #include "charts/chart_view.h"
-#include "charts/cow_history.h"
+#include "charts/metrics_history.h"
 #include "charts/fork_latency_table.h"
 
 #include <QCoreApplication>
@@ -39,6 +39,6 @@ bool writeCsvFile(const Source& source, const QString& path, QString* error)
 
 bool exportCsv(const ForkLatencyTable& table, const QString& path, QString* error) { return writeCsvFile(table, path, error); }
 
-bool exportCsv(const CowHistory& history, const QString& path, QString* error) { return writeCsvFile(history, path, error); }
+bool exportCsv(const MetricsHistory& history, const QString& path, QString* error) { return writeCsvFile(history, path, error); }
 
 }  // namespace hf::ui

@@ -8,7 +8,7 @@
 namespace hf::ui {
 
 class ChartView;
-class CowHistory;
+class MetricsHistory;
 class ForkLatencyTable;
 
 inline constexpr QSize defaultExportSize{1200, 700};
@@ -16,6 +16,6 @@ inline constexpr QSize defaultExportSize{1200, 700};
 bool exportChartPng(const ChartView* chart, const QString& path, QString* error, const QSize& size = defaultExportSize);
 bool exportChartSvg(const ChartView* chart, const QString& path, QString* error, const QSize& size = defaultExportSize);
 bool exportCsv(const ForkLatencyTable& table, const QString& path, QString* error);
-bool exportCsv(const CowHistory& history, const QString& path, QString* error);
+bool exportCsv(const MetricsHistory& history, const QString& path, QString* error);
 
 }  // namespace hf::ui

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QFontMetricsF>
+#include <QLabel>
 #include <QLineSeries>
 #include <QPainter>
 #include <QSaveFile>
@@ -116,6 +117,12 @@ struct ChartView::Impl {
     QList<Line> lines;
     QStackedBarSeries* bars = nullptr;
     QBarCategoryAxis* categories = nullptr;
+    // Markers: one series, however many markers: down through the plot at
+    // one marker, along below it (clipped, unseen) to the next, up through
+    // the plot there, along above it to the next, and so on.
+    QLineSeries* markers = nullptr;
+    QList<double> markerXs;
+    QLabel* placeholder = nullptr;
 
     void removeAll()
     {
@@ -125,6 +132,7 @@ struct ChartView::Impl {
             delete axis;
         }
         lines.clear();
+        markers = nullptr;
         bars = nullptr;
         categories = nullptr;
         x = nullptr;
@@ -204,6 +212,23 @@ struct ChartView::Impl {
             setRangeAndStep(value, minX, maxX, niceStep(maxX - minX, 6));
         }
         fitValueAxis(y, minY, maxY);
+        placeMarkers(any ? minX : 0, any ? maxX : -1);
+    }
+
+    // The markers inside [minX, maxX], spanning the y axis as drawn.
+    void placeMarkers(double minX, double maxX)
+    {
+        if (!markers) return;
+        const double span = y->max() - y->min();
+        const double above = y->max() + span, below = y->min() - span;
+        QList<QPointF> path;
+        bool down = true;
+        for (double x : markerXs) {
+            if (x < minX || x > maxX) continue;
+            path << QPointF(x, down ? above : below) << QPointF(x, down ? below : above);
+            down = !down;
+        }
+        markers->replace(path);
     }
 
     // Horizontal labels when they fit, vertical when a line of text fits,
@@ -281,6 +306,7 @@ void ChartView::setXAxis(XAxis kind)
     d->x = d->makeLineX();
     d->chart->addAxis(d->x, Qt::AlignBottom);
     for (const Impl::Line& l : d->lines) l.series->attachAxis(d->x);
+    if (d->markers) d->markers->attachAxis(d->x);
     d->rescaleLines();
 }
 
@@ -328,6 +354,69 @@ void ChartView::appendPoints(int series, const QList<QPointF>& points)
 }
 
 int ChartView::lineSeriesCount() const { return static_cast<int>(d->lines.size()); }
+
+QString ChartView::lineSeriesName(int series) const
+{
+    return series >= 0 && series < d->lines.size() ? d->lines[series].series->name() : QString();
+}
+
+void ChartView::setMarkers(const QList<double>& xs, const QString& name)
+{
+    if (d->bars) return;
+    d->markerXs = xs;
+    if (xs.isEmpty()) {
+        if (d->markers) {
+            d->chart->removeSeries(d->markers);
+            delete d->markers;
+            d->markers = nullptr;
+        }
+        return;
+    }
+    if (!d->markers) {
+        d->markers = new QLineSeries;
+        QPen pen(QColor("#9e9e9e"));
+        pen.setWidthF(1);
+        pen.setStyle(Qt::DashLine);
+        d->markers->setPen(pen);
+        d->chart->addSeries(d->markers);
+        d->markers->attachAxis(d->x);
+        d->markers->attachAxis(d->y);
+    }
+    d->markers->setName(name);
+    d->rescaleLines();
+}
+
+QList<double> ChartView::markers() const { return d->markers ? d->markerXs : QList<double>(); }
+
+void ChartView::setPlaceholderText(const QString& text)
+{
+    if (!d->placeholder) {
+        d->placeholder = new QLabel(this);
+        d->placeholder->setObjectName("placeholder");
+        d->placeholder->setAlignment(Qt::AlignCenter);
+        d->placeholder->setWordWrap(true);
+        d->placeholder->setAttribute(Qt::WA_TransparentForMouseEvents);
+        // A box over the empty plot, so the grid does not run through the text.
+        d->placeholder->setStyleSheet(QStringLiteral(
+            "QLabel { color: #3c4043; background: rgba(255, 255, 255, 235); border: 1px solid #dadce0; "
+            "border-radius: 6px; padding: 12px; }"));
+    }
+    d->placeholder->setText(text);
+    d->placeholder->setVisible(!text.isEmpty());
+    d->placeholder->raise();
+    placePlaceholder();
+}
+
+void ChartView::placePlaceholder()
+{
+    if (!d->placeholder) return;
+    // Centred, at most 80 % of the chart's width, as tall as its text needs.
+    const int w = std::min(width() * 4 / 5, 460);
+    const int h = d->placeholder->heightForWidth(w);
+    d->placeholder->setGeometry((width() - w) / 2, (height() - h) / 2, w, h);
+}
+
+QString ChartView::placeholderText() const { return d->placeholder ? d->placeholder->text() : QString(); }
 
 int ChartView::pointCount(int series) const
 {
@@ -429,6 +518,7 @@ QPair<double, double> ChartView::yRange() const { return d->y ? qMakePair(d->y->
 void ChartView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
+    placePlaceholder();
     d->fitCategoryLabels(width());
 }
 

@@ -48,8 +48,14 @@ public:
     void replacePoints(int series, const QList<QPointF>& points);
     void appendPoints(int series, const QList<QPointF>& points);
     int lineSeriesCount() const;
+    QString lineSeriesName(int series) const;
     int pointCount(int series) const;
     QList<QPointF> points(int series) const;
+    // Line mode: thin vertical lines at these x values (ms since the epoch
+    // for DateTime), across the y range, one legend entry `name`; markers
+    // outside the lines' x range are not drawn. Empty: none.
+    void setMarkers(const QList<double>& xs, const QString& name);
+    QList<double> markers() const;
 
     // Bar mode (replaces any line series): one stacked bar per category. Qt
     // Charts merges equal category names, so duplicates get " (2)", " (3)"...
@@ -67,6 +73,11 @@ public:
     // No series and no bars; titles, x axis kind and limits stay.
     void clear();
 
+    // Text in the middle of the chart saying why it is empty (what to do to
+    // fill it); empty: none. Not part of exported images.
+    void setPlaceholderText(const QString& text);
+    QString placeholderText() const;
+
     // Laid out at `size` rather than scaled from the widget, which may be
     // small or never shown.
     QImage renderImage(const QSize& size) const;
@@ -78,6 +89,8 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void placePlaceholder();
+
     struct Impl;
     std::unique_ptr<Impl> d;
 };

@@ -1,43 +1,24 @@
 #pragma once
-// Copy-on-write pages over time: shared and private pages, summed over all
-// VMs (the default: hundreds of clones are one pair of lines) or of one VM.
-// Follows a CowHistory; redraws at most every 250 ms however many VMs and
-// ticks arrive in between.
-#include "backend/protocol_types.h"
-
-#include <QTimer>
-#include <QWidget>
-
-#include <optional>
+// Memory over time, in MiB, answering what sharing copy-on-write buys:
+// - all VMs: the host memory they use (PSS summed: a shared page counted
+//   once) against what they would use without sharing (their resident
+//   guest memory summed); the gap is what sharing saves;
+// - one VM: its memory still shared with its relatives, its private memory
+//   (written since its fork) and its PSS;
+// - each VM, or the VMs selected in the tree: one PSS line each.
+// Never shared pages summed over VMs: four VMs sharing one 116 MiB image
+// would count it four times.
+#include "charts/metrics_chart.h"
 
 namespace hf::ui {
 
-class ChartView;
-class CowHistory;
-
-class CowChart : public QWidget {
+class CowChart : public MetricsChart {
     Q_OBJECT
 public:
-    static constexpr int redrawIntervalMs = 250;
+    explicit CowChart(MetricsHistory* history, QWidget* parent = nullptr);
 
-    explicit CowChart(CowHistory* history, QWidget* parent = nullptr);
-    ChartView* chartView() const { return m_view; }
-    // nullopt: the sum over all VMs. Redraws now.
-    void setVm(std::optional<VmId> vm);
-    std::optional<VmId> shownVm() const { return m_vm; }
-    // Redraws now instead of at the next coalescing tick (tests, export).
-    void refresh();
-
-Q_SIGNALS:
-    void refreshed();
-
-private:
-    CowHistory* m_history;
-    ChartView* m_view;
-    std::optional<VmId> m_vm;
-    QTimer m_redraw;
-    int m_shared = -1;
-    int m_private = -1;
+protected:
+    QString draw(const Selection& selection) override;
 };
 
 }  // namespace hf::ui

@@ -2,6 +2,7 @@
 
 #include "charts/chart_view.h"
 #include "charts/fork_latency_table.h"
+#include "charts/fork_phases_delegate.h"
 
 #include <QCheckBox>
 #include <QHash>
@@ -13,9 +14,6 @@ namespace hf::ui {
 
 namespace {
 
-// One colour per phase, in docs/fork.md's order, readable on white and in print.
-const QList<QColor> phaseColors{QColor("#4e79a7"), QColor("#f28e2b"), QColor("#e15759"),
-                                QColor("#76b7b2"), QColor("#59a14f"), QColor("#edc948")};
 const QColor otherColor("#bab0ac");
 
 // Below this the total and the phases' sum differ only by rounding.
@@ -86,7 +84,7 @@ void ForkLatencyChart::refresh()
     QList<ChartView::BarSet> sets;
     if (m_phases->isChecked()) {
         const QStringList& phases = ForkLatencyTable::phases();
-        for (qsizetype p = 0; p < phases.size(); ++p) sets.append({phases[p], phaseColors.value(p, Qt::gray), {}});
+        for (qsizetype p = 0; p < phases.size(); ++p) sets.append({phases[p], phaseColors().value(p, Qt::gray), {}});
         // What the total has beyond the known phases (a phase added later):
         // shown, so a bar's height is always the total.
         ChartView::BarSet other{tr("other"), otherColor, {}};
@@ -110,6 +108,9 @@ void ForkLatencyChart::refresh()
         sets.append(total);
     }
     m_view->setStackedBars(barLabels(*m_table, first, rows), sets);
+    m_view->setPlaceholderText(rows > 0 ? QString()
+                                        : tr("No forks yet.\nRight-click a running VM and choose Fork VM… (Ctrl+F): "
+                                             "each clone's fork latency shows here, split into its phases."));
     Q_EMIT refreshed();
 }
 

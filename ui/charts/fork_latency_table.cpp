@@ -50,8 +50,22 @@ int ForkLatencyTable::rowCount(const QModelIndex& parent) const
 
 int ForkLatencyTable::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : FirstPhase + static_cast<int>(phases().size());
+    return parent.isValid() ? 0 : ColumnCount;
 }
+
+namespace {
+
+// "pause 9.1 ms", one per reported phase.
+QStringList phaseTexts(const ForkLatencyTable::Row& r, int decimals)
+{
+    QStringList parts;
+    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p)
+        if (const double ms = r.phaseMs.value(p, unknown); !std::isnan(ms))
+            parts << QStringLiteral("%1 %2 ms").arg(ForkLatencyTable::phases()[p]).arg(ms, 0, 'f', decimals);
+    return parts;
+}
+
+}  // namespace
 
 QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
 {
@@ -59,35 +73,74 @@ QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
     const Row& r = row(index.row());
     const int c = index.column();
     if (role == Qt::TextAlignmentRole)
-        return c >= Total ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole && c == Time) return QLocale().toString(r.time.toLocalTime(), QLocale::LongFormat);
+        return c == Total || c == CloneId || c == ParentId ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                                           : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    if (role == PhasesRole && c == Phases) return QVariant::fromValue(r.phaseMs);
+    if (role == Qt::ToolTipRole) {
+        if (c == Time) return QLocale().toString(r.time.toLocalTime(), QLocale::LongFormat);
+        if (c == Total && !std::isnan(r.totalMs)) return tr("%1 ms from the request to the clone running").arg(r.totalMs, 0, 'f', 3);
+        if (c == Phases) {
+            const QStringList parts = phaseTexts(r, 3);
+            return parts.isEmpty() ? tr("The daemon reported no phases") : parts.join('\n');
+        }
+        return {};
+    }
     if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
     const bool raw = role == Qt::EditRole;  // numbers for sorting and charts
-    auto ms = [raw](double v) {
-        if (std::isnan(v)) return QVariant();
-        return raw ? QVariant(v) : QVariant(QString::number(v, 'f', 2));
-    };
+    auto name = [](const QString& n, VmId id) { return n.isEmpty() ? QStringLiteral("#%1").arg(id) : n; };
     switch (c) {
-    case Time: return raw ? QVariant(r.time) : QVariant(r.time.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")));
-    case Parent: return r.parent;
-    case Clone: return r.clone;
-    case Name: return r.name;
+    case Time: return raw ? QVariant(r.time) : QVariant(r.time.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+    case Clone: return name(r.name, r.clone);
+    case Parent: return name(r.parentName, r.parent);
     case Origin: return r.origin;
-    case Total: return ms(r.totalMs);
-    default: return ms(r.phaseMs.value(c - FirstPhase, unknown));
+    case Total:
+        if (std::isnan(r.totalMs)) return {};
+        return raw ? QVariant(r.totalMs) : QVariant(QString::number(r.totalMs, 'f', 1));
+    case Phases: return phaseTexts(r, 1).join(QStringLiteral(", "));
+    case CloneId: return raw ? QVariant(r.clone) : QVariant(QString::number(r.clone));
+    case ParentId: return raw ? QVariant(r.parent) : QVariant(QString::number(r.parent));
+    default: return {};
     }
 }
 
 QVariant ForkLatencyTable::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount()) return {};
-    static const char* const fixed[] = {QT_TR_NOOP("Time"), QT_TR_NOOP("Parent"), QT_TR_NOOP("Clone"),
-                                        QT_TR_NOOP("Name"), QT_TR_NOOP("Origin"), QT_TR_NOOP("Total ms")};
-    if (section < FirstPhase) return tr(fixed[section]);
-    return phases().value(section - FirstPhase) + QStringLiteral(" ms");
+    if (orientation != Qt::Horizontal || section < 0 || section >= columnCount()) return {};
+    static const char* const names[ColumnCount] = {QT_TR_NOOP("Time"),   QT_TR_NOOP("Clone"),  QT_TR_NOOP("Parent"),
+                                                   QT_TR_NOOP("Origin"), QT_TR_NOOP("Total ms"), QT_TR_NOOP("Phases"),
+                                                   QT_TR_NOOP("ID"),     QT_TR_NOOP("Parent ID")};
+    if (role == Qt::DisplayRole) return tr(names[section]);
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case Origin: return tr("command: asked from the app or hyperforkctl; guest: the guest's hf-signal fork");
+        case Total: return tr("Fork latency: from the request to the clone running");
+        case Phases:
+            return tr("The fork's phases (%1), each as its share of the total; the ms are in the tooltip "
+                      "and the CSV (docs/fork.md)")
+                .arg(phases().join(QStringLiteral(", ")));
+        case CloneId: return tr("The clone's id in hyperforkd");
+        case ParentId: return tr("The parent's id in hyperforkd");
+        default: return {};
+        }
+    }
+    return {};
 }
 
 void ForkLatencyTable::addFork(const ForkEvent& fork) { append(fork, {}); }
+
+void ForkLatencyTable::setVmName(VmId vm, const QString& name)
+{
+    if (name.isEmpty() || m_names.value(vm) == name) return;
+    m_names.insert(vm, name);
+    // Rows that did not know their parent's name yet learn it.
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        Row& r = m_rows[i];
+        if (r.parent != vm || r.parentName == name) continue;
+        r.parentName = name;
+        const QModelIndex cell = index(static_cast<int>(i), Parent);
+        Q_EMIT dataChanged(cell, cell);
+    }
+}
 
 void ForkLatencyTable::addFork(const ForkEvent& fork, const QDateTime& when) { append(fork, when); }
 
@@ -109,8 +162,10 @@ void ForkLatencyTable::append(const ForkEvent& fork, const QDateTime& when)
                  : clone.createdUnixMs > 0 ? QDateTime::fromMSecsSinceEpoch(clone.createdUnixMs)
                                            : now;
         r.parent = fork.parent;
+        r.parentName = m_names.value(fork.parent);
         r.clone = clone.id;
         r.name = clone.name;
+        if (!clone.name.isEmpty()) m_names.insert(clone.id, clone.name);  // a parent later
         r.origin = clone.origin.isEmpty() ? fork.origin : clone.origin;
         r.totalMs = clone.forkLatencyMs.value_or(unknown);
         r.phaseMs.fill(unknown, phases().size());
@@ -150,11 +205,13 @@ bool ForkLatencyTable::writeCsv(QIODevice* out, QString* error) const
 {
     QStringList header{"time", "parent", "clone", "name", "origin", "total_ms"};
     for (const QString& p : phases()) header << p + "_ms";
+    header << "parent_name";
     QByteArray bytes = header.join(',').toUtf8() + "\r\n";
     for (const Row& r : m_rows) {
         QStringList fields{isoTime(r.time),  QString::number(r.parent), QString::number(r.clone),
                            csvField(r.name), csvField(r.origin),        csvNumber(r.totalMs)};
         for (double ms : r.phaseMs) fields << csvNumber(ms);
+        fields << csvField(r.parentName);
         bytes += fields.join(',').toUtf8() + "\r\n";
     }
     if (out->write(bytes) != bytes.size()) {

@@ -1,11 +1,13 @@
 #pragma once
 // Every clone forked while the app ran: when, from which parent, how long it
 // took and each phase's share (docs/fork.md). Feeds the latency chart, the
-// "Forks" table and the CSV export.
+// "Forks" table and the CSV export. VMs are shown by name; their ids have
+// columns of their own, last.
 #include "backend/protocol_types.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QHash>
 
 #include <deque>
 
@@ -16,19 +18,25 @@ namespace hf::ui {
 class ForkLatencyTable : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The six phases of docs/fork.md, in the order they happen, one column
-    // each. A phase the daemon adds later is not a column (the total still
-    // includes it, and the chart shows the difference as "other"): columns
-    // stay fixed for views and CSV readers.
+    // The six phases of docs/fork.md, in the order they happen. A phase the
+    // daemon adds later is not listed (the total still includes it, and the
+    // chart shows the difference as "other"): the CSV's columns stay fixed.
     static const QStringList& phases();
-    enum Column { Time, Parent, Clone, Name, Origin, Total, FirstPhase };
+    // Names first, then the numbers, then the ids in columns of their own.
+    // Phases: one column, drawn as a bar of the phases' shares
+    // (ForkPhasesDelegate); every phase's ms in its tooltip and the CSV.
+    enum Column { Time, Clone, Parent, Origin, Total, Phases, CloneId, ParentId, ColumnCount };
+    enum Role {
+        PhasesRole = Qt::UserRole + 1,  // Phases: QList<double>, one per phases(), NaN when not reported
+    };
     static constexpr int maxRows = 10000;  // the default row limit
 
     struct Row {
         QDateTime time;
         VmId parent = 0;
         VmId clone = 0;
-        QString name;
+        QString name;        // the clone's
+        QString parentName;  // empty while unknown
         QString origin;
         double totalMs = 0;     // NaN when the daemon did not report it
         QList<double> phaseMs;  // one per phases(), NaN when not reported
@@ -38,8 +46,10 @@ public:
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
-    // DisplayRole: text (time as local HH:mm:ss.zzz, ms with 2 decimals);
-    // EditRole: QDateTime, ids and doubles for sorting; unreported: invalid.
+    // DisplayRole: text (time as local HH:mm:ss, ms with 1 decimal, the
+    // phases as "pause 9.1, capture 2.0, …"; the tooltip has more);
+    // EditRole: QDateTime, names, ids and doubles for sorting; unreported:
+    // invalid.
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
@@ -58,6 +68,8 @@ public Q_SLOTS:
     // when the daemon did not send it. Connect to BackendClient::vmForked
     // with qOverload<const ForkEvent&>(&ForkLatencyTable::addFork).
     void addFork(const hf::ui::ForkEvent& fork);
+    // VM names, for the parents (vm.booted, vm.list, earlier forks).
+    void setVmName(hf::ui::VmId vm, const QString& name);
     void clear();
 
 public:
@@ -69,6 +81,7 @@ private:
     void dropOldest(int count);
 
     std::deque<Row> m_rows;
+    QHash<VmId, QString> m_names;
     int m_limit = maxRows;
 };
 

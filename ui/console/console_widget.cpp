@@ -4,6 +4,7 @@
 #include "console/terminal_model.h"
 #include "console/terminal_view.h"
 
+#include <QLabel>
 #include <QVBoxLayout>
 
 namespace hf::ui {
@@ -12,8 +13,14 @@ ConsoleWidget::ConsoleWidget(QWidget* parent)
     : QWidget(parent),
       m_model(new TerminalModel(24, 80, 5000, this)),
       m_view(new TerminalView(m_model, this)),
-      m_pty(new PtyConnection(this))
+      m_pty(new PtyConnection(this)),
+      m_paused(new QLabel(tr("Paused — the guest does not run until VM > Resume"), this))
 {
+    m_paused->setObjectName("pausedOverlay");
+    m_paused->setAlignment(Qt::AlignCenter);
+    m_paused->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_paused->setStyleSheet("QLabel { background: rgba(255, 248, 225, 230); color: #202124; padding: 6px; font-weight: bold; }");
+    m_paused->hide();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
@@ -38,6 +45,20 @@ bool ConsoleWidget::attach(const QString& ptyPath, const QByteArray& history, QS
 }
 
 bool ConsoleWidget::isAttached() const { return m_pty->isOpen(); }
+
+void ConsoleWidget::setPaused(bool paused)
+{
+    m_paused->setVisible(paused);
+    m_paused->raise();
+}
+
+bool ConsoleWidget::isPaused() const { return !m_paused->isHidden(); }
+
+void ConsoleWidget::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    m_paused->setGeometry(0, 0, width(), m_paused->sizeHint().height());
+}
 
 void ConsoleWidget::showMessage(const QString& text)
 {

@@ -311,9 +311,12 @@ void TerminalModel::sendKey(int qtKey, Qt::KeyboardModifiers modifiers, const QS
     const VTermModifier mod = modifiersOf(modifiers);
     if (const VTermKey key = vtermKeyOf(qtKey); key != VTERM_KEY_NONE) {
         vterm_keyboard_key(m_vt, key, static_cast<VTermModifier>(qtKey == Qt::Key_Backtab ? mod | VTERM_MOD_SHIFT : mod));
-    } else if ((modifiers & Qt::ControlModifier) && qtKey >= Qt::Key_A && qtKey <= Qt::Key_Z) {
-        // Ctrl+letter: libvterm makes the C0 control from the letter itself.
-        vterm_keyboard_unichar(m_vt, static_cast<uint32_t>('a' + (qtKey - Qt::Key_A)), mod);
+    } else if ((modifiers & Qt::ControlModifier) && ((qtKey >= Qt::Key_At && qtKey <= Qt::Key_Underscore) || qtKey == Qt::Key_Space)) {
+        // Ctrl+letter, Ctrl+[ \ ] ^ _ @ and Ctrl+Space: the C0 control a
+        // terminal sends (Ctrl+I is Tab, Ctrl+M Enter: a serial guest knows
+        // no CSI u). Alt still adds its ESC prefix.
+        const uint32_t c0 = qtKey == Qt::Key_Space ? 0 : static_cast<uint32_t>(qtKey) & 0x1f;
+        vterm_keyboard_unichar(m_vt, c0, static_cast<VTermModifier>(mod & VTERM_MOD_ALT));
     } else if (!text.isEmpty()) {
         // The text already carries Shift; Alt becomes an ESC prefix.
         const VTermModifier textMod = static_cast<VTermModifier>(mod & ~(VTERM_MOD_SHIFT | VTERM_MOD_CTRL));

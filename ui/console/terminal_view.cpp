@@ -122,6 +122,17 @@ void TerminalView::paintEvent(QPaintEvent*)
     }
 }
 
+bool TerminalView::event(QEvent* event)
+{
+    // Accepting the override makes Qt deliver the key here as a key press
+    // instead of triggering a shortcut with it.
+    if (event->type() == QEvent::ShortcutOverride) {
+        event->accept();
+        return true;
+    }
+    return QAbstractScrollArea::event(event);
+}
+
 void TerminalView::keyPressEvent(QKeyEvent* event)
 {
     const Qt::KeyboardModifiers mods = event->modifiers();

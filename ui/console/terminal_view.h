@@ -2,6 +2,11 @@
 // Paints a TerminalModel and turns keys, mouse selection and the clipboard
 // into model calls. Knows nothing of ptys: the model's outputReady() is wired
 // to a transport by whoever owns both (ConsoleWidget).
+//
+// A terminal owns its keys: while it has the focus every key press is the
+// guest's (Ctrl+P is shell history, Ctrl+R reverse search, Alt+F a word
+// forward), taken before the window's shortcuts and menu mnemonics, as
+// Konsole's TerminalDisplay does by accepting QEvent::ShortcutOverride.
 #include <QAbstractScrollArea>
 #include <QPoint>
 
@@ -31,6 +36,7 @@ Q_SIGNALS:
     void sizeChanged(int rows, int cols);
 
 protected:
+    bool event(QEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;

@@ -16,42 +16,49 @@ ForkDialog::ForkDialog(VmId vm, const QString& vmName, QWidget* parent)
     : QDialog(parent),
       m_vm(vm),
       m_count(new QSpinBox(this)),
-      m_now(new QRadioButton(tr("&Now"), this)),
-      m_onSignal(new QRadioButton(tr("At the guest's next fork &signal (hf-signal fork)"), this)),
-      m_continueParent(new QRadioButton(tr("Keeps &running"), this)),
-      m_pauseParent(new QRadioButton(tr("Stays &paused as a template"), this)),
       m_prefix(new QLineEdit(this)),
       m_error(new QLabel(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Fork %1").arg(vmName));
-    m_count->setRange(0, 999);  // out-of-range values are shown as errors, not silently clamped
-    m_count->setValue(1);
-    m_now->setChecked(true);
-    m_continueParent->setChecked(true);
-    m_prefix->setPlaceholderText(vmName);
-    m_prefix->setToolTip(tr("Clones are named <prefix>-1, <prefix>-2, …"));
-    m_error->setObjectName("validationError");
-    m_error->setStyleSheet("color: #c62828;");
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Fork"));
-
+    // Each question's radio buttons in a widget and a group of their own:
+    // radio buttons sharing a parent are exclusive across both questions, so
+    // answering "the parent" would clear "when".
+    auto* whenBox = new QWidget(this);
+    auto* parentBox = new QWidget(this);
+    m_now = new QRadioButton(tr("&Now"), whenBox);
+    m_onSignal = new QRadioButton(tr("At the guest's next fork &signal (hf-signal fork)"), whenBox);
+    m_continueParent = new QRadioButton(tr("Keeps &running"), parentBox);
+    m_pauseParent = new QRadioButton(tr("Stays &paused as a template"), parentBox);
     auto* whenGroup = new QButtonGroup(this);
     whenGroup->addButton(m_now);
     whenGroup->addButton(m_onSignal);
     auto* parentGroup = new QButtonGroup(this);
     parentGroup->addButton(m_continueParent);
     parentGroup->addButton(m_pauseParent);
+    m_now->setChecked(true);
+    m_continueParent->setChecked(true);
 
-    auto* form = new QFormLayout;
-    form->addRow(tr("&Clones:"), m_count);
-    auto* when = new QVBoxLayout;
+    m_count->setRange(0, 999);  // out-of-range values are shown as errors, not silently clamped
+    m_count->setValue(1);
+    m_prefix->setPlaceholderText(vmName);
+    m_prefix->setToolTip(tr("Clones are named <prefix>-1, <prefix>-2, …"));
+    m_error->setObjectName("validationError");
+    m_error->setStyleSheet("color: #c62828;");
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Fork"));
+
+    auto* when = new QVBoxLayout(whenBox);
+    when->setContentsMargins(0, 0, 0, 0);
     when->addWidget(m_now);
     when->addWidget(m_onSignal);
-    form->addRow(tr("When:"), when);
-    auto* parentMode = new QVBoxLayout;
+    auto* parentMode = new QVBoxLayout(parentBox);
+    parentMode->setContentsMargins(0, 0, 0, 0);
     parentMode->addWidget(m_continueParent);
     parentMode->addWidget(m_pauseParent);
-    form->addRow(tr("The parent:"), parentMode);
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Clones:"), m_count);
+    form->addRow(tr("When:"), whenBox);
+    form->addRow(tr("The parent:"), parentBox);
     form->addRow(tr("Name &prefix:"), m_prefix);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);

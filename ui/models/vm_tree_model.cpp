@@ -1,5 +1,7 @@
 #include "models/vm_tree_model.h"
 
+#include "backend/display_text.h"
+
 #include <QDateTime>
 #include <QIcon>
 #include <QLocale>
@@ -97,30 +99,28 @@ QString formatBytes(qint64 bytes)
     return QStringLiteral("%1 MiB").arg(bytes >> 20);
 }
 
-QString formatDuration(qint64 ms)
-{
-    const qint64 s = ms / 1000;
-    if (s < 60) return QStringLiteral("%1 s").arg(s);
-    if (s < 3600) return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
-    return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'));
-}
-
 }  // namespace
 
 QVariant VmTreeModel::display(const Node& node, int column) const
 {
     const VmInfo& vm = node.info;
     switch (column) {
-    case Name: return QStringLiteral("%1 (%2)").arg(vm.name).arg(vm.id);
-    case State: return vm.state == "running" && !vm.ready ? QStringLiteral("running (booting)") : vm.state;
+    case Name: return vm.name;
+    case Id: return QString::number(vm.id);
+    case State: {
+        QString state = vm.state == "running" && !vm.ready ? tr("running (booting)") : vm.state;
+        if (node.armed > 0) state += tr(" · armed ×%1").arg(node.armed);
+        return state;
+    }
+    case Cpu: return node.cpuPercent ? QStringLiteral("%1 %").arg(*node.cpuPercent, 0, 'f', 0) : QString();
     case Memory: return vm.memoryBytes > 0 ? formatBytes(vm.memoryBytes) : QString();
-    case Cpus: return vm.cpus > 0 ? QVariant(vm.cpus) : QVariant();
+    case Shared: return node.sample ? mibText(static_cast<double>(node.sample->sharedPages * pageKib)) : QString();
+    case Private: return node.sample ? mibText(static_cast<double>(node.sample->privatePages * pageKib)) : QString();
     case ForkLatency:
         return vm.forkLatencyMs ? QStringLiteral("%1 ms").arg(*vm.forkLatencyMs, 0, 'f', 1) : QString();
-    case SharedPages: return node.sample ? QLocale().toString(node.sample->sharedPages) : QString();
-    case PrivatePages: return node.sample ? QLocale().toString(node.sample->privatePages) : QString();
+    case Cpus: return vm.cpus > 0 ? QVariant(vm.cpus) : QVariant();
     case Uptime:
-        return vm.createdUnixMs > 0 ? formatDuration(QDateTime::currentMSecsSinceEpoch() - vm.createdUnixMs) : QString();
+        return vm.createdUnixMs > 0 ? durationText(QDateTime::currentMSecsSinceEpoch() - vm.createdUnixMs) : QString();
     default: return {};
     }
 }
@@ -129,16 +129,41 @@ QVariant VmTreeModel::sortKey(const Node& node, int column) const
 {
     const VmInfo& vm = node.info;
     switch (column) {
-    case Name: return vm.id;
+    case Name: return vm.name;
+    case Id: return vm.id;
     case State: return vm.state;
+    case Cpu: return node.cpuPercent.value_or(-1.0);
     case Memory: return vm.memoryBytes;
-    case Cpus: return vm.cpus;
+    case Shared: return node.sample ? node.sample->sharedPages : -1;
+    case Private: return node.sample ? node.sample->privatePages : -1;
     case ForkLatency: return vm.forkLatencyMs.value_or(-1.0);
-    case SharedPages: return node.sample ? node.sample->sharedPages : -1;
-    case PrivatePages: return node.sample ? node.sample->privatePages : -1;
+    case Cpus: return vm.cpus;
     case Uptime: return -vm.createdUnixMs;
     default: return {};
     }
+}
+
+QVariant VmTreeModel::toolTip(const Node& node, int column) const
+{
+    const VmInfo& vm = node.info;
+    if (column == ForkLatency && vm.forkLatencyMs) {
+        // One line per phase, in the order they happen (docs/fork.md).
+        QStringList lines{tr("Forked from its parent in %1 ms:").arg(*vm.forkLatencyMs, 0, 'f', 1)};
+        for (const ForkPhase& p : vm.forkPhases) lines << QStringLiteral("  %1 %2 ms").arg(p.name).arg(p.ms, 0, 'f', 1);
+        if (!vm.origin.isEmpty())
+            lines << (vm.origin == "guest" ? tr("asked by the guest (hf-signal fork)") : tr("asked from the app or hyperforkctl"));
+        return lines.join('\n');
+    }
+    if (column == State && node.armed > 0)
+        return tr("Armed: the guest's next hf-signal fork makes %1.").arg(countText(node.armed, tr("clone"), tr("clones")));
+    if ((column == Shared || column == Private) && node.sample)
+        return tr("%1 shared copy-on-write with its relatives, %2 its own (%3 and %4 pages of 4 KiB)")
+            .arg(mibText(static_cast<double>(node.sample->sharedPages * pageKib)),
+                 mibText(static_cast<double>(node.sample->privatePages * pageKib)))
+            .arg(QLocale().toString(node.sample->sharedPages), QLocale().toString(node.sample->privatePages));
+    QString tip = tr("%1 (VM %2): pid %3").arg(vm.name).arg(vm.id).arg(vm.pid);
+    if (!vm.pty.isEmpty()) tip += tr(", console %1").arg(vm.pty);
+    return tip;
 }
 
 QVariant VmTreeModel::data(const QModelIndex& index, int role) const
@@ -151,30 +176,41 @@ QVariant VmTreeModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole: return display(node, index.column());
     case Qt::DecorationRole: return index.column() == State ? QVariant(stateIcon(node.info.state)) : QVariant();
     case Qt::TextAlignmentRole:
-        return index.column() >= Memory ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
-    case Qt::ToolTipRole: {
-        const VmInfo& vm = node.info;
-        QString tip = QStringLiteral("%1: pid %2, console %3").arg(vm.name).arg(vm.pid).arg(vm.pty);
-        if (!vm.forkPhases.isEmpty()) {
-            tip += QStringLiteral("\nfork:");
-            for (const ForkPhase& p : vm.forkPhases) tip += QStringLiteral(" %1 %2 ms").arg(p.name).arg(p.ms, 0, 'f', 1);
-        }
-        return tip;
-    }
+        return index.column() == Id || index.column() >= Cpu ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case Qt::ToolTipRole: return toolTip(node, index.column());
     case VmIdRole: return id;
     case StateRole: return node.info.state;
     case PtyRole: return node.info.pty;
     case SortRole: return sortKey(node, index.column());
+    case ArmedRole: return node.armed;
     default: return {};
     }
 }
 
 QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* const names[ColumnCount] = {"Name", "State", "Memory", "vCPUs", "Fork latency",
-                                                   "Shared pages", "Private pages", "Uptime"};
-    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
+    static const char* const names[ColumnCount] = {
+        QT_TR_NOOP("Name"),   QT_TR_NOOP("ID"),      QT_TR_NOOP("State"),        QT_TR_NOOP("CPU"),   QT_TR_NOOP("Memory"),
+        QT_TR_NOOP("Shared"), QT_TR_NOOP("Private"), QT_TR_NOOP("Fork latency"), QT_TR_NOOP("vCPUs"), QT_TR_NOOP("Uptime")};
+    static const char* const tips[ColumnCount] = {
+        QT_TR_NOOP("The VM's name; clones are listed under the VM they were forked from"),
+        QT_TR_NOOP("hyperforkd's number for the VM (hyperforkctl takes it, or the name)"),
+        QT_TR_NOOP("booting, running, paused or stopping; \"armed\": the guest's next hf-signal fork makes clones"),
+        QT_TR_NOOP("CPU use over the last sample interval, from the VMM's CPU time (100 % = one host CPU busy)"),
+        QT_TR_NOOP("Guest RAM size"),
+        QT_TR_NOOP("Guest memory still shared copy-on-write with its parent or clones: one copy in host RAM for all "
+                   "of them (resident pages, in MiB)"),
+        QT_TR_NOOP("Guest memory only this VM has: pages it (or its relatives) wrote since the fork, each a copy of "
+                   "its own (in MiB)"),
+        QT_TR_NOOP("How long the fork that made this clone took; the tooltip splits it into its phases"),
+        QT_TR_NOOP("Virtual CPUs"),
+        QT_TR_NOOP("Time since the VM was booted or forked")};
+    if (role == Qt::DisplayRole) return tr(names[section]);
+    if (role == Qt::ToolTipRole) return tr(tips[section]);
+    if (role == Qt::TextAlignmentRole)
+        return section == Id || section >= Cpu ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    return {};
 }
 
 void VmTreeModel::resetFromList(const QList<VmInfo>& vms)
@@ -214,6 +250,8 @@ void VmTreeModel::addVm(const VmInfo& vm)
 
 void VmTreeModel::addFork(const ForkEvent& fork)
 {
+    // The guest used its arming (armed once: vm.fork's when:"on-guest-signal").
+    if (fork.origin == "guest") setArmed(fork.parent, 0);
     for (const VmInfo& clone : fork.clones) {
         VmInfo info = clone;
         if (!info.parent) info.parent = fork.parent;
@@ -293,9 +331,21 @@ void VmTreeModel::applyMetrics(const MetricsSample& sample)
     for (const VmSample& s : sample.samples) {
         const auto it = m_nodes.find(s.vm);
         if (it == m_nodes.end()) continue;
+        // CPU use: the CPU time it took since the sample before, per wall time.
+        if (it->sample && sample.tUnixMs > it->sampleUnixMs && s.cpuMs >= it->sample->cpuMs)
+            it->cpuPercent = (s.cpuMs - it->sample->cpuMs) * 100.0 / static_cast<double>(sample.tUnixMs - it->sampleUnixMs);
         it->sample = s;
-        emitRowChanged(s.vm, SharedPages, PrivatePages);
+        it->sampleUnixMs = sample.tUnixMs;
+        emitRowChanged(s.vm, Cpu, Private);
     }
+}
+
+void VmTreeModel::setArmed(VmId vm, int count)
+{
+    const auto it = m_nodes.find(vm);
+    if (it == m_nodes.end() || it->armed == count) return;
+    it->armed = count;
+    emitRowChanged(vm, State, State);
 }
 
 void VmTreeModel::clear()

@@ -14,12 +14,13 @@ namespace hf::ui {
 class VmTreeModel : public QAbstractItemModel {
     Q_OBJECT
 public:
-    enum Column { Name, State, Memory, Cpus, ForkLatency, SharedPages, PrivatePages, Uptime, ColumnCount };
+    enum Column { Name, Id, State, Cpu, Memory, Shared, Private, ForkLatency, Cpus, Uptime, ColumnCount };
     enum Role {
         VmIdRole = Qt::UserRole + 1,  // VmId
         StateRole,                    // "booting", "running", ...
         PtyRole,                      // the console's pty path
         SortRole,                     // a number or string that sorts right
+        ArmedRole,                    // clones the guest's next hf-signal fork makes; 0: not armed
     };
 
     explicit VmTreeModel(QObject* parent = nullptr);
@@ -49,6 +50,7 @@ public Q_SLOTS:
     void setReady(hf::ui::VmId vm, double ms);              // vm.ready
     void removeVm(const hf::ui::ExitInfo& exit);            // vm.exited
     void applyMetrics(const hf::ui::MetricsSample& sample); // metrics.sample
+    void setArmed(hf::ui::VmId vm, int count);              // vm.fork's answer with armed
     void clear();                                           // the daemon went away
 
 private:
@@ -57,6 +59,9 @@ private:
         VmId parent = 0;  // 0: a top-level VM
         QList<VmId> children;
         std::optional<VmSample> sample;
+        qint64 sampleUnixMs = 0;            // when `sample` was taken
+        std::optional<double> cpuPercent;   // since the sample before; 100 = one host CPU
+        int armed = 0;                      // clones its guest's next fork signal makes
     };
 
     QList<VmId>& siblingsOf(VmId parent);
@@ -67,6 +72,7 @@ private:
     void emitRowChanged(VmId vm, int firstColumn, int lastColumn);
     QVariant display(const Node& node, int column) const;
     QVariant sortKey(const Node& node, int column) const;
+    QVariant toolTip(const Node& node, int column) const;
     void tickUptime();
 
     QHash<VmId, Node> m_nodes;

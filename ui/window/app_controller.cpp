@@ -1,5 +1,11 @@
 #include "window/app_controller.h"
 
+#include <QPointer>
+#include <QRegularExpression>
+#include <QTimer>
+
+#include <memory>
+
 namespace hf::ui {
 
 AppController::AppController(Options options, QObject* parent) : QObject(parent), m_options(std::move(options))
@@ -18,11 +24,18 @@ AppController::AppController(Options options, QObject* parent) : QObject(parent)
     connect(&m_backend, &BackendClient::vmStateChanged, &m_tree, &VmTreeModel::updateVm);
     connect(&m_backend, &BackendClient::vmExited, &m_tree, &VmTreeModel::removeVm);
     connect(&m_backend, &BackendClient::metricsSampled, &m_tree, &VmTreeModel::applyMetrics);
+    connect(&m_backend, &BackendClient::vmArmed, &m_tree, &VmTreeModel::setArmed);
 
-    connect(&m_backend, &BackendClient::vmForked, this, [this](const ForkEvent& f) { m_latencies.addFork(f); });
-    connect(&m_backend, &BackendClient::metricsSampled, &m_cow, &CowHistory::addSample);
-    connect(&m_backend, &BackendClient::vmExited, this, [this](const ExitInfo& e) { m_cow.removeVm(e.vm); });
-    auto nameVm = [this](const VmInfo& vm) { m_cow.setVmName(vm.id, vm.name); };
+    auto nameVm = [this](const VmInfo& vm) {
+        m_metrics.setVmName(vm.id, vm.name);
+        m_latencies.setVmName(vm.id, vm.name);
+    };
+    connect(&m_backend, &BackendClient::vmForked, this, [this](const ForkEvent& f) {
+        m_latencies.addFork(f);
+        m_metrics.addFork(f);
+    });
+    connect(&m_backend, &BackendClient::metricsSampled, &m_metrics, &MetricsHistory::addSample);
+    connect(&m_backend, &BackendClient::vmExited, this, [this](const ExitInfo& e) { m_metrics.removeVm(e.vm); });
     connect(&m_backend, &BackendClient::vmBooted, this, nameVm);
     connect(&m_backend, &BackendClient::vmListReceived, this, [nameVm](const QList<VmInfo>& vms) {
         for (const VmInfo& vm : vms) nameVm(vm);
@@ -41,12 +54,50 @@ AppController::AppController(Options options, QObject* parent) : QObject(parent)
 
 AppController::~AppController()
 {
-    // The daemon this app started stops with it (and stops its VMs); the
-    // client goes first so it does not report the daemon's exit.
+    // The daemon this app started keeps running with its VMs (a manager
+    // does not kill what it manages); the next start finds them again.
+    m_backend.setAutoReconnect(false);
+    m_backend.disconnect(this);
+    m_backend.disconnectFromDaemon();
+}
+
+void AppController::stopIdleDaemon()
+{
+    if (m_tree.vmCount() > 0 || !m_launcher.isRunning()) return;
     m_backend.setAutoReconnect(false);
     m_backend.disconnect(this);
     m_backend.disconnectFromDaemon();
     m_launcher.stop();
+}
+
+void AppController::stopAllVms(QObject* context, std::function<void()> done, int timeoutMs)
+{
+    QPointer<QObject> guard(context);
+    auto finish = std::make_shared<std::function<void()>>([guard, done = std::move(done)]() mutable {
+        if (!done) return;
+        auto call = std::exchange(done, {});
+        if (guard) call();
+    });
+    if (m_launcher.isRunning()) {
+        // Our own daemon: SIGTERM stops every VM (SIGKILL after 5 s) and the daemon.
+        m_backend.setAutoReconnect(false);
+        m_backend.disconnect(this);
+        m_backend.disconnectFromDaemon();
+        m_launcher.stop();
+        (*finish)();
+        return;
+    }
+    // Someone else's daemon: stop each tree from its root, wait for the answers.
+    const QList<VmId> roots = m_tree.roots();
+    if (roots.isEmpty() || !m_backend.isConnected()) return (*finish)();
+    auto left = std::make_shared<int>(static_cast<int>(roots.size()));
+    auto answered = [finish, left] {
+        if (--*left == 0) (*finish)();
+    };
+    for (VmId root : roots)
+        m_backend.stopVm(root, true, false, this, [answered](const QJsonObject&) { answered(); },
+                         [answered](const RpcError&) { answered(); });
+    QTimer::singleShot(timeoutMs, this, [finish] { (*finish)(); });
 }
 
 void AppController::start()
@@ -64,11 +115,19 @@ void AppController::retryNow()
 void AppController::onConnected(const DaemonInfo& daemon)
 {
     m_triedStart = false;  // a daemon that dies later may be started again
-    m_cow.clear();         // a new daemon numbers its VMs from 1 again
+    m_metrics.clear();     // a new daemon numbers its VMs from 1 again
     m_backend.listVms();
     m_backend.subscribeMetrics(m_options.metricsHz);
-    if (!daemon.kvmAvailable)
-        setHealth(Health::NoKvm, tr("KVM is unavailable, so VMs cannot boot: %1").arg(daemon.kvmDetail));
+    if (!daemon.kvmAvailable) {
+        // The daemon's reason, without its hint for developers (a path in
+        // the source tree); the way out for a user is scripts/run.
+        QString detail = daemon.kvmDetail;
+        detail.remove(QRegularExpression(QStringLiteral("\\s*\\([^()]*kvm-sandbox[^()]*\\)")));
+        setHealth(Health::NoKvm, tr("KVM is unavailable here, so VMs cannot boot (%1). To run VMs on this machine "
+                                    "anyway, start HyperFork with ./scripts/run from its source tree: it runs "
+                                    "hyperforkd and its VMs in the KVM sandbox, nested KVM under emulation.")
+                                     .arg(detail));
+    }
     else
         setHealth(Health::Connected, tr("Connected to hyperforkd %1 (pid %2)").arg(daemon.version).arg(daemon.pid));
 }

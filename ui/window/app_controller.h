@@ -1,14 +1,17 @@
 #pragma once
 // The app without its widgets: the daemon connection (started when none runs),
 // and the models the windows show, fed only from BackendClient's signals.
-// Says what the connection banner should say.
+// Says what the connection banner should say. A daemon it started outlives
+// it (with its VMs) unless stopAllVms() or stopIdleDaemon() ends it.
 #include "backend/backend_client.h"
 #include "backend/daemon_launcher.h"
-#include "charts/cow_history.h"
+#include "charts/metrics_history.h"
 #include "charts/fork_latency_table.h"
 #include "models/vm_tree_model.h"
 
 #include <QObject>
+
+#include <functional>
 
 namespace hf::ui {
 
@@ -33,10 +36,19 @@ public:
     BackendClient* backend() { return &m_backend; }
     VmTreeModel* vmTree() { return &m_tree; }
     ForkLatencyTable* forkLatencies() { return &m_latencies; }
-    CowHistory* cowHistory() { return &m_cow; }
+    MetricsHistory* metricsHistory() { return &m_metrics; }
     Health health() const { return m_health; }
     QString healthText() const { return m_healthText; }
     bool startedDaemon() const { return m_launcher.isRunning(); }
+    DaemonLauncher* launcher() { return &m_launcher; }
+
+    // Stops every VM, then calls `done` (unless `context` is gone): the
+    // daemon this app started is stopped, which stops its VMs; another
+    // daemon is asked to stop each tree. `done` comes at the latest after
+    // timeoutMs, whatever the daemon answered.
+    void stopAllVms(QObject* context, std::function<void()> done, int timeoutMs = 15000);
+    // The daemon this app started, when it runs no VM: nothing to keep it for.
+    void stopIdleDaemon();
 
 public Q_SLOTS:
     void retryNow();
@@ -58,7 +70,7 @@ private:
     DaemonLauncher m_launcher;
     VmTreeModel m_tree;
     ForkLatencyTable m_latencies;
-    CowHistory m_cow;
+    MetricsHistory m_metrics;
     Health m_health = Health::Connecting;
     QString m_healthText;
     bool m_triedStart = false;

@@ -1,32 +1,43 @@
 #include "window/main_window.h"
 
+#include "backend/display_text.h"
 #include "charts/chart_export.h"
 #include "charts/chart_view.h"
 #include "charts/cow_chart.h"
+#include "charts/cpu_chart.h"
 #include "charts/fork_latency_chart.h"
+#include "charts/fork_phases_delegate.h"
 #include "console/console_widget.h"
+#include "console/terminal_model.h"
 #include "dialogs/about_dialog.h"
 #include "dialogs/boot_dialog.h"
 #include "dialogs/fork_dialog.h"
+#include "dialogs/help_dialog.h"
+#include "dialogs/quit_dialog.h"
+#include "dialogs/stop_dialog.h"
+#include "models/vm_tree_sort_model.h"
 #include "window/app_controller.h"
 #include "window/connection_banner.h"
 #include "window/console_tabs.h"
+#include "window/placeholder_label.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -36,29 +47,38 @@
 
 namespace hf::ui {
 
+namespace {
+
+// Column widths for the tree's first layout: Name, ID, State, CPU, Memory,
+// Shared, Private, Fork latency, vCPUs, Uptime.
+constexpr int treeWidths[] = {150, 40, 125, 55, 70, 75, 75, 90, 50, 60};
+static_assert(std::size(treeWidths) == VmTreeModel::ColumnCount);
+
+// A path as the user knows it: "~/Pictures/HyperFork".
+QString homeShortened(const QString& path)
+{
+    const QString home = QDir::homePath();
+    return path.startsWith(home + '/') ? QStringLiteral("~") + path.mid(home.size()) : path;
+}
+
+}  // namespace
+
 MainWindow::MainWindow(AppController* controller, QWidget* parent)
     : QMainWindow(parent),
       m_controller(controller),
+      m_sandbox(Sandbox::fromEnvironment()),
+      m_sorted(new VmTreeSortModel(controller->vmTree(), this)),
       m_tree(new QTreeView(this)),
       m_consoles(new ConsoleTabs(controller->backend(), this)),
-      m_banner(new ConnectionBanner(this))
+      m_banner(new ConnectionBanner(this)),
+      m_vmCount(new QLabel(this))
 {
-    setWindowTitle(tr("HyperFork"));
     setWindowIcon(QIcon(":/icons/hyperfork.svg"));
     setObjectName("mainWindow");
+    m_vmCount->setObjectName("vmCount");
+    statusBar()->addPermanentWidget(m_vmCount);
 
-    m_tree->setObjectName("vmTree");
-    m_tree->setModel(controller->vmTree());
-    m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_tree->setUniformRowHeights(true);  // hundreds of clones
-    m_tree->setAlternatingRowColors(true);
-    m_tree->header()->setStretchLastSection(false);
-    m_tree->header()->setSectionResizeMode(VmTreeModel::Name, QHeaderView::Interactive);
-    const int widths[VmTreeModel::ColumnCount] = {200, 130, 80, 55, 95, 100, 100, 70};
-    for (int c = 0; c < VmTreeModel::ColumnCount; ++c) m_tree->setColumnWidth(c, widths[c]);
-
+    createTree();
     m_splitter = new QSplitter(Qt::Vertical, this);
     m_splitter->setObjectName("mainSplitter");
     m_splitter->addWidget(m_tree);
@@ -74,43 +94,88 @@ MainWindow::MainWindow(AppController* controller, QWidget* parent)
     setCentralWidget(central);
 
     createActions();
-    createMenusAndToolbar();
     createDock();
+    createMenusAndToolbar();
 
-    connect(m_tree, &QTreeView::customContextMenuRequested, this, &MainWindow::showContextMenu);
-    connect(m_tree, &QTreeView::activated, this, [this] { openConsoleOfSelected(); });
-    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
     VmTreeModel* model = controller->vmTree();
     connect(model, &QAbstractItemModel::dataChanged, this, &MainWindow::updateActions);
-    connect(model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
-        if (parent.isValid()) m_tree->expand(parent);
+    connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
         updateActions();
+        updateVmCount();
     });
-    connect(model, &QAbstractItemModel::rowsMoved, this, [this](const QModelIndex&, int, int, const QModelIndex& to) {
-        if (to.isValid()) m_tree->expand(to);
+    connect(model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        updateActions();
+        updateVmCount();
     });
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         m_tree->expandAll();
         updateActions();
+        updateVmCount();
     });
-    connect(model, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateActions);
+    // New clones show under an expanded parent, and so do clones moved up.
+    connect(m_sorted, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
+        if (parent.isValid()) m_tree->expand(parent);
+    });
+    connect(model, &QAbstractItemModel::rowsMoved, this, [this](const QModelIndex&, int, int, const QModelIndex& to) {
+        if (to.isValid()) m_tree->expand(m_sorted->mapFromSource(to));
+    });
     connect(controller, &AppController::healthChanged, this, &MainWindow::onHealthChanged);
     connect(controller, &AppController::errorOccurred, this, &MainWindow::showError);
     connect(m_consoles, &ConsoleTabs::consoleError, this, &MainWindow::showError);
+    connect(m_consoles, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
+    connect(m_consoles, &ConsoleTabs::consolesChanged, this, &MainWindow::updateActions);
     connect(m_banner, &ConnectionBanner::retryClicked, controller, &AppController::retryNow);
     connect(controller->backend(), &BackendClient::vmForked, this, [this](const ForkEvent& f) {
-        statusBar()->showMessage(tr("Forked %n clone(s) of VM %1, max %2 ms", nullptr, static_cast<int>(f.clones.size()))
-                                     .arg(f.parent)
-                                     .arg(f.maxMs, 0, 'f', 1),
-                                 8000);
+        const VmInfo* parent = m_controller->vmTree()->vm(f.parent);
+        const QString clones = countText(f.clones.size(), tr("clone"), tr("clones"));
+        const QString of = parent ? parent->name : tr("VM %1").arg(f.parent);
+        statusBar()->showMessage(f.origin == "guest"
+                                     ? tr("The guest of %1 forked: %2, the slowest in %3 ms").arg(of, clones).arg(f.maxMs, 0, 'f', 1)
+                                     : tr("Forked %1 of %2, the slowest in %3 ms").arg(clones, of).arg(f.maxMs, 0, 'f', 1),
+                                 15000);
     });
 
     restoreSettings();
     onHealthChanged();
     updateActions();
+    updateVmCount();
+    updateExportActions();
 }
 
+MainWindow::~MainWindow() = default;
+
 QAction* MainWindow::action(const QString& name) const { return m_actions.value(name); }
+
+QSize MainWindow::initialSize(const QSize& available)
+{
+    // Room for the tree, the consoles and a readable chart, on a laptop too.
+    return QSize(std::min(1400, available.width() * 95 / 100), std::min(900, available.height() * 92 / 100));
+}
+
+void MainWindow::createTree()
+{
+    m_tree->setObjectName("vmTree");
+    m_tree->setModel(m_sorted);
+    m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_tree->setUniformRowHeights(true);  // hundreds of clones
+    m_tree->setAlternatingRowColors(true);
+    // Sorted by a header click: ascending, descending, then the daemon's
+    // order (fork order) again.
+    m_tree->header()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_tree->header()->setSortIndicatorClearable(true);
+    m_tree->setSortingEnabled(true);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(VmTreeModel::Name, QHeaderView::Interactive);
+    for (int c = 0; c < VmTreeModel::ColumnCount; ++c) m_tree->setColumnWidth(c, treeWidths[c]);
+    m_defaultHeader = m_tree->header()->saveState();
+    m_treeHint = new PlaceholderLabel(m_tree->viewport());
+
+    connect(m_tree, &QTreeView::customContextMenuRequested, this, &MainWindow::showContextMenu);
+    connect(m_tree, &QTreeView::activated, this, [this] { openConsoleOfSelected(); });
+    connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
+}
 
 void MainWindow::createActions()
 {
@@ -119,6 +184,8 @@ void MainWindow::createActions()
         auto* a = new QAction(icon.isEmpty() ? QIcon() : QIcon(icon), text, this);
         a->setObjectName(name);
         if (!key.isEmpty()) a->setShortcut(key);
+        // Window-wide, but a focused console takes every key first
+        // (TerminalView accepts ShortcutOverride): these apply elsewhere.
         a->setShortcutContext(Qt::WindowShortcut);
         connect(a, &QAction::triggered, this, std::move(slot));
         m_actions.insert(name, a);
@@ -128,21 +195,70 @@ void MainWindow::createActions()
     add("fork", ":/icons/action-fork.svg", tr("&Fork VM…"), QKeySequence(tr("Ctrl+F")), [this] { fork(); });
     add("pause", ":/icons/action-pause.svg", tr("&Pause"), QKeySequence(tr("Ctrl+P")), [this] { pauseSelected(); });
     add("resume", ":/icons/action-resume.svg", tr("&Resume"), QKeySequence(tr("Ctrl+R")), [this] { resumeSelected(); });
-    add("stop", ":/icons/action-stop.svg", tr("&Stop"), QKeySequence(tr("Ctrl+Del")), [this] { stopSelected(); });
+    add("stop", ":/icons/action-stop.svg", tr("&Stop…"), QKeySequence(tr("Ctrl+Del")), [this] { stopSelected(false); });
+    add("forceOff", "", tr("F&orce Off…"), {}, [this] { stopSelected(true); });
     add("console", ":/icons/action-console.svg", tr("Open &Console"), QKeySequence(tr("Ctrl+T")),
         [this] { openConsoleOfSelected(); });
     add("copyPty", ":/icons/action-copy.svg", tr("Copy &pty Path"), QKeySequence(tr("Ctrl+Shift+Y")),
         [this] { copyPtyPath(); });
-    add("exportChartPng", ":/icons/action-export.svg", tr("Export Chart as &PNG…"), {}, [this] { exportChart("png"); });
+    add("exportChart", ":/icons/action-export.svg", tr("Export Chart…"), {}, [this] { exportShownChart(); });
+    add("exportChartPng", "", tr("Export Chart as &PNG…"), {}, [this] { exportChart("png"); });
     add("exportChartSvg", "", tr("Export Chart as &SVG…"), {}, [this] { exportChart("svg"); });
     add("exportChartCsv", "", tr("Export Chart &Data as CSV…"), {}, [this] { exportChart("csv"); });
-    add("exportLatencyCsv", "", tr("Export Fork &Latency Table as CSV…"), {}, [this] { exportLatencyCsv(); });
+    add("exportLatencyCsv", "", tr("Export &Forks Table as CSV…"), {}, [this] { exportLatencyCsv(); });
+    add("resetLayout", "", tr("&Reset Layout"), {}, [this] { resetLayout(); });
+    add("documentation", "", tr("HyperFork &Documentation"), QKeySequence::HelpContents,
+        [this] { HelpDialog::documentation(this)->show(); });
+    add("shortcuts", "", tr("&Keyboard Shortcuts"), {}, [this] {
+        QList<QAction*> actions;
+        for (const char* name : {"boot", "fork", "pause", "resume", "stop", "console", "copyPty", "documentation", "quit"})
+            actions << m_actions[name];
+        HelpDialog::shortcuts(this, actions)->show();
+    });
     add("about", "", tr("&About HyperFork"), {}, [this] {
         BackendClient* backend = m_controller->backend();
         showAboutDialog(this, backend->isConnected() ? &backend->daemonInfo() : nullptr);
     });
-    add("quit", "", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
-    m_actions["stop"]->setToolTip(tr("Stop the selected VMs (their clones move up to the parent)"));
+    add("quit", "", tr("&Quit"), QKeySequence(tr("Ctrl+Q")), [this] { close(); });
+    m_actions["stop"]->setToolTip(tr("Stop the selected VMs cleanly; asks first, and whether their clones stop too"));
+    m_actions["forceOff"]->setToolTip(tr("Kill the selected VMs at once, like pulling the plug; asks first"));
+    createSendKeyActions();
+}
+
+void MainWindow::createSendKeyActions()
+{
+    // What a focused console cannot take (the desktop keeps Ctrl+Alt+Del),
+    // or what is handy from a menu. Sent to the console on show.
+    auto* sendKey = new QAction(tr("Send &Key"), this);
+    sendKey->setObjectName("sendKey");
+    auto* menu = new QMenu(this);
+    sendKey->setMenu(menu);
+    m_actions.insert("sendKey", sendKey);
+    struct Key {
+        const char* name;
+        const char* text;
+        int key;
+        Qt::KeyboardModifiers modifiers;
+    };
+    const Key keys[] = {
+        {"sendCtrlC", QT_TR_NOOP("Ctrl+C (interrupt)"), Qt::Key_C, Qt::ControlModifier},
+        {"sendCtrlD", QT_TR_NOOP("Ctrl+D (end of input)"), Qt::Key_D, Qt::ControlModifier},
+        {"sendCtrlZ", QT_TR_NOOP("Ctrl+Z (suspend)"), Qt::Key_Z, Qt::ControlModifier},
+        {"sendCtrlBackslash", QT_TR_NOOP("Ctrl+\\ (quit)"), Qt::Key_Backslash, Qt::ControlModifier},
+        {"sendCtrlAltDel", QT_TR_NOOP("Ctrl+Alt+Del"), Qt::Key_Delete, Qt::ControlModifier | Qt::AltModifier},
+        {"sendEscape", QT_TR_NOOP("Escape"), Qt::Key_Escape, Qt::NoModifier},
+    };
+    for (const Key& k : keys) {
+        QAction* a = menu->addAction(tr(k.text));
+        a->setObjectName(k.name);
+        connect(a, &QAction::triggered, this, [this, key = k.key, modifiers = k.modifiers] {
+            if (auto* console = qobject_cast<ConsoleWidget*>(m_consoles->currentWidget())) {
+                console->model()->sendKey(key, modifiers);
+                console->setFocus();
+            }
+        });
+        m_actions.insert(k.name, a);
+    }
 }
 
 void MainWindow::createMenusAndToolbar()
@@ -152,9 +268,24 @@ void MainWindow::createMenusAndToolbar()
         file->addAction(m_actions[name]);
     file->addSeparator();
     file->addAction(m_actions["quit"]);
+
+    QMenu* view = menuBar()->addMenu(tr("Vie&w"));
+    QAction* charts = m_dock->toggleViewAction();
+    charts->setObjectName("showCharts");
+    charts->setText(tr("&Charts"));
+    m_actions.insert("showCharts", charts);
+    view->addAction(charts);
+
     QMenu* vm = menuBar()->addMenu(tr("&VM"));
-    for (const char* name : {"boot", "fork", "pause", "resume", "stop", "console", "copyPty"}) vm->addAction(m_actions[name]);
+    for (const char* name : {"boot", "fork"}) vm->addAction(m_actions[name]);
+    vm->addSeparator();
+    for (const char* name : {"pause", "resume", "stop", "forceOff"}) vm->addAction(m_actions[name]);
+    vm->addSeparator();
+    for (const char* name : {"console", "sendKey", "copyPty"}) vm->addAction(m_actions[name]);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    for (const char* name : {"documentation", "shortcuts"}) help->addAction(m_actions[name]);
+    help->addSeparator();
     help->addAction(m_actions["about"]);
 
     QToolBar* bar = addToolBar(tr("VMs"));
@@ -162,52 +293,88 @@ void MainWindow::createMenusAndToolbar()
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     for (const char* name : {"boot", "fork", "pause", "resume", "stop", "console"}) bar->addAction(m_actions[name]);
     bar->addSeparator();
-    bar->addAction(m_actions["exportChartPng"]);
+    bar->addAction(m_actions["exportChart"]);
+    QAction* toolbar = bar->toggleViewAction();
+    toolbar->setText(tr("&Toolbar"));
+    view->addAction(toolbar);
+    view->addSeparator();
+    view->addAction(m_actions["resetLayout"]);
+    m_defaultState = saveState();
 }
 
 void MainWindow::createDock()
 {
-    m_latencyChart = new ForkLatencyChart(m_controller->forkLatencies(), this);
-    m_cowChart = new CowChart(m_controller->cowHistory(), this);
+    AppController* c = m_controller;
+    m_latencyChart = new ForkLatencyChart(c->forkLatencies(), this);
+    m_cowChart = new CowChart(c->metricsHistory(), this);
+    m_cpuChart = new CpuChart(c->metricsHistory(), this);
     m_latencyTable = new QTableView(this);
     m_latencyTable->setObjectName("forkLatencyTable");
-    m_latencyTable->setModel(m_controller->forkLatencies());
+    m_latencyTable->setModel(c->forkLatencies());
     m_latencyTable->verticalHeader()->hide();
+    // In fork order, a log: not sortable, so no header reserves room for a
+    // sort arrow, and the phases are one bar: every column fits the dock.
+    m_latencyTable->setItemDelegateForColumn(ForkLatencyTable::Phases, new ForkPhasesDelegate(m_latencyTable));
     m_latencyTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_latencyTable->verticalHeader()->setDefaultSectionSize(m_latencyTable->fontMetrics().height() + 8);
+    m_latencyTable->horizontalHeader()->setMinimumSectionSize(24);
+    m_latencyTable->setAlternatingRowColors(true);
 
     m_chartTabs = new QTabWidget(this);
     m_chartTabs->setObjectName("chartTabs");
     m_chartTabs->addTab(m_latencyChart, tr("Fork latency"));
-    m_chartTabs->addTab(m_cowChart, tr("Copy-on-write pages"));
-    m_chartTabs->addTab(m_latencyTable, tr("Forks"));
+    m_chartTabs->addTab(m_cowChart, tr("Memory"));
+    m_chartTabs->addTab(m_cpuChart, tr("CPU"));
+    // The table, and what the colours of its Phases bars mean.
+    auto* forksPage = new QWidget(this);
+    auto* forksLayout = new QVBoxLayout(forksPage);
+    forksLayout->setContentsMargins(0, 0, 0, 0);
+    forksLayout->addWidget(m_latencyTable, 1);
+    QString legend = tr("Phases:");
+    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p)
+        legend += QStringLiteral(" &nbsp;<span style='color:%1'>&#9632;</span> %2")
+                      .arg(phaseColors().value(p).name(), ForkLatencyTable::phases()[p]);
+    auto* legendLabel = new QLabel(legend, forksPage);
+    legendLabel->setContentsMargins(6, 2, 6, 4);
+    forksLayout->addWidget(legendLabel);
+    m_forksPage = forksPage;
+    m_chartTabs->addTab(forksPage, tr("Forks"));
+    m_chartTabs->setTabToolTip(1, tr("Host memory used against the VMs' size: what copy-on-write sharing saves"));
+    m_chartTabs->setMinimumWidth(320);
 
     m_dock = new QDockWidget(tr("Charts"), this);
     m_dock->setObjectName("chartsDock");
     m_dock->setWidget(m_chartTabs);
-    m_chartTabs->setMinimumWidth(360);
     addDockWidget(Qt::RightDockWidgetArea, m_dock);
-    menuBar()->actions().at(0)->menu()->insertAction(m_actions["quit"], m_dock->toggleViewAction());
 
-    // The CoW chart follows the VM selected in the tree; none: all VMs summed.
+    // The charts follow the VMs selected in the tree; none: all VMs.
     connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QList<VmId> vms = selectedVms();
-        m_cowChart->setVm(vms.size() == 1 ? std::optional<VmId>(vms.first()) : std::nullopt);
+        m_cowChart->followSelection(vms);
+        m_cpuChart->followSelection(vms);
     });
+    connect(m_chartTabs, &QTabWidget::currentChanged, this, &MainWindow::updateExportActions);
+    connect(m_cowChart, &MetricsChart::refreshed, this, &MainWindow::updateExportActions);
+    connect(m_cpuChart, &MetricsChart::refreshed, this, &MainWindow::updateExportActions);
+    connect(c->forkLatencies(), &QAbstractItemModel::rowsInserted, this, &MainWindow::updateExportActions);
+    connect(c->forkLatencies(), &QAbstractItemModel::modelReset, this, &MainWindow::updateExportActions);
 }
 
 QList<VmId> MainWindow::selectedVms() const
 {
     QList<VmId> vms;
     for (const QModelIndex& index : m_tree->selectionModel()->selectedRows())
-        if (const VmId id = m_controller->vmTree()->vmAt(index)) vms.append(id);
+        if (const VmId id = index.data(VmTreeModel::VmIdRole).toLongLong()) vms.append(id);
     return vms;
 }
 
 void MainWindow::selectVm(VmId vm)
 {
-    const QModelIndex index = m_controller->vmTree()->indexOf(vm);
+    const QModelIndex index = m_sorted->mapFromSource(m_controller->vmTree()->indexOf(vm));
     m_tree->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    m_tree->setCurrentIndex(index);
+    // Not QTreeView::setCurrentIndex: with Ctrl held it would toggle the row off again.
+    m_tree->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+    m_tree->scrollTo(index);
 }
 
 void MainWindow::updateActions()
@@ -226,18 +393,97 @@ void MainWindow::updateActions()
     m_actions["pause"]->setEnabled(connected && anyIn({"running"}));
     m_actions["resume"]->setEnabled(connected && anyIn({"paused"}));
     m_actions["stop"]->setEnabled(connected && anyIn({"booting", "running", "paused"}));
+    m_actions["forceOff"]->setEnabled(connected && anyIn({"booting", "running", "paused", "stopping"}));
     m_actions["console"]->setEnabled(connected && one);
-    m_actions["copyPty"]->setEnabled(one);
-    statusBar()->showMessage(tr("%n VM(s)", nullptr, model->vmCount()));
+    // In the sandbox the pty exists only inside it: a path no host terminal can open.
+    m_actions["copyPty"]->setEnabled(one && !m_sandbox.active);
+    m_actions["copyPty"]->setToolTip(m_sandbox.active ? tr("The console's pty exists only inside the KVM sandbox: "
+                                                           "use the console tab")
+                                                      : tr("Copy the console's pty path, for screen or picocom"));
+    auto* console = qobject_cast<ConsoleWidget*>(m_consoles->currentWidget());
+    const bool canSend = console && console->isAttached();
+    m_actions["sendKey"]->setEnabled(canSend);
+    for (QAction* a : m_actions["sendKey"]->menu()->actions()) a->setEnabled(canSend);
+    // Empty tree: say how to fill it.
+    if (model->vmCount() > 0) {
+        m_treeHint->hide();
+    } else {
+        m_treeHint->setText(!connected ? tr("Not connected to hyperforkd")
+                            : m_controller->backend()->daemonInfo().kvmAvailable
+                                ? tr("No VMs — Boot VM… (%1)").arg(m_actions["boot"]->shortcut().toString(QKeySequence::NativeText))
+                                : tr("No VMs: KVM is unavailable here (see above)"));
+        m_treeHint->show();
+    }
+}
+
+void MainWindow::updateVmCount()
+{
+    const VmTreeModel* model = m_controller->vmTree();
+    const int vms = model->vmCount();
+    int clones = 0;
+    for (VmId root : model->roots()) {
+        QList<VmId> todo = model->children(root);
+        while (!todo.isEmpty()) {
+            ++clones;
+            todo << model->children(todo.takeFirst());
+        }
+    }
+    QString text = vms == 0 ? tr("No VMs") : countText(vms, tr("VM"), tr("VMs"));
+    if (clones > 0) text += tr(" (%1)").arg(countText(clones, tr("clone"), tr("clones")));
+    m_vmCount->setText(text);
+}
+
+MetricsChart* MainWindow::shownMetricsChart() const
+{
+    QWidget* shown = m_chartTabs->currentWidget();
+    if (shown == m_cowChart) return m_cowChart;
+    if (shown == m_cpuChart) return m_cpuChart;
+    return nullptr;
+}
+
+void MainWindow::updateExportActions()
+{
+    const bool forks = m_controller->forkLatencies()->rowCount() > 0;
+    MetricsChart* metrics = shownMetricsChart();
+    const bool table = m_chartTabs->currentWidget() == m_forksPage;
+    const bool data = metrics ? metrics->hasData() : forks;
+    QAction* shown = m_actions["exportChart"];
+    shown->setText(metrics == m_cowChart ? tr("Export Memory Chart…")
+                   : metrics == m_cpuChart ? tr("Export CPU Chart…")
+                   : table ? tr("Export Forks Table…")
+                           : tr("Export Fork Latency Chart…"));
+    shown->setToolTip(data ? tr("Save the chart on show as PNG, SVG or CSV") : tr("Nothing to export yet"));
+    shown->setEnabled(data);
+    for (const char* name : {"exportChartPng", "exportChartSvg"}) m_actions[name]->setEnabled(data && !table);
+    m_actions["exportChartCsv"]->setEnabled(data);
+    m_actions["exportLatencyCsv"]->setEnabled(forks);
+}
+
+void MainWindow::updateTitle()
+{
+    const BackendClient* backend = m_controller->backend();
+    QString title = tr("HyperFork");
+    if (backend->isConnected()) {
+        const DaemonInfo& d = backend->daemonInfo();
+        title += tr(" — hyperforkd %1 (pid %2)").arg(d.version).arg(d.pid);
+        if (backend->socketPath() != BackendClient::defaultSocketPath()) title += tr(" at %1").arg(backend->socketPath());
+    } else {
+        title += tr(" — not connected");
+    }
+    if (m_sandbox.active) title += tr(", in the KVM sandbox");
+    setWindowTitle(title);
 }
 
 void MainWindow::showContextMenu(const QPoint& pos)
 {
     const QModelIndex index = m_tree->indexAt(pos);
-    if (index.isValid() && !m_tree->selectionModel()->isRowSelected(index.row(), index.parent())) selectVm(m_controller->vmTree()->vmAt(index));
+    if (index.isValid() && !m_tree->selectionModel()->isRowSelected(index.row(), index.parent()))
+        selectVm(index.data(VmTreeModel::VmIdRole).toLongLong());
     QMenu menu(this);
     if (index.isValid()) {
-        for (const char* name : {"fork", "pause", "resume", "stop"}) menu.addAction(m_actions[name]);
+        menu.addAction(m_actions["fork"]);
+        menu.addSeparator();
+        for (const char* name : {"pause", "resume", "stop", "forceOff"}) menu.addAction(m_actions[name]);
         menu.addSeparator();
         menu.addAction(m_actions["console"]);
         menu.addAction(m_actions["copyPty"]);
@@ -257,6 +503,8 @@ void MainWindow::onHealthChanged()
     case Health::NoKvm: m_banner->showMessage(ConnectionBanner::Kind::Warning, text, false); break;
     case Health::DaemonDown: m_banner->showMessage(ConnectionBanner::Kind::Error, text, true); break;
     }
+    m_banner->setToolTip(m_controller->health() == Health::NoKvm ? m_controller->backend()->daemonInfo().kvmDetail : QString());
+    updateTitle();
     updateActions();
 }
 
@@ -277,12 +525,13 @@ void MainWindow::showBootedVm(const VmInfo& vm)
 
 void MainWindow::bootDefaultGuestWhenIdle()
 {
-    // Once, on the first vm.list: the default guest only when nothing runs.
+    // Once, on the first vm.list: the default guest only when nothing runs,
+    // and only with KVM (without, the banner says how to get it).
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(m_controller->backend(), &BackendClient::vmListReceived, this,
                           [this, connection](const QList<VmInfo>& vms) {
                               disconnect(*connection);
-                              if (!vms.isEmpty()) return;
+                              if (!vms.isEmpty() || !m_controller->backend()->daemonInfo().kvmAvailable) return;
                               BootRequest request;
                               request.name = "ref";
                               request.guestFork = true;
@@ -324,14 +573,18 @@ void MainWindow::forkSelected(int count, const QString& prefix)
 
 void MainWindow::sendFork(const ForkRequest& request)
 {
+    const VmInfo* vm = m_controller->vmTree()->vm(request.vm);
+    const QString name = vm ? vm->name : tr("VM %1").arg(request.vm);
     m_controller->backend()->forkVm(
         request, this,
-        [this, request](const QJsonObject& result) {
+        [this, request, name](const QJsonObject& result) {
             if (result.value("armed").toBool())
-                statusBar()->showMessage(tr("Armed: the guest's next hf-signal fork makes %n clone(s)", nullptr, request.count), 8000);
+                statusBar()->showMessage(tr("Armed %1: the guest's next hf-signal fork makes %2")
+                                             .arg(name, countText(request.count, tr("clone"), tr("clones"))),
+                                         15000);
             // when:"now": the clones come with the vm.forked event, like everyone else's.
         },
-        [this](const RpcError& e) { showError(tr("Fork failed: %1").arg(e.text())); });
+        [this, name](const RpcError& e) { showError(tr("Forking %1 failed: %2").arg(name, e.text())); });
 }
 
 void MainWindow::pauseSelected()
@@ -344,15 +597,47 @@ void MainWindow::resumeSelected()
     for (VmId vm : selectedVms()) m_controller->backend()->resumeVm(vm);
 }
 
-void MainWindow::stopSelected()
+void MainWindow::stopSelected(bool force)
 {
     const QList<VmId> vms = selectedVms();
     if (vms.isEmpty()) return;
-    if (vms.size() > 1 &&
-        QMessageBox::question(this, tr("Stop VMs"), tr("Stop %n VM(s)?", nullptr, static_cast<int>(vms.size()))) !=
-            QMessageBox::Yes)
-        return;
-    for (VmId vm : vms) m_controller->backend()->stopVm(vm);
+    const VmTreeModel* model = m_controller->vmTree();
+    QList<StopDialog::Target> targets;
+    for (VmId id : vms) {
+        const VmInfo* vm = model->vm(id);
+        if (!vm) continue;
+        StopDialog::Target t{id, vm->name, {}, {}};
+        QList<VmId> todo = model->children(id);
+        while (!todo.isEmpty()) {
+            const VmId clone = todo.takeFirst();
+            if (const VmInfo* c = model->vm(clone)) t.clones << c->name;
+            todo = model->children(clone) + todo;  // depth first
+        }
+        // Its clones move up to the nearest ancestor that is not stopped too.
+        for (std::optional<VmId> p = vm->parent; p; p = model->vm(*p) ? model->vm(*p)->parent : std::nullopt)
+            if (!vms.contains(*p) && model->vm(*p)) {
+                t.parent = model->vm(*p)->name;
+                break;
+            }
+        targets << t;
+    }
+    if (targets.isEmpty()) return;
+    auto* dialog = new StopDialog(targets, force ? StopDialog::Kind::ForceOff : StopDialog::Kind::Stop, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::finished, this, [this, dialog, ids = vms, force] {
+        if (dialog->clickedButton() != dialog->confirmButton()) return;
+        const bool tree = dialog->stopClones();
+        const VmTreeModel* model = m_controller->vmTree();
+        for (VmId id : ids) {
+            // With its clones: a VM whose ancestor is stopped with its tree goes with it.
+            bool covered = false;
+            for (std::optional<VmId> p = model->vm(id) ? model->vm(id)->parent : std::nullopt; tree && p && !covered;
+                 p = model->vm(*p) ? model->vm(*p)->parent : std::nullopt)
+                covered = ids.contains(*p);
+            if (!covered) m_controller->backend()->stopVm(id, tree, force);
+        }
+    });
+    dialog->open();
 }
 
 void MainWindow::openConsoleOfSelected()
@@ -365,10 +650,10 @@ void MainWindow::openConsoleOfSelected()
 void MainWindow::copyPtyPath()
 {
     const QList<VmId> vms = selectedVms();
-    if (vms.size() != 1) return;
+    if (vms.size() != 1 || m_sandbox.active) return;
     if (const VmInfo* vm = m_controller->vmTree()->vm(vms.first())) {
         QApplication::clipboard()->setText(vm->pty);
-        statusBar()->showMessage(tr("Copied %1").arg(vm->pty), 4000);
+        statusBar()->showMessage(tr("Copied %1, the console of %2: screen %1, or picocom %1").arg(vm->pty, vm->name), 15000);
     }
 }
 
@@ -376,33 +661,48 @@ QString MainWindow::chooseSaveFile(const QString& title, const QString& suggeste
 {
     QSettings settings;
     QString dir = settings.value("paths/lastExportDir").toString();
-    if (dir.isEmpty()) dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QString path = QFileDialog::getSaveFileName(this, title, dir + "/" + suggested, filter);
+    if (dir.isEmpty() || !QFileInfo(dir).isDir() || !m_sandbox.reachesHost(dir + "/x")) dir = m_sandbox.defaultExportDir();
+    // In the sandbox, say in the dialog where a file reaches the user's disk.
+    const QString where = m_sandbox.active && !m_sandbox.exportDir.isEmpty()
+                              ? tr("%1 — in the KVM sandbox only %2 and the source tree reach your disk")
+                                    .arg(title, homeShortened(m_sandbox.exportDir))
+                              : title;
+    const QString path = QFileDialog::getSaveFileName(this, where, dir + "/" + suggested, filter);
     if (!path.isEmpty()) settings.setValue("paths/lastExportDir", QFileInfo(path).absolutePath());
     return path;
 }
 
-// The latency chart and the Forks table export the latency data; the CoW tab its own.
-bool MainWindow::latencyChartShown() const { return m_chartTabs->currentWidget() != m_cowChart; }
+QString MainWindow::sandboxRefusal(const QString& path) const
+{
+    if (m_sandbox.reachesHost(path)) return {};
+    return tr("%1 is inside the KVM sandbox: its files are read-only or vanish when HyperFork closes. "
+              "Save under %2 instead (scripts/run shares it with your disk).")
+        .arg(path, homeShortened(m_sandbox.defaultExportDir()));
+}
 
 bool MainWindow::exportCurrentChart(const QString& path, QString* error)
 {
+    if (const QString refusal = sandboxRefusal(path); !refusal.isEmpty()) {
+        *error = refusal;
+        return false;
+    }
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const bool latency = latencyChartShown();
-    ChartView* view = latency ? m_latencyChart->chartView() : m_cowChart->chartView();
+    MetricsChart* metrics = shownMetricsChart();
+    if (metrics) metrics->refresh();
+    ChartView* view = metrics ? metrics->chartView() : m_latencyChart->chartView();
     if (suffix == "png") return exportChartPng(view, path, error);
     if (suffix == "svg") return exportChartSvg(view, path, error);
     if (suffix == "csv")
-        return latency ? exportCsv(*m_controller->forkLatencies(), path, error)
-                       : exportCsv(*m_controller->cowHistory(), path, error);
+        return metrics ? exportCsv(*m_controller->metricsHistory(), path, error)
+                       : exportCsv(*m_controller->forkLatencies(), path, error);
     *error = tr("%1: unknown format (use .png, .svg or .csv)").arg(path);
     return false;
 }
 
 void MainWindow::exportChart(const QString& format)
 {
-    const bool latency = latencyChartShown();
-    const QString base = latency ? "fork-latency" : "cow-pages";
+    MetricsChart* metrics = shownMetricsChart();
+    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : "fork-latency";
     const QString filter = format == "png" ? tr("PNG images (*.png)") : format == "svg" ? tr("SVG images (*.svg)") : tr("CSV (*.csv)");
     QString path = chooseSaveFile(tr("Export chart"), base + "." + format, filter);
     if (path.isEmpty()) return;
@@ -411,43 +711,70 @@ void MainWindow::exportChart(const QString& format)
     if (!exportCurrentChart(path, &error))
         showError(error);
     else
-        statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 15000);
+}
+
+void MainWindow::exportShownChart()
+{
+    if (m_chartTabs->currentWidget() == m_forksPage) return exportLatencyCsv();
+    MetricsChart* metrics = shownMetricsChart();
+    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : "fork-latency";
+    const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), csv = tr("CSV data (*.csv)");
+    QString path = chooseSaveFile(tr("Export chart"), base + ".png", png + ";;" + svg + ";;" + csv);
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty()) path += ".png";
+    QString error;
+    if (!exportCurrentChart(path, &error))
+        showError(error);
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 15000);
 }
 
 void MainWindow::exportLatencyCsv()
 {
-    QString path = chooseSaveFile(tr("Export fork latencies"), "forks.csv", tr("CSV (*.csv)"));
+    QString path = chooseSaveFile(tr("Export the forks table"), "forks.csv", tr("CSV (*.csv)"));
     if (path.isEmpty()) return;
-    QString error;
-    if (!exportCsv(*m_controller->forkLatencies(), path, &error))
+    QString error = sandboxRefusal(path);
+    if (!error.isEmpty() || !exportCsv(*m_controller->forkLatencies(), path, &error))
         showError(error);
     else
-        statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 15000);
 }
 
 void MainWindow::showError(const QString& text)
 {
-    // Non-modal: the window stays usable while the message is shown.
-    statusBar()->showMessage(text, 15000);
+    // Once, in a box that does not block the window (not also in the status bar).
     QMessageBox* box = new QMessageBox(QMessageBox::Warning, tr("HyperFork"), text, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setModal(false);
     box->show();
 }
 
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    m_dock->setFloating(false);
+    m_dock->show();
+    m_tree->header()->restoreState(m_defaultHeader);
+    m_tree->sortByColumn(-1, Qt::AscendingOrder);
+    resizeDocks({m_dock}, {width() * 2 / 5}, Qt::Horizontal);
+    m_splitter->setSizes({height() * 35 / 100, height() * 65 / 100});
+}
+
 void MainWindow::restoreSettings()
 {
     QSettings s;
+    if (!s.contains("window/geometry")) {
+        // First run: fit the screen, laptops' 1366x768 included.
+        const QScreen* screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+        resize(initialSize(screen ? screen->availableGeometry().size() : QSize(1366, 768)));
+        resetLayout();
+        return;
+    }
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
     m_tree->header()->restoreState(s.value("window/treeHeader").toByteArray());
     m_splitter->restoreState(s.value("window/splitter").toByteArray());
-    if (!s.contains("window/geometry")) {
-        // First run: room for the tree, the consoles and a readable chart.
-        resize(1400, 900);
-        resizeDocks({m_dock}, {560}, Qt::Horizontal);
-        m_splitter->setSizes({280, 520});
-    }
 }
 
 void MainWindow::saveSettings() const
@@ -461,8 +788,35 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    saveSettings();
-    event->accept();
+    const int running = m_controller->vmTree()->vmCount();
+    if (m_closeDecided || running == 0 || !m_controller->backend()->isConnected()) {
+        if (running == 0) m_controller->stopIdleDaemon();  // nothing to keep it for
+        saveSettings();
+        event->accept();
+        return;
+    }
+    // VMs run: ask, without blocking (the answer closes the window again).
+    event->ignore();
+    if (m_quitDialog) return;
+    m_quitDialog = new QuitDialog(running, m_sandbox.active, this);
+    m_quitDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_quitDialog, &QDialog::finished, this, [this, dialog = m_quitDialog.data()] {
+        switch (dialog->choice()) {
+        case QuitDialog::Choice::Cancel: return;
+        case QuitDialog::Choice::KeepRunning:
+            m_closeDecided = true;
+            close();
+            return;
+        case QuitDialog::Choice::StopVms:
+            statusBar()->showMessage(tr("Stopping every VM…"));
+            m_controller->stopAllVms(this, [this] {
+                m_closeDecided = true;
+                close();
+            });
+            return;
+        }
+    });
+    m_quitDialog->open();
 }
 
 }  // namespace hf::ui
