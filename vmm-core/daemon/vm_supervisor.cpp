@@ -385,7 +385,9 @@ void VmSupervisor::applyStatus(VmNode& n, const json& s)
         n.ramBegin = (*range)[0].get<uint64_t>();
         n.ramEnd = (*range)[1].get<uint64_t>();
     }
-    if (s.value("ready_ms", json()).is_number())
+    // "ready" is the guest's (a clone of a ready VM is ready); VMMs older
+    // than it only say ready_ms, which a clone does not inherit.
+    if (s.value("ready", false) == true || s.value("ready_ms", json()).is_number())
         n.ready = true;
     // Stopping is the daemon's word: a status sent before the stop must not undo it.
     const std::string state = str("state", "");

@@ -35,6 +35,7 @@ json Vm::status() const
               {"console", m_console->isPty() ? "pty" : "stdio"},
               {"control", m_control ? json(m_control->path()) : json(nullptr)},
               {"uptime_ms", sinceStartMs()},
+              {"ready", m_proc->guestReady.load()},
               {"ready_ms", m_proc->readyMs.load() < 0 ? json(nullptr) : json(m_proc->readyMs.load())},
               {"clones_made", m_proc->clonesMade.load()},
               {"clones_left", clonesLeft()},

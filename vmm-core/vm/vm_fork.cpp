@@ -230,7 +230,8 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
                                        .parentId = m_proc->id,
                                        .cloneId = uint32_t(self),
                                        .name = name,
-                                       .controlPath = clonePath(name)},
+                                       .controlPath = clonePath(name),
+                                       .guestReady = m_proc->guestReady.load()},
                    std::chrono::milliseconds(m_config.guestForkIntervalMs));
     setLogTag(name);
 

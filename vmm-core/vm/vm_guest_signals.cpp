@@ -38,6 +38,7 @@ void Vm::onGuestEvent(devices::SignalCommand cmd, uint32_t arg, double atMs)
     json event;
     switch (cmd) {
     case devices::SignalCommand::Ready: {
+        m_proc->guestReady = true;
         double unset = -1;
         // The first READY is the one that counts (and is always logged).
         if (m_proc->readyMs.compare_exchange_strong(unset, atMs) || m_proc->guestEventLog.allow())

@@ -44,10 +44,13 @@ struct VmProcess {
         uint32_t cloneId = 0;    // what the guest's IDENTITY reads; 0 when booted
         std::string name;
         std::string controlPath; // empty: no control socket
+        // The guest had sent READY: a fact about the guest, so a clone of a
+        // ready guest is ready although its own process never saw READY.
+        bool guestReady = false;
     };
     VmProcess(Identity who, std::chrono::milliseconds guestForkInterval)
         : id(who.id), parentId(who.parentId), cloneId(who.cloneId), name(std::move(who.name)),
-          controlPath(std::move(who.controlPath)), guestForks(guestForkInterval)
+          controlPath(std::move(who.controlPath)), guestForks(guestForkInterval), guestReady(who.guestReady)
     {
     }
     VmProcess(const VmProcess&) = delete;
@@ -70,7 +73,8 @@ struct VmProcess {
     std::vector<pid_t> liveClones;
     nlohmann::json lastFork;
 
-    std::atomic<double> readyMs{-1};  // when the guest said READY, ms after start
+    std::atomic<bool> guestReady;
+    std::atomic<double> readyMs{-1};  // when the guest said READY to this process, ms after its start
     // READY/DONE/MARK become control-socket events: a guest sending them in a
     // loop gets at most this many per second through, and few log lines.
     RateLimit guestEvents{kGuestEventsPerSecond, std::chrono::seconds(1)};
