@@ -1,8 +1,8 @@
 // A disk through a fork, on real KVM (issue 12): the default guest mounts an
 // ext4 image given with --disk as /dev/vda; a clone starts with its parent's
 // disk as of the fork; from then on the clone's and the parent's writes are
-// their own; disk-save writes a VM's view to a new image; the base image's
-// bytes never change. Kept small (one boot, one clone, a 16 MiB image made
+// their own, and a clone of the clone follows the same rule; disk-save writes a VM's view to a new image; the base image's
+// bytes never change. Kept small (one boot, two forks, a 16 MiB image made
 // by mke2fs -d) so it stays quick in the nested sandbox.
 //
 // Every read that must come from the disk follows `drop_caches`: otherwise
@@ -137,6 +137,18 @@ TEST(DiskClone, CloneSeesParentsDiskAsOfTheForkAndWritesItsOwn)
     EXPECT_TRUE(clone->shell(has("parent", 40), no("parent", 40))) << clone->transcript();
     EXPECT_TRUE(parent->shell(has("clone", 50), no("clone", 50))) << parent->transcript();
     EXPECT_TRUE(parent->shell(has("before", 60), yes("before", 60))) << parent->transcript();
+
+    // A clone of the clone: its parent's disk as of its fork (the first
+    // clone's file, the reference's pre-fork file), nothing written after.
+    auto grand = forkClones(*clone, 1);
+    ASSERT_EQ(grand.size(), 1u);
+    EXPECT_TRUE(clone->shell("echo late > /mnt/late; " + has("late", 70), yes("late", 70))) << clone->transcript();
+    EXPECT_TRUE(grand[0]->shell(has("clone", 80), yes("clone", 80))) << grand[0]->transcript();
+    EXPECT_TRUE(grand[0]->shell(has("before", 90), yes("before", 90))) << grand[0]->transcript();
+    EXPECT_TRUE(grand[0]->shell(has("parent", 100), no("parent", 100))) << grand[0]->transcript();
+    EXPECT_TRUE(grand[0]->shell(has("late", 110), no("late", 110))) << grand[0]->transcript();
+    grand[0]->request({{"cmd", "stop"}});
+    EXPECT_TRUE(grand[0]->waitExit(30s).has_value());
 
     // disk-save: the clone's view, unmounted first so the image is clean.
     ASSERT_TRUE(clone->shell("umount /mnt && echo um-$((7*7))", "um-49")) << clone->transcript();

@@ -208,7 +208,9 @@ TEST(RealGuest, AMissingRootDiskGivesARescueShellNotAPanic)
     // root= names a disk the VM does not have: clear words, then a shell.
     auto vm = VmmProcess::start({"--mem", "256M", "--name", "rescue", "--cmdline", "root=/dev/vda rootdelay=1"});
     ASSERT_TRUE(vm);
-    ASSERT_TRUE(vm->openConsole());
+    // start() does not wait for the control socket: its pty is known once
+    // status answers.
+    ASSERT_TRUE(waitFor([&] { return vm->openConsole(); }, 30s)) << vm->stderrText();
     EXPECT_TRUE(vm->expect("root=/dev/vda: no such block device after 1s", 180s)) << vm->transcript();
     EXPECT_TRUE(vm->expect("rescue shell", 30s)) << vm->transcript();
     EXPECT_TRUE(vm->shell("echo rescue-$((9*9))", "rescue-81")) << vm->transcript();
