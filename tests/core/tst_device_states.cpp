@@ -16,8 +16,13 @@
 #include "devices/i8042.h"
 #include "devices/signal_port.h"
 #include "devices/uart8250.h"
+#include "devices/virtio/virtio_blk.h"
+#include "devices/virtio/virtio_mmio.h"
+#include "devices/virtio/virtio_spec.h"
 #include "devices/vm_gen_id.h"
 #include "vm/device_set.h"
+
+#include <unistd.h>
 
 using namespace hf;
 using namespace hf::devices;
@@ -53,6 +58,36 @@ uint8_t inb(Device& d, uint16_t port, uint16_t offset)
 void outb(Device& d, uint16_t port, uint16_t offset, uint8_t v)
 {
     d.ioWrite({0, port, offset}, std::span<const uint8_t>(&v, 1));
+}
+
+// A 64 KiB disk image for virtio-blk, removed when the test program ends.
+const std::string& diskImage()
+{
+    static const struct Image {
+        std::string path;
+        Image()
+        {
+            char tmpl[] = "/tmp/hf-state-disk-XXXXXX";
+            int fd = ::mkstemp(tmpl);
+            path = tmpl;
+            (void)!::ftruncate(fd, 64 * 1024);
+            ::close(fd);
+        }
+        ~Image() { ::unlink(path.c_str()); }
+    } image;
+    return image.path;
+}
+
+void mmio32(Device& d, uint64_t offset, uint32_t v)
+{
+    d.mmioWrite({0, x86::kVirtioMmioBase + offset, offset},
+                std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&v), 4));
+}
+uint32_t mmio32(Device& d, uint64_t offset)
+{
+    uint32_t v = 0;
+    d.mmioRead({0, x86::kVirtioMmioBase + offset, offset}, std::span(reinterpret_cast<uint8_t*>(&v), 4));
+    return v;
 }
 
 std::vector<Case> cases()
@@ -138,6 +173,32 @@ std::vector<Case> cases()
          [](Device& d) {
              auto& g = static_cast<VmGenId&>(d);
              return g.idHex() + "/" + std::to_string(g.generation());
+         }},
+        {"virtio-blk",
+         [](Wiring& w) {
+             auto disk = virtio::DiskOverlay::open(diskImage(), false);
+             return std::make_unique<virtio::VirtioMmio>("virtio-blk0", w.mem, x86::kVirtioMmioBase,
+                                                         x86::kVirtioGsiBase,
+                                                         std::make_unique<virtio::VirtioBlk>(std::move(*disk), "s"));
+         },
+         [](Device& d) {
+             // The driver's initialisation up to a ready queue (virtio 1.2, 3.1.1).
+             using namespace virtio;
+             mmio32(d, mmio::kStatus, status::kAcknowledge | status::kDriver);
+             mmio32(d, mmio::kDriverFeaturesSel, 1);
+             mmio32(d, mmio::kDriverFeatures, 1);  // VIRTIO_F_VERSION_1
+             mmio32(d, mmio::kStatus, status::kAcknowledge | status::kDriver | status::kFeaturesOk);
+             mmio32(d, mmio::kQueueNum, 64);
+             mmio32(d, mmio::kQueueDescLow, 0x10000);
+             mmio32(d, mmio::kQueueDriverLow, 0x11000);
+             mmio32(d, mmio::kQueueDeviceLow, 0x12000);
+             mmio32(d, mmio::kQueueReady, 1);
+             mmio32(d, mmio::kStatus,
+                    status::kAcknowledge | status::kDriver | status::kFeaturesOk | status::kDriverOk);
+         },
+         [](Device& d) {
+             using namespace virtio;
+             return std::to_string(mmio32(d, mmio::kStatus)) + "/" + std::to_string(mmio32(d, mmio::kQueueReady));
          }},
     };
 }

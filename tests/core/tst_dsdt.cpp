@@ -71,7 +71,10 @@ TEST(Dsdt, IaslDisassemblesItCompletely)
 {
     if (std::system("command -v iasl >/dev/null 2>&1") != 0)
         GTEST_SKIP() << "iasl not installed (acpica-tools; scripts/setup installs it)";
-    auto table = dsdtFromGuest(acpi::AcpiConfig{});
+    acpi::AcpiConfig cfg;
+    for (uint32_t i = 0; i < 2; ++i)
+        cfg.virtioMmio.push_back({uint32_t(x86::virtioMmioSlot(i).base), 0x1000, x86::virtioMmioSlot(i).gsi});
+    auto table = dsdtFromGuest(cfg);
     ASSERT_GT(table.size(), 36u);
 
     char tmpl[] = "/tmp/hf-dsdt-XXXXXX";
@@ -96,7 +99,10 @@ TEST(Dsdt, IaslDisassemblesItCompletely)
                                  "Name (_HID, \"QEMUVGID\")", "Name (_CID, \"VM_Gen_Counter\")",
                                  "Name (_DDN, \"VM_Gen_Counter\")", "Method (ADDR, 0, NotSerialized)",
                                  "0x000FF000", "Scope (\\_GPE)", "Method (_E00, 0, NotSerialized)",
-                                 "Notify (\\_SB.VGEN, 0x80)"})
+                                 "Notify (\\_SB.VGEN, 0x80)", "Device (VR00)", "Device (VR01)",
+                                 "Name (_HID, \"LNRO0005\")", "Memory32Fixed (ReadWrite,", "0xD0001000",
+                                 "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )",
+                                 "0x00000011,"})
         EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected << "\n" << text;
 }
 

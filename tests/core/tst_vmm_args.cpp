@@ -61,6 +61,34 @@ INSTANTIATE_TEST_SUITE_P(
                       ArgError{{"--name", std::string(65, 'a')}, "invalid name"},
                       ArgError{{"--name", "sp ace"}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"}));
 
+TEST(VmmArgs, DisksAreKeptInOrderWithTheirOption)
+{
+    auto a = parseVmmArgs({"--disk", "/img/a.ext4", "--disk", "b,c.img,readonly", "--disk", "x"});
+    ASSERT_TRUE(a) << a.error().message();
+    ASSERT_EQ(a->config.disks.size(), 3u);
+    EXPECT_EQ(a->config.disks[0].path, "/img/a.ext4");
+    EXPECT_FALSE(a->config.disks[0].readonly);
+    EXPECT_EQ(a->config.disks[1].path, "b,c.img");
+    EXPECT_TRUE(a->config.disks[1].readonly);
+    EXPECT_EQ(a->config.disks[2].path, "x");
+}
+
+TEST(VmmArgs, DiskErrors)
+{
+    EXPECT_FALSE(parseVmmArgs({"--disk"}));
+    for (const char* bad : {"", ",readonly", "a.img,rw", "a.img,"}) {
+        auto a = parseVmmArgs({"--disk", bad});
+        ASSERT_FALSE(a) << bad;
+        EXPECT_NE(a.error().message().find("--disk"), std::string::npos) << a.error().message();
+    }
+    std::vector<std::string> nine;
+    for (int i = 0; i < 9; ++i)
+        nine.insert(nine.end(), {"--disk", "d" + std::to_string(i)});
+    auto a = parseVmmArgs(nine);
+    ASSERT_FALSE(a);
+    EXPECT_NE(a.error().message().find("at most 8"), std::string::npos) << a.error().message();
+}
+
 TEST(MemSize, AcceptsSuffixes)
 {
     EXPECT_EQ(*parseMemSize("512M"), 512ull << 20);

@@ -11,6 +11,7 @@
 // console's interrupts (and with them all userspace console I/O) never came.
 
 #include <cstdint>
+#include <vector>
 
 #include "acpi/gpe_block.h"
 #include "arch/x86/layout.h"
@@ -18,6 +19,14 @@
 #include "memory/guest_memory.h"
 
 namespace hf::acpi {
+
+// A virtio-mmio device as the DSDT describes it (an "LNRO0005" device with
+// its registers' page and its interrupt; acpi/dsdt.cpp).
+struct VirtioMmioAcpi {
+    uint32_t base = 0;
+    uint32_t size = 0;
+    uint32_t gsi = 0;
+};
 
 struct AcpiConfig {
     uint32_t vcpuCount = 1;
@@ -30,6 +39,8 @@ struct AcpiConfig {
     uint8_t vmGenIdGpe = 0;                    // its GPE: \_GPE._E00 notifies \_SB.VGEN
     uint32_t ioapicAddr = 0xfec00000;
     uint32_t lapicAddr = 0xfee00000;
+    // \_SB.VR00, VR01...: one per virtio-mmio device, in this order (_UID = index).
+    std::vector<VirtioMmioAcpi> virtioMmio;
 };
 
 Status writeAcpiTables(const memory::GuestMemory& mem, const AcpiConfig& cfg);

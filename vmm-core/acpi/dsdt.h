@@ -9,6 +9,15 @@
 //       Name (_DDN, "VM_Gen_Counter")
 //       Method (ADDR) { Return (Package (2) { low 32 bits, high 32 bits }) }
 //     }
+//     Device (VR00) {                         // a virtio-mmio device (devices/virtio/virtio_mmio.h)
+//       Name (_HID, "LNRO0005")
+//       Name (_UID, 0)
+//       Name (_CRS, ResourceTemplate () {
+//         Memory32Fixed (ReadWrite, base, 0x1000)
+//         Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { gsi }
+//       })
+//     }
+//     ...                                     // VR01, VR02...: one per device
 //   }
 //   Scope (\_GPE) {
 //     Method (_E00) { Notify (\_SB.VGEN, 0x80) }   // GPE 0 -> the guest rereads the id

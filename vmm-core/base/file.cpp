@@ -8,8 +8,6 @@
 
 namespace hf {
 
-namespace {
-
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
 // forever (a kernel path that is a FIFO hung the VMM silently). For a
 // regular file the flag changes nothing.
@@ -25,8 +23,6 @@ Result<UniqueFd> openRegularFile(const std::string& path)
         return failMsg(path + " is not a regular file (" + fileTypeName(st.st_mode) + ")");
     return fd;
 }
-
-} // namespace
 
 std::string fileTypeName(unsigned mode)
 {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace hf {
 
@@ -13,6 +14,12 @@ namespace hf {
 // refused without waiting for a writer), or larger than maxBytes (checked
 // before reading, so a huge file costs nothing).
 Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes);
+
+// Opens a regular file read-only (O_CLOEXEC). Anything else is refused by
+// what it is ("is not a regular file (a FIFO)"), and a FIFO without waiting
+// for a writer: it is opened O_NONBLOCK, which changes nothing for a regular
+// file.
+Result<UniqueFd> openRegularFile(const std::string& path);
 
 // "a FIFO", "a directory"...: what st_mode says a path is, for messages.
 std::string fileTypeName(unsigned mode);

@@ -35,6 +35,10 @@ namespace hf::devices {
 class Uart8250;
 class VmGenId;
 } // namespace hf::devices
+namespace hf::devices::virtio {
+class VirtioMmio;
+class VirtioBlk;
+} // namespace hf::devices::virtio
 
 namespace hf::vm {
 
@@ -91,13 +95,18 @@ private:
     // --register: tells hyperforkd this VMM (or clone) runs; failures are logged.
     void registerWithDaemon();
     static sigset_t blockLoopSignals();
-    acpi::AcpiConfig acpiConfig() const { return {.vcpuCount = m_config.cpus}; }
+    // The DSDT describes one virtio-mmio device per --disk (vm_devices.cpp).
+    acpi::AcpiConfig acpiConfig() const;
     void reapChildren();
 
     // The control socket's commands (vm_control.cpp), on the event thread.
     nlohmann::json handleControl(const nlohmann::json& request, ControlServer::ClientId client);
     nlohmann::json status() const;
     nlohmann::json cowStats() const;
+    // Each disk: its image, its overlay's size, its device's status (vm_disks.cpp).
+    nlohmann::json disksStatus() const;
+    // disk-save: the VM's view of one disk, written to a new image file.
+    nlohmann::json saveDisk(const nlohmann::json& request);
 
     // Guest signals (vm_guest_signals.cpp), on vCPU threads.
     uint32_t clonesLeft() const;
@@ -141,6 +150,12 @@ private:
     devices::Uart8250* m_uart = nullptr;         // console input
     devices::SignalPort* m_signal = nullptr;     // guest FORK answers
     devices::VmGenId* m_vmGenId = nullptr;       // status
+    // --disk i is m_disks[i] (/dev/vda...), its transport and its virtio-blk.
+    struct Disk {
+        devices::virtio::VirtioMmio* transport = nullptr;
+        devices::virtio::VirtioBlk* blk = nullptr;
+    };
+    std::vector<Disk> m_disks;
     std::vector<uint8_t> m_kernelFile;  // read and checked before KVM is touched
     std::vector<uint8_t> m_initrd;
     x86::BootSetup m_boot{};

@@ -46,13 +46,37 @@ Result<uint64_t> parseMemSize(const std::string& text)
     return bytes;
 }
 
+Result<DiskConfig> parseDiskSpec(const std::string& text)
+{
+    DiskConfig d;
+    d.path = text;
+    // Options follow the last comma; a path with a comma in it cannot have one.
+    if (auto comma = text.rfind(','); comma != std::string::npos) {
+        const std::string option = text.substr(comma + 1);
+        if (option != "readonly")
+            return failMsg("invalid --disk '" + text + "': unknown option '" + option +
+                           "' (expected PATH or PATH,readonly)");
+        d.readonly = true;
+        d.path = text.substr(0, comma);
+    }
+    if (d.path.empty())
+        return failMsg("invalid --disk '" + text + "': no image path");
+    return d;
+}
+
 const char* vmmUsage()
 {
     return "usage: hyperfork-vmm [--kernel BZIMAGE] [--initrd INITRAMFS] [--cmdline TEXT | --cmdline-replace TEXT]\n"
            "                     [--mem SIZE] [--cpus N] [--console pty|stdio] [--control SOCKET]\n"
            "                     [--name NAME] [--huge-pages] [--max-clones N]\n"
            "                     [--guest-fork] [--guest-fork-interval MS] [--register SOCKET]\n"
+           "                     [--disk IMAGE[,readonly]]...\n"
            "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n"
+           "--disk: a virtio-blk disk (/dev/vda, /dev/vdb... in order, at most 8) over IMAGE,\n"
+           "which is opened read-only and never written: the VM's writes stay in its own\n"
+           "copy-on-write overlay in memory, inherited by its clones as of their fork;\n"
+           "',readonly' refuses guest writes. disk-save on the control socket writes the\n"
+           "VM's view to a new image.\n"
            "--guest-fork lets the guest fork itself (hf-signal fork), at most once per\n"
            "--guest-fork-interval MS (default 1000); --max-clones caps the clones this VM\n"
            "process creates (default 64). --register: hyperforkd's socket; this VMM and\n"
@@ -125,6 +149,14 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             if (v.empty() || v.size() >= 108)
                 return failMsg("invalid --register socket path: 1 to 107 bytes");
             c.registerPath = v;
+        } else if (a == "--disk") {
+            HF_TRY(value());
+            if (c.disks.size() == kMaxDisks)
+                return failMsg("too many --disk options: at most " + std::to_string(kMaxDisks));
+            auto d = parseDiskSpec(v);
+            if (!d)
+                return fail(d.error());
+            c.disks.push_back(std::move(*d));
         } else if (a == "--name") {
             HF_TRY(value());
             if (!isSafeName(v, kMaxNameLength))

@@ -13,6 +13,13 @@ namespace hf::vm {
 
 enum class ConsoleMode { Pty, Stdio };
 
+// A --disk: a base image the VM sees as a virtio-blk disk, never written;
+// the VM's writes stay in its own copy-on-write overlay (docs/virtio.md).
+struct DiskConfig {
+    std::string path;
+    bool readonly = false;  // the guest may not write at all (VIRTIO_BLK_F_RO)
+};
+
 struct VmConfig {
     std::string kernelPath;   // bzImage; empty = the default guest's
     std::string initrdPath;   // empty = the default guest's
@@ -28,12 +35,14 @@ struct VmConfig {
     bool guestFork = false;              // the guest may fork itself (rate-limited)
     uint32_t guestForkIntervalMs = 1000; // at most one guest-initiated fork per interval
     uint32_t maxClones = 64;             // clones this VM process may create in all
+    std::vector<DiskConfig> disks;       // /dev/vda, /dev/vdb... in this order
 };
 
 inline constexpr uint64_t kMinMemBytes = 32ull << 20;
 inline constexpr uint64_t kMaxMemBytes = 64ull << 30;
 inline constexpr uint32_t kMaxCpus = 8;
 inline constexpr size_t kMaxNameLength = 64;  // base/names.h: isSafeName
+inline constexpr size_t kMaxDisks = 8;        // one virtio-mmio slot each (arch/x86/layout.h)
 // Serial console on ttyS0 only, no PCI, i8042 without aux/mux probing, a
 // panic ends the VM (reboot after 1 s -> reset -> exit).
 inline constexpr const char* kDefaultCmdline =
@@ -46,6 +55,9 @@ struct VmmArgs {
     VmConfig config;
     bool help = false;
 };
+
+// "PATH" or "PATH,readonly" (--disk's value). Error text names the value.
+Result<DiskConfig> parseDiskSpec(const std::string& text);
 
 // Parses hyperfork-vmm's arguments (argv[0] excluded).
 Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args);

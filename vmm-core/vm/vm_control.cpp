@@ -1,6 +1,6 @@
 // The VMM's control socket commands (docs/vmm-control.md), on the event
 // thread: status, pause/resume/stop, console history, copy-on-write counts,
-// fork and guest-fork arming.
+// fork and guest-fork arming, disks (vm_disks.cpp).
 #include <unistd.h>
 
 #include "devices/vm_gen_id.h"
@@ -42,7 +42,8 @@ json Vm::status() const
               {"live_clones", m_proc->liveClones},
               {"guest_fork", m_proc->guestForks.describe()},
               {"guest_events_dropped", m_proc->guestEventsDropped.load()},
-              {"last_fork", m_proc->lastFork}};
+              {"last_fork", m_proc->lastFork},
+              {"disks", disksStatus()}};
     if (m_proc->parentId != 0)
         s["birth"] = m_proc->birth.toJson();
     if (m_console->isPty())
@@ -95,6 +96,8 @@ json Vm::handleControl(const json& req, ControlServer::ClientId client)
     }
     if (c == "cow")
         return cowStats();
+    if (c == "disk-save")
+        return saveDisk(req);
     if (c == "fork") {
         auto spec = fork::parseForkSpec(req);
         if (!spec)

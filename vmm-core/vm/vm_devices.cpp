@@ -7,10 +7,23 @@
 #include "devices/i8042.h"
 #include "devices/signal_port.h"
 #include "devices/uart8250.h"
+#include "devices/virtio/disk_overlay.h"
+#include "devices/virtio/virtio_blk.h"
+#include "devices/virtio/virtio_mmio.h"
 #include "devices/vm_gen_id.h"
 #include "vm/vm.h"
 
 namespace hf::vm {
+
+acpi::AcpiConfig Vm::acpiConfig() const
+{
+    acpi::AcpiConfig c{.vcpuCount = m_config.cpus};
+    for (uint32_t i = 0; i < m_config.disks.size(); ++i) {
+        const auto slot = x86::virtioMmioSlot(i);
+        c.virtioMmio.push_back({uint32_t(slot.base), uint32_t(devices::virtio::VirtioMmio::kSize), slot.gsi});
+    }
+    return c;
+}
 
 Status Vm::createDevices()
 {
@@ -43,6 +56,24 @@ Status Vm::createDevices()
     if (!added)
         return fail(added.error());
     m_vmGenId = *added;
+
+    // Disks: virtio-blk over virtio-mmio, in --disk order, so the guest
+    // names them /dev/vda, /dev/vdb... (its driver probes the DSDT's VRnn
+    // devices in order). Their interrupts are irqfds, attached later.
+    for (uint32_t i = 0; i < m_config.disks.size(); ++i) {
+        const DiskConfig& d = m_config.disks[i];
+        auto overlay = devices::virtio::DiskOverlay::open(d.path, d.readonly);
+        if (!overlay)
+            return fail(overlay.error().withContext("--disk " + d.path));
+        auto blk = std::make_unique<devices::virtio::VirtioBlk>(std::move(*overlay), devices::virtio::blkSerialFor(d.path));
+        devices::virtio::VirtioBlk* blkRaw = blk.get();
+        const auto slot = x86::virtioMmioSlot(i);
+        auto transport = m_devices.add(std::make_unique<devices::virtio::VirtioMmio>(
+            "virtio-blk" + std::to_string(i), *m_mem, slot.base, slot.gsi, std::move(blk)));
+        if (!transport)
+            return fail(transport.error());
+        m_disks.push_back({*transport, blkRaw});
+    }
     return {};
 }
 

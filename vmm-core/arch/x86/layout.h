@@ -11,6 +11,8 @@
 //   0x000f_f000  VM Generation ID: 16 bytes the guest maps (a page of its own)
 //   0x0010_0000  protected-mode kernel, then the initrd as high as it fits
 //   0xc000_0000  32-bit MMIO hole up to 4 GiB (IOAPIC 0xfec00000, LAPIC 0xfee00000)
+//   0xd000_0000  virtio-mmio devices, one 4 KiB page each (8 at most, up to 0xd000_7fff)
+//   0xfffb_c000  KVM's identity map page and TSS (3 pages), set in vm/vm.cpp
 //   0x1_0000_0000  RAM above 3 GiB continues here
 
 #include <cstdint>
@@ -42,6 +44,30 @@ inline constexpr uint64_t kMmioHoleStart = 0xc0000000;
 inline constexpr uint64_t kMmioHoleEnd = 0x100000000;
 inline constexpr uint64_t kIoapicAddr = 0xfec00000;
 inline constexpr uint64_t kLapicAddr = 0xfee00000;
+
+// virtio-mmio devices (devices/virtio/virtio_mmio.h), described in the DSDT.
+// Their pages sit at the bottom of the 32-bit MMIO hole, far from the
+// IOAPIC, LAPIC, TSS and identity-map pages near 4 GiB. Their interrupts are
+// GSIs 16 to 23: the in-kernel IOAPIC's 24 pins above the ISA range, which
+// no legacy device uses (0 timer, 1 keyboard, 2 cascade, 4 COM1, 8 RTC,
+// 9 SCI, 12 mouse are taken; 3-15 may be claimed by legacy drivers) and
+// which the PIC never sees.
+inline constexpr uint64_t kVirtioMmioBase = 0xd0000000;
+inline constexpr uint64_t kVirtioMmioStride = 0x1000;
+inline constexpr uint32_t kVirtioGsiBase = 16;
+inline constexpr uint32_t kVirtioMaxDevices = 8;
+struct VirtioMmioSlot {
+    uint64_t base;
+    uint32_t gsi;
+};
+// Device `index` (0 to kVirtioMaxDevices - 1): its page and its GSI.
+constexpr VirtioMmioSlot virtioMmioSlot(uint32_t index)
+{
+    return {kVirtioMmioBase + uint64_t(index) * kVirtioMmioStride, kVirtioGsiBase + index};
+}
+static_assert(kVirtioMmioBase >= kMmioHoleStart &&
+              kVirtioMmioBase + kVirtioMaxDevices * kVirtioMmioStride <= kIoapicAddr);
+static_assert(kVirtioGsiBase + kVirtioMaxDevices <= 24, "the IOAPIC has 24 pins");
 
 // e820 types (ACPI 6.4, 15.1 "System Address Map Interfaces").
 enum class E820Type : uint32_t { Ram = 1, Reserved = 2 };
