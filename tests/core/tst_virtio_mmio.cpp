@@ -257,3 +257,39 @@ TEST_F(MmioTest, MalformedStateIsRefusedAndLeavesTheDeviceUsable)
     EXPECT_EQ(rd(*fresh, mmio::kStatus), 0u);
     EXPECT_TRUE(fresh->restoreState(state));
 }
+
+// More chains than one turn's budget: the rest are served at the next turns
+// of the loop (the device re-notifies itself), with no new kick.
+TEST_F(MmioTest, ChainsBeyondTheBudgetWaitForTheNextTurn)
+{
+    ring.size = 128;
+    auto d = make();
+    ASSERT_TRUE(d->attach(links));
+    initialise(*d);
+    const uint16_t n = VirtioMmio::kBudget + 36;
+    for (uint16_t i = 0; i < n; ++i)  // each chain its own 2 descriptors; the same buffers
+        ring.post({{kHeader, 16, false}, {kStatusByte, 1, true}}, uint16_t(i % 64 * 2));
+    (void)mem.writeObject(kHeader, blk::kTypeFlush);
+    links.kick(0);
+    links.pump(1);
+    EXPECT_EQ(ring.usedIdx(), VirtioMmio::kBudget) << "one turn serves one budget";
+    links.pump();
+    EXPECT_EQ(ring.usedIdx(), n);
+}
+
+// VIRTQ_AVAIL_F_NO_INTERRUPT: the driver polls, the device raises nothing.
+TEST_F(MmioTest, NoInterruptWhenTheDriverAsksForNone)
+{
+    auto d = make();
+    ASSERT_TRUE(d->attach(links));
+    initialise(*d);
+    links.pump();
+    (void)links.takeInterrupts();
+    (void)mem.writeObject(ring.avail, uint16_t(kAvailFlagNoInterrupt));
+    postRead(0);
+    links.kick(0);
+    links.pump();
+    EXPECT_EQ(ring.usedIdx(), 1);
+    EXPECT_EQ(links.takeInterrupts(), 0u);
+    EXPECT_EQ(rd(*d, mmio::kInterruptStatus), 0u);
+}
