@@ -1,7 +1,8 @@
 // A stand-in for hyperfork-vmm that speaks enough of its control socket
 // (docs/vmm-control.md) for hyperforkd's supervision to be tested without
-// KVM: status, pause, resume, stop, console, arm. It runs no guest and
-// refuses to fork. A test starts it itself (to be adopted, or with
+// KVM: status, pause, resume, stop, console, arm, disk-save. It runs no guest
+// and refuses to fork. Each --disk SPEC is a 1 MiB disk in its status whose
+// overlay grows by 4 KiB at every status; disk-save writes a small new file. A test starts it itself (to be adopted, or with
 // --register) or lets the daemon start it (`hyperforkd --vmm`), and can
 // SIGSTOP it to play a hung VMM.
 //
@@ -15,6 +16,8 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <fcntl.h>
 
 #include <chrono>
 #include <cstdio>
@@ -33,6 +36,7 @@ int main(int argc, char** argv)
 {
     std::string control, name = "fake", registerPath;
     int parentPid = 0;
+    std::vector<std::string> disks;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         std::string v = i + 1 < argc ? argv[i + 1] : "";
@@ -42,6 +46,8 @@ int main(int argc, char** argv)
             name = v;
         else if (a == "--register")
             registerPath = v;
+        else if (a == "--disk")
+            disks.push_back(v);
         else if (a == "--parent-pid")
             parentPid = std::atoi(v.c_str());
         else if (a.rfind("--", 0) != 0 || a == "--huge-pages" || a == "--guest-fork")
@@ -72,9 +78,38 @@ int main(int argc, char** argv)
     bool stopping = false;
     std::unique_ptr<hf::vm::ControlServer> server;
 
+    uint64_t overlay = 0;
+    auto disksJson = [&] {
+        json out = json::array();
+        for (size_t i = 0; i < disks.size(); ++i) {
+            const bool ro = disks[i].size() > 9 && disks[i].ends_with(",readonly");
+            out.push_back({{"index", i},
+                           {"device", "virtio-blk@fake"},
+                           {"path", ro ? disks[i].substr(0, disks[i].size() - 9) : disks[i]},
+                           {"readonly", ro},
+                           {"capacity", 1u << 20},
+                           {"overlay_bytes", ro ? 0 : overlay},
+                           {"reads", 0}});
+        }
+        return out;
+    };
     auto handler = [&](const json& req, hf::vm::ControlServer::ClientId) -> json {
         const std::string cmd = req.value("cmd", std::string());
+        if (cmd == "disk-save") {
+            const uint64_t index = req.value("disk", uint64_t(0));
+            if (index >= disks.size())
+                return {{"ok", false}, {"error", "no disk " + std::to_string(index)}};
+            const std::string path = req.value("path", std::string());
+            int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd < 0)
+                return {{"ok", false}, {"error", "disk-save: creating " + path + ": " + std::strerror(errno)}};
+            const std::string text = "fake image of " + disks[index] + "\n";
+            (void)!::write(fd, text.data(), text.size());
+            ::close(fd);
+            return {{"ok", true}, {"disk", index}, {"path", path}, {"bytes", 1u << 20}, {"overlay_bytes", overlay}};
+        }
         if (cmd == "status") {
+            overlay += 4096;
             double up = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             return {{"ok", true},
                     {"name", name},
@@ -91,7 +126,9 @@ int main(int argc, char** argv)
                     {"console", "stdio"},
                     {"control", control},
                     {"uptime_ms", up},
-                    {"ready_ms", 1.0}};
+                    {"ready_ms", 1.0},
+                    {"ready", true},
+                    {"disks", disksJson()}};
         }
         if (cmd == "pause" || cmd == "resume") {
             state = cmd == "pause" ? "paused" : "running";

@@ -27,7 +27,7 @@ bool canConnect(const std::string& path)
 } // namespace
 
 FakeVmm::FakeVmm(const std::string& control, const std::string& name, pid_t parentPid,
-                 const std::string& registerSocket)
+                 const std::string& registerSocket, std::vector<std::string> extraArgs)
     : m_control(control)
 {
     std::vector<std::string> args = {HF_FAKE_VMM_PATH, "--control", control, "--name", name};
@@ -35,6 +35,7 @@ FakeVmm::FakeVmm(const std::string& control, const std::string& name, pid_t pare
         args.insert(args.end(), {"--parent-pid", std::to_string(parentPid)});
     if (!registerSocket.empty())
         args.insert(args.end(), {"--register", registerSocket});
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     m_pid = ::fork();
     if (m_pid == 0) {
         std::vector<char*> argv;

@@ -15,8 +15,9 @@ class FakeVmm {
 public:
     // Starts it listening on `control`; with `registerSocket` it registers
     // there first. `parentPid`: the parent it claims in its status.
+    // `extraArgs` go to hf-fake-vmm as they are (--disk SPEC).
     FakeVmm(const std::string& control, const std::string& name, pid_t parentPid = 0,
-            const std::string& registerSocket = {});
+            const std::string& registerSocket = {}, std::vector<std::string> extraArgs = {});
     ~FakeVmm();
     FakeVmm(const FakeVmm&) = delete;
     FakeVmm& operator=(const FakeVmm&) = delete;

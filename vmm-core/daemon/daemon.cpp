@@ -74,6 +74,49 @@ std::optional<RpcError> bootFileError(const std::string& param, const std::strin
     return std::nullopt;
 }
 
+// vm.boot's "disks": up to vm::kMaxDisks objects {"path": absolute path of
+// a regular file, "readonly": bool}. The VMM's --disk takes options after
+// the last comma, so a path with a comma cannot be passed on.
+tl::expected<std::vector<BootDisk>, RpcError> parseDisks(const json& params)
+{
+    std::vector<BootDisk> disks;
+    auto it = params.find("disks");
+    if (it == params.end() || it->is_null())
+        return disks;
+    auto invalid = [](const std::string& why) {
+        return tl::unexpected(RpcError{rpc::InvalidParams, "\"disks\": " + why, {{"param", "disks"}}});
+    };
+    if (!it->is_array())
+        return invalid("must be an array of {\"path\": ..., \"readonly\": false}");
+    if (it->size() > vm::kMaxDisks)
+        return invalid("at most " + std::to_string(vm::kMaxDisks) + " disks");
+    for (size_t i = 0; i < it->size(); ++i) {
+        const json& d = (*it)[i];
+        const std::string at = "disk " + std::to_string(i);
+        if (!d.is_object())
+            return invalid(at + " must be an object {\"path\": ..., \"readonly\": false}");
+        for (const auto& [key, value] : d.items())
+            if (key != "path" && key != "readonly")
+                return invalid(at + ": unknown field '" + key + "'");
+        auto path = d.find("path");
+        if (path == d.end() || !path->is_string() || path->get<std::string>().empty() ||
+            path->get<std::string>().size() > 4096)
+            return invalid(at + ": \"path\" must be a non-empty string");
+        BootDisk disk{.path = *path};
+        if (disk.path.front() != '/')
+            return invalid(at + ": \"path\" must be absolute: " + disk.path);
+        if (disk.path.find(',') != std::string::npos)
+            return invalid(at + ": a disk path cannot contain a comma: " + disk.path);
+        if (auto ro = d.find("readonly"); ro != d.end() && !ro->is_null()) {
+            if (!ro->is_boolean())
+                return invalid(at + ": \"readonly\" must be true or false");
+            disk.readonly = ro->get<bool>();
+        }
+        disks.push_back(std::move(disk));
+    }
+    return disks;
+}
+
 #define HF_RPC_TRY(var, expr)              \
     auto var##_r = (expr);                 \
     if (!var##_r)                          \
@@ -546,6 +589,16 @@ void Daemon::dispatch(Session& s, const rpc::Request& req, Respond respond)
         HF_RPC_CHECK(p.allowOnly({}));
         return respond(json{{"vms", m_vms->tree().list()}});
     }
+    if (m == "vm.disk_save") {
+        HF_RPC_CHECK(p.allowOnly({"vm", "disk", "path"}));
+        HF_RPC_TRY(disk, orDefault(p.integer("disk", 0, int64_t(vm::kMaxDisks) - 1), int64_t(0)));
+        HF_RPC_TRY(path, p.string("path", 4096));
+        HF_RPC_TRY(id, vmParam(p));
+        if (!path || path->empty() || path->front() != '/')
+            return respond(rpcError(rpc::InvalidParams, "\"path\" must be the absolute path of a new image file",
+                                    {{"param", "path"}}));
+        return m_vms->saveDisk(id, uint32_t(disk), *path, std::move(respond));
+    }
     if (m == "metrics.subscribe" || m == "metrics.unsubscribe")
         return metricsSubscribe(s, m == "metrics.subscribe" ? p.raw() : json(nullptr), std::move(respond));
 
@@ -571,7 +624,7 @@ void Daemon::vmBoot(const json& params, Respond respond)
 {
     HF_RPC_TRY(p, rpc::Params::of(params));
     HF_RPC_CHECK(p.allowOnly({"kernel", "initrd", "cmdline", "memory", "cpus", "name", "huge_pages", "guest_fork",
-                                "wait"}));
+                                "wait", "disks"}));
     BootRequest r;
     HF_RPC_TRY(kernel, orDefault(p.string("kernel", 4096), std::string()));
     HF_RPC_TRY(initrd, orDefault(p.string("initrd", 4096), std::string()));
@@ -581,6 +634,7 @@ void Daemon::vmBoot(const json& params, Respond respond)
     HF_RPC_TRY(huge, orDefault(p.boolean("huge_pages"), false));
     HF_RPC_TRY(guestFork, orDefault(p.boolean("guest_fork"), false));
     HF_RPC_TRY(wait, orDefault(p.oneOf("wait", {"started", "ready"}), std::string("started")));
+    HF_RPC_TRY(disks, parseDisks(p.raw()));
     if (!isSafeName(name, vm::kMaxNameLength))
         return respond(rpcError(rpc::InvalidParams, "\"name\" must be " + safeNameRule(vm::kMaxNameLength)));
     r.memory = 512ull << 20;
@@ -599,6 +653,9 @@ void Daemon::vmBoot(const json& params, Respond respond)
         if (auto e = bootFileError(what, path))
             return respond(tl::unexpected(*e));
     }
+    for (size_t i = 0; i < disks.size(); ++i)
+        if (auto e = bootFileError("disks[" + std::to_string(i) + "]", disks[i].path))
+            return respond(tl::unexpected(*e));
     if (auto e = m_vms->admissionError(1))
         return respond(tl::unexpected(*e));
     if (!m_kvmAvailable)
@@ -611,6 +668,7 @@ void Daemon::vmBoot(const json& params, Respond respond)
     r.hugePages = huge;
     r.guestFork = guestFork;
     r.waitReady = wait == "ready";
+    r.disks = std::move(disks);
     m_vms->boot(std::move(r), std::move(respond));
 }
 

@@ -170,6 +170,8 @@ void VmSupervisor::boot(BootRequest r, Done done)
         args.push_back("--huge-pages");
     if (r.guestFork)
         args.push_back("--guest-fork");
+    for (const BootDisk& d : r.disks)
+        args.insert(args.end(), {"--disk", d.path + (d.readonly ? ",readonly" : "")});
 
     auto spawned = spawnVmm(m_opt.vmmPath, args);
     if (!spawned)
@@ -299,6 +301,7 @@ VmSupervisor::Answer VmSupervisor::registerVmm(const json& params, int peerPid)
         if (const VmNode* parent = parentPid ? m_tree.findByPid(parentPid) : nullptr) {
             node.parent = parent->id;
             node.ready = parent->ready;
+            node.disks = parent->disks;  // the same disks, its overlays as of the fork
             node.memory = parent->memory;
             node.cpus = parent->cpus;
             node.kernel = parent->kernel;
@@ -387,6 +390,8 @@ void VmSupervisor::applyStatus(VmNode& n, const json& s)
     }
     // "ready" is the guest's (a clone of a ready VM is ready); VMMs older
     // than it only say ready_ms, which a clone does not inherit.
+    if (auto disks = s.find("disks"); disks != s.end() && disks->is_array())
+        n.disks = *disks;
     if (s.value("ready", false) == true || s.value("ready_ms", json()).is_number())
         n.ready = true;
     // Stopping is the daemon's word: a status sent before the stop must not undo it.
@@ -514,6 +519,7 @@ VmId VmSupervisor::ensureClone(const json& entry, VmId parentId, const std::stri
     node.pid = pid;
     node.state = VmState::Running;
     node.ready = parent->ready;
+    node.disks = parent->disks;  // the same disks, its overlays as of the fork
     node.memory = parent->memory;
     node.cpus = parent->cpus;
     node.kernel = parent->kernel;
@@ -684,6 +690,32 @@ void VmSupervisor::console(VmId id, Done done)
     });
 }
 
+void VmSupervisor::saveDisk(VmId id, uint32_t disk, const std::string& path, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    if (!n->disks.is_array() || disk >= n->disks.size())
+        return done(rpcError(rpc::InvalidParams,
+                             label(*n) + " has no disk " + std::to_string(disk) + " (it has " +
+                                 std::to_string(n->disks.is_array() ? n->disks.size() : 0) + ")",
+                             {{"vm", id}, {"disk", disk}}));
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request({{"cmd", "disk-save"}, {"disk", disk}, {"path", path}},
+                     [this, id, vmLabel = label(*n), done, alive](Result<json> a) {
+                         if (!*alive)
+                             return;
+                         if (!a)
+                             return done(tl::unexpected(vmmError(id, vmLabel, "saving a disk of", a.error())));
+                         done(json{{"vm", id},
+                                   {"disk", a->value("disk", 0)},
+                                   {"path", a->value("path", std::string())},
+                                   {"bytes", a->value("bytes", uint64_t(0))},
+                                   {"overlay_bytes", a->value("overlay_bytes", uint64_t(0))}});
+                     });
+}
+
 VmSupervisor::Answer VmSupervisor::stats(VmId id) const
 {
     const VmNode* n = m_tree.find(id);
@@ -699,6 +731,8 @@ VmSupervisor::Answer VmSupervisor::stats(VmId id) const
     auto cpu = readCpuMs(n->pid);
     s["cpu_ms"] = cpu ? json(*cpu) : json(nullptr);
     s["uptime_ms"] = double(unixMs() - n->createdUnixMs);
+    if (auto overlay = overlayBytes(*n))
+        s["overlay_bytes"] = *overlay;
     return s;
 }
 
@@ -715,6 +749,8 @@ json VmSupervisor::sample(const std::vector<VmId>& only) const
                            {"rss_kib", (*s)["rss_kib"]},
                            {"pss_kib", (*s)["pss_kib"]},
                            {"cpu_ms", (*s)["cpu_ms"]}});
+        if (s->contains("overlay_bytes"))
+            samples.back()["overlay_bytes"] = (*s)["overlay_bytes"];
     }
     return samples;
 }
@@ -841,6 +877,10 @@ void VmSupervisor::tick()
         finalize(pid);
     for (int pid : probe)
         fetchStatus(pid, true);
+    if (now >= m_nextDiskRefresh) {
+        m_nextDiskRefresh = now + VmmDeadlines::kDiskRefresh;
+        refreshDisks();
+    }
     // Deadlines last: a reply may finalize a VMM, which erases from m_procs.
     std::vector<int> linked;
     for (auto& [pid, p] : m_procs)
@@ -849,6 +889,35 @@ void VmSupervisor::tick()
     for (int pid : linked)
         if (Proc* p = proc(pid); p && p->link)
             p->link->expire(now);
+}
+
+// Overlays grow as guests write: VMs with disks are asked for their status
+// (one request in flight each) so the tree and vm.stats show current sizes.
+void VmSupervisor::refreshDisks()
+{
+    std::vector<int> ask;
+    for (auto& [pid, p] : m_procs) {
+        const VmNode* n = p.vm ? m_tree.find(p.vm) : nullptr;
+        if (n && n->disks.is_array() && !n->disks.empty() && p.link && p.link->open() && !p.diskStatusPending &&
+            n->responsive)
+            ask.push_back(pid);
+    }
+    for (int pid : ask) {
+        Proc* p = proc(pid);
+        p->diskStatusPending = true;
+        std::shared_ptr<bool> alive = m_alive;
+        p->link->request({{"cmd", "status"}}, [this, pid, alive](Result<json> r) {
+            if (!*alive)
+                return;
+            Proc* p = proc(pid);
+            if (!p)
+                return;
+            p->diskStatusPending = false;
+            VmNode* n = m_tree.find(p->vm);
+            if (n && r && r->contains("disks") && (*r)["disks"].is_array())
+                n->disks = (*r)["disks"];
+        });
+    }
 }
 
 void VmSupervisor::stopAll()

@@ -33,8 +33,16 @@ struct SupervisorOptions {
     std::chrono::milliseconds stopGrace{5000};
 };
 
+// A virtio-blk disk of a booted VM: the base image is opened read-only by the
+// VMM and every VM's writes go to its own copy-on-write overlay.
+struct BootDisk {
+    std::string path;
+    bool readonly = false;
+};
+
 struct BootRequest {
     std::string kernel, initrd, cmdline, name = "vm";
+    std::vector<BootDisk> disks;
     uint64_t memory = 512ull << 20;
     uint32_t cpus = 1;
     bool hugePages = false;
@@ -66,6 +74,9 @@ public:
     // Answers with the ids asked to stop; their ends are vm.exited events.
     Answer stop(VmId id, bool tree, bool force);
     void console(VmId id, Done done);
+    // Writes VM `id`'s view of disk `disk` to a new image at `path` (the
+    // VMM's disk-save).
+    void saveDisk(VmId id, uint32_t disk, const std::string& path, Done done);
     Answer stats(VmId id) const;
     // One metrics.sample entry per listed VM (all when `only` is empty).
     nlohmann::json sample(const std::vector<VmId>& only) const;
@@ -124,6 +135,7 @@ private:
         Done bootDone;
         bool waitReady = false;
         std::optional<Clock::time_point> registerBy;
+        bool diskStatusPending = false;      // a status asked for its overlay sizes is in flight
     };
 
     Proc* proc(int pid);
@@ -136,6 +148,7 @@ private:
     void onResponsive(int pid, bool responsive);
     // Asks the VMM for its status and applies it to its node; `announce`:
     // a changed state or place in the tree is a vm.state event.
+    void refreshDisks();
     void fetchStatus(int pid, bool announce = false);
     // What a status reply says about a VM (docs/vmm-control.md).
     void applyStatus(VmNode& n, const nlohmann::json& status);
@@ -163,6 +176,7 @@ private:
     std::map<int, Proc> m_procs;                         // by pid
     std::map<int, std::shared_ptr<OutputPipe>> m_outputs; // by fd, while open
     uint64_t m_bootSeq = 0;
+    Clock::time_point m_nextDiskRefresh{};
     bool m_stopping = false;
     bool m_adopting = false;
     std::function<void(size_t)> m_adoptDone;

@@ -167,6 +167,35 @@ size_t VmTree::depth(VmId id) const
     return d;
 }
 
+std::optional<uint64_t> overlayBytes(const VmNode& n)
+{
+    if (!n.disks.is_array() || n.disks.empty())
+        return std::nullopt;
+    uint64_t total = 0;
+    for (const json& d : n.disks)
+        if (d.is_object() && d.value("overlay_bytes", json()).is_number_unsigned())
+            total += d["overlay_bytes"].get<uint64_t>();
+    return total;
+}
+
+// What a client sees of each disk: the VMM's counters stay in its status.
+static json disksJson(const json& disks)
+{
+    json out = json::array();
+    if (!disks.is_array())
+        return out;
+    for (const json& d : disks) {
+        if (!d.is_object())
+            continue;
+        json e;
+        for (const char* key : {"index", "path", "readonly", "capacity", "overlay_bytes"})
+            if (d.contains(key))
+                e[key] = d[key];
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
 json VmTree::toJson(const VmNode& n) const
 {
     json j = {{"id", n.id},
@@ -185,7 +214,8 @@ json VmTree::toJson(const VmNode& n) const
               {"kernel", n.kernel},
               {"initrd", n.initrd},
               {"created_unix_ms", n.createdUnixMs},
-              {"clone_id", n.cloneId}};
+              {"clone_id", n.cloneId},
+              {"disks", disksJson(n.disks)}};
     if (n.parent != 0 || !n.origin.empty()) {
         j["origin"] = n.origin.empty() ? json(nullptr) : json(n.origin);
         j["fork"] = n.fork;

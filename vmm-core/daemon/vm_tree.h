@@ -38,7 +38,13 @@ struct VmNode {
     std::string origin;         // clones: "command" or "guest"
     nlohmann::json fork;        // clones: {"latency_ms":..,"phases_ms":{..}}
     uint64_t ramBegin = 0, ramEnd = 0;  // guest RAM in the VMM's address space
+    // Its disks as its VMM last reported them (status "disks": index, path,
+    // readonly, capacity, overlay_bytes...); an empty array: none.
+    nlohmann::json disks = nlohmann::json::array();
 };
+
+// The bytes held by a VM's copy-on-write disk overlays, if it has disks.
+std::optional<uint64_t> overlayBytes(const VmNode& n);
 
 class VmTree {
 public:

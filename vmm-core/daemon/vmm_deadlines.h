@@ -22,6 +22,11 @@ struct VmmDeadlines {
     static constexpr ms kForkPerClone{1000};
     // vm.boot: a started VMM must register by then (the guest boots afterwards).
     static constexpr ms kRegister{30000};
+    // disk-save: the VMM copies a whole disk (its overlay over the base) into
+    // a new image on its event thread; a few GiB at disk speed.
+    static constexpr ms kDiskSave{600000};
+    // A VM with disks is asked for its status this often, for its overlay sizes.
+    static constexpr ms kDiskRefresh{2000};
     // A VMM marked unresponsive is asked for its status this often until it answers.
     static constexpr ms kProbeInterval{2000};
 
@@ -32,6 +37,8 @@ struct VmmDeadlines {
             return kForkBase + kForkPerClone * count;
         if (cmd == "pause")
             return kPause;
+        if (cmd == "disk-save")
+            return kDiskSave;
         return kQuick;
     }
 };

@@ -1,0 +1,177 @@
+// Disks through hyperforkd (issue 12), without KVM: vm.boot refuses a
+// malformed "disks" before anything starts; a VM's disks and the size of
+// its copy-on-write overlays show in vm.list and vm.stats and stay current;
+// vm.disk_save reaches the VMM's disk-save and its errors come back. Fake
+// VMMs play the VMs (the real disk path is tested in tst_kvm_disk_clone).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "daemon_process.h"
+#include "fake_vmm_process.h"
+#include "raw_client.h"
+
+using namespace hf::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct LogOnFailure {
+    const DaemonProcess& d;
+    ~LogOnFailure()
+    {
+        if (::testing::Test::HasFailure())
+            std::cerr << "--- hyperforkd log ---\n" << d.log() << "--- end ---\n";
+    }
+};
+
+int code(const std::optional<json>& a) { return a && a->contains("error") ? (*a)["error"].value("code", 0) : 0; }
+std::string message(const std::optional<json>& a)
+{
+    if (!a)
+        return "(no answer)";
+    return a->contains("error") ? (*a)["error"].value("message", std::string()) : a->dump();
+}
+
+// A scratch directory removed with the test.
+struct TempDir {
+    std::string path;
+    TempDir()
+    {
+        char tmpl[] = "/tmp/hf-disks-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+json listedVm(RawClient& c, const std::string& name)
+{
+    for (int i = 0; i < 200; ++i) {
+        auto list = c.call("vm.list");
+        if (list && list->contains("result"))
+            for (const json& vm : (*list)["result"]["vms"])
+                if (vm["name"] == name)
+                    return vm;
+        std::this_thread::sleep_for(20ms);
+    }
+    return nullptr;
+}
+
+} // namespace
+
+TEST(DaemonDisks, MalformedDisksAreRefusedBeforeAnythingStarts)
+{
+    TempDir dir;
+    const std::string image = dir.path + "/base.img";
+    std::ofstream(image) << "an image";
+    ::mkfifo((dir.path + "/fifo").c_str(), 0600);
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    struct Case {
+        json disks;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {"/a.img", "must be an array"},
+        {json::array({"/a.img"}), "disk 0 must be an object"},
+        {json::array({{{"path", "rel.img"}}}), "must be absolute: rel.img"},
+        {json::array({{{"path", dir.path + "/a,b.img"}}}), "cannot contain a comma"},
+        {json::array({{{"path", image}, {"readonly", "yes"}}}), "\"readonly\" must be true or false"},
+        {json::array({{{"path", image}, {"size", 1}}}), "unknown field 'size'"},
+        {json::array({{{"readonly", true}}}), "\"path\" must be a non-empty string"},
+        {json(std::vector<json>(9, {{"path", image}})), "at most 8 disks"},
+        {json::array({{{"path", image}}, {{"path", dir.path + "/missing.img"}}}), "disks[1]"},
+        {json::array({{{"path", dir.path}}}), "not a directory"},
+        {json::array({{{"path", dir.path + "/fifo"}}}), "not a FIFO"},
+    };
+    for (const Case& k : cases) {
+        SCOPED_TRACE(k.disks.dump());
+        auto a = c.call("vm.boot", {{"name", "d"}, {"disks", k.disks}}, 10s);
+        EXPECT_EQ(code(a), -32602) << message(a);
+        EXPECT_NE(message(a).find(k.says), std::string::npos) << message(a);
+    }
+    EXPECT_EQ((*c.call("vm.list"))["result"]["vms"].size(), 0u) << "a refused boot started a VM";
+}
+
+TEST(DaemonDisks, OverlaySizesShowAndDiskSaveReachesTheVmm)
+{
+    TempDir dir;
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    FakeVmm withDisks(d.vmDir() + "/disky.boot1.sock", "disky", 0, d.registerSocket(),
+                      {"--disk", "/images/base.img", "--disk", "/images/tools.img,readonly"});
+    FakeVmm plain(d.vmDir() + "/plain.boot2.sock", "plain", 0, d.registerSocket());
+    ASSERT_TRUE(withDisks.listening() && plain.listening());
+
+    json vm = listedVm(c, "disky");
+    ASSERT_TRUE(vm.is_object()) << d.log();
+    ASSERT_EQ(vm["disks"].size(), 2u) << vm.dump();
+    EXPECT_EQ(vm["disks"][0]["path"], "/images/base.img");
+    EXPECT_EQ(vm["disks"][0]["readonly"], false);
+    EXPECT_EQ(vm["disks"][0]["capacity"], 1u << 20);
+    EXPECT_EQ(vm["disks"][1]["readonly"], true);
+    EXPECT_FALSE(vm["disks"][0].contains("reads")) << "the VMM's counters are not part of a VM object";
+    EXPECT_EQ(listedVm(c, "plain")["disks"], json::array());
+
+    // The overlay of the fake grows at every status it answers: the daemon
+    // asks again every 2 s, so the sizes it shows move.
+    const uint64_t first = vm["disks"][0]["overlay_bytes"];
+    uint64_t later = first;
+    for (int i = 0; i < 60 && later == first; ++i) {
+        std::this_thread::sleep_for(100ms);
+        later = listedVm(c, "disky")["disks"][0]["overlay_bytes"];
+    }
+    EXPECT_GT(later, first) << "overlay sizes are never refreshed";
+    auto stats = c.call("vm.stats", {{"vm", "disky"}});
+    ASSERT_TRUE(stats && stats->contains("result")) << message(stats);
+    EXPECT_GE((*stats)["result"]["overlay_bytes"].get<uint64_t>(), later);
+    auto plainStats = c.call("vm.stats", {{"vm", "plain"}});
+    ASSERT_TRUE(plainStats && plainStats->contains("result")) << message(plainStats);
+    EXPECT_FALSE((*plainStats)["result"].contains("overlay_bytes"));
+
+    // disk-save through the daemon: a new file; an existing one is the
+    // VMM's refusal, passed on with the VM's name.
+    const std::string saved = dir.path + "/saved.img";
+    auto a = c.call("vm.disk_save", {{"vm", "disky"}, {"path", saved}}, 10s);
+    ASSERT_TRUE(a && a->contains("result")) << message(a);
+    EXPECT_EQ((*a)["result"]["path"], saved);
+    EXPECT_EQ((*a)["result"]["disk"], 0);
+    EXPECT_EQ((*a)["result"]["bytes"], 1u << 20);
+    EXPECT_TRUE(std::filesystem::is_regular_file(saved));
+    auto again = c.call("vm.disk_save", {{"vm", "disky"}, {"path", saved}}, 10s);
+    EXPECT_NE(code(again), 0);
+    EXPECT_NE(message(again).find("'disky'"), std::string::npos) << message(again);
+    EXPECT_NE(message(again).find("File exists"), std::string::npos) << message(again);
+    auto second = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 1}, {"path", dir.path + "/tools.img"}}, 10s);
+    ASSERT_TRUE(second && second->contains("result")) << message(second);
+    EXPECT_EQ((*second)["result"]["disk"], 1);
+
+    // Refused by the daemon itself.
+    auto noDisk = c.call("vm.disk_save", {{"vm", "plain"}, {"path", dir.path + "/p.img"}});
+    EXPECT_EQ(code(noDisk), -32602);
+    EXPECT_NE(message(noDisk).find("has no disk 0 (it has 0)"), std::string::npos) << message(noDisk);
+    auto past = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 2}, {"path", dir.path + "/x.img"}});
+    EXPECT_EQ(code(past), -32602);
+    EXPECT_NE(message(past).find("has no disk 2 (it has 2)"), std::string::npos) << message(past);
+    for (const json& params : {json{{"vm", "disky"}, {"path", "rel.img"}}, json{{"vm", "disky"}},
+                               json{{"vm", "disky"}, {"path", "/x"}, {"disk", -1}},
+                               json{{"vm", "disky"}, {"path", "/x"}, {"what", 1}}}) {
+        auto r = c.call("vm.disk_save", params);
+        EXPECT_EQ(code(r), -32602) << params.dump() << ": " << message(r);
+    }
+    auto nobody = c.call("vm.disk_save", {{"vm", "nobody"}, {"path", "/x"}});
+    EXPECT_EQ(code(nobody), -32010) << message(nobody);
+    EXPECT_EQ(d.terminate(30s), 0);
+}
