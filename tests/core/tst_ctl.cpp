@@ -1,6 +1,8 @@
 // hyperforkctl's pure parts: argument parsing and human output.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "ctl/ctl_args.h"
 #include "ctl/ctl_output.h"
 
@@ -135,4 +137,44 @@ TEST(CtlOutput, ForkStatsAndEvents)
     EXPECT_EQ(renderEvent("metrics.sample", json::parse(R"({"samples":[{"vm":1,"shared_pages":5,"private_pages":6}]})")),
               "metrics.sample   1:5s/6p\n");
     EXPECT_EQ(renderEvent("future.thing", json::parse(R"({"a":1})")), "future.thing    {\"a\":1}\n");
+}
+
+// Disks (issue 12): --disk on boot, disk save, and what list/stats show.
+TEST(CtlDisks, DiskOptionsBecomeAbsoluteRequests)
+{
+    auto boot = parseCtlArgs({"boot", "--disk", "/img/a.ext4", "--disk", "b.img,readonly"});
+    ASSERT_TRUE(boot) << boot.error().message();
+    const std::string cwd = std::filesystem::current_path().string();
+    EXPECT_EQ(boot->params["disks"], json::parse(R"([{"path":"/img/a.ext4","readonly":false},{"path":")" + cwd +
+                                                 R"(/b.img","readonly":true}])"));
+    auto save = parseCtlArgs({"disk", "save", "w-1", "/tmp/w.img", "--disk", "1"});
+    ASSERT_TRUE(save) << save.error().message();
+    EXPECT_EQ(save->method, "vm.disk_save");
+    EXPECT_EQ(save->params, (json{{"vm", "w-1"}, {"path", "/tmp/w.img"}, {"disk", 1}}));
+    auto plain = parseCtlArgs({"disk", "save", "3", "out.img"});
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->params, (json{{"vm", 3}, {"path", cwd + "/out.img"}, {"disk", 0}}));
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"disk"}, {"disk", "load", "x", "/p"}, {"disk", "save"}, {"disk", "save", "x"},
+          {"disk", "save", "x", "/p", "--disk", "9"}, {"disk", "save", "x", "/p", "--what"},
+          {"boot", "--disk"}, {"boot", "--disk", ",readonly"}})
+        EXPECT_FALSE(parseCtlArgs(bad)) << bad.size();
+}
+
+TEST(CtlDisks, ListAndStatsShowOverlays)
+{
+    json vms = json::parse(R"([
+        {"id":1,"name":"ref","pid":10,"parent":null,"state":"running","memory":268435456,"cpus":1,
+         "disks":[{"index":0,"path":"/i.img","overlay_bytes":1048576},{"index":1,"path":"/t.img","overlay_bytes":524288}]},
+        {"id":2,"name":"plain","pid":11,"parent":null,"state":"running","memory":268435456,"cpus":1,"disks":[]}])");
+    const std::string tree = renderTree(vms);
+    EXPECT_NE(tree.find("ref (1)  running  pid 10  256 MiB  1 vCPU  2 disks, overlay 1.5 MiB"), std::string::npos)
+        << tree;
+    EXPECT_NE(tree.find("plain (2)  running  pid 11  256 MiB  1 vCPU\n"), std::string::npos) << tree;
+    EXPECT_EQ(tree.find("disk", tree.find("plain")), std::string::npos) << tree;
+    EXPECT_NE(renderStats({{"vm", 1}, {"overlay_bytes", 8192}}).find("disk overlay    8 KiB"), std::string::npos)
+        << renderStats({{"vm", 1}, {"overlay_bytes", 8192}});
+    EXPECT_EQ(renderStats({{"vm", 1}}).find("overlay"), std::string::npos);
+    EXPECT_EQ(renderDiskSave({{"vm", 1}, {"disk", 0}, {"path", "/s.img"}, {"bytes", 16777216}, {"overlay_bytes", 4096}}),
+              "saved disk 0 of VM 1 to /s.img (16.0 MiB, of which 4 KiB written by the VM)\n");
 }

@@ -1,6 +1,7 @@
 #include "ctl/ctl_args.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace hf::ctl {
 
@@ -10,13 +11,16 @@ const char* ctlUsage()
 {
     return "usage: hyperforkctl [--socket PATH] [--json] COMMAND [ARGS]\n"
            "  boot [--kernel F] [--initrd F] [--cmdline S] [--memory 512M] [--cpus N] [--name N]\n"
-           "       [--huge-pages] [--guest-fork] [--wait ready|started]   boot a VM (default: wait until ready)\n"
+           "       [--huge-pages] [--guest-fork] [--wait ready|started] [--disk IMAGE[,readonly]]...\n"
+           "                                         boot a VM (default: wait until ready); each --disk is a\n"
+           "                                         virtio disk over IMAGE, writes kept per VM (never in IMAGE)\n"
            "  list                                   the VM tree\n"
            "  fork VM [--count N] [--when now|on-guest-signal] [--pause-parent] [--prefix P]\n"
            "  pause VM | resume VM\n"
            "  stop VM [--tree] [--force]            --tree: its clones too; --force: SIGKILL\n"
            "  console VM [--attach]                 the pty path; --attach relays this terminal (Ctrl-] detaches)\n"
-           "  stats VM                               copy-on-write pages, RSS/PSS, CPU time\n"
+           "  stats VM                               copy-on-write pages, RSS/PSS, CPU time, disk overlays\n"
+           "  disk save VM PATH [--disk N]           write VM's view of its disk N (default 0) to a new image\n"
            "  watch [--metrics HZ]                   print events as they come, until interrupted\n"
            "VM is an id or a name. --json prints the daemon's answer (or each event) as one JSON line.\n"
            "The daemon: hyperforkd, on $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock.\n";
@@ -39,6 +43,28 @@ Result<int64_t> integer(const std::string& opt, const std::string& v, int64_t lo
     if (v.empty() || *end || n < lo || n > hi)
         return failMsg("invalid " + opt + " '" + v + "': expected " + std::to_string(lo) + " to " + std::to_string(hi));
     return n;
+}
+
+// Paths go to the daemon, whose working directory is not ours.
+std::string absolutePath(const std::string& p)
+{
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(p, ec);
+    return ec ? p : abs.lexically_normal().string();
+}
+
+// --disk IMAGE or IMAGE,readonly (the VMM's own form).
+Result<json> diskSpec(const std::string& v)
+{
+    json d = {{"path", v}, {"readonly", false}};
+    if (v.ends_with(",readonly")) {
+        d["path"] = v.substr(0, v.size() - 9);
+        d["readonly"] = true;
+    }
+    if (d["path"].get<std::string>().empty())
+        return failMsg("invalid --disk '" + v + "': expected IMAGE or IMAGE,readonly");
+    d["path"] = absolutePath(d["path"]);
+    return d;
 }
 
 } // namespace
@@ -68,10 +94,17 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
     if (i >= args.size())
         return failMsg("no command given");
     c.verb = args[i++];
+    // "disk save": a verb of two words.
+    if (c.verb == "disk") {
+        if (i >= args.size() || args[i] != "save")
+            return failMsg("disk: expected 'disk save VM PATH [--disk N]'");
+        c.verb = "disk save";
+        ++i;
+    }
     std::vector<std::string> rest(args.begin() + long(i), args.end());
 
     // The positional VM argument of the commands that take one.
-    static const std::vector<std::string> onVm = {"fork", "pause", "resume", "stop", "console", "stats"};
+    static const std::vector<std::string> onVm = {"fork", "pause", "resume", "stop", "console", "stats", "disk save"};
     size_t k = 0;
     if (std::find(onVm.begin(), onVm.end(), c.verb) != onVm.end()) {
         if (rest.empty() || rest[0].empty() || rest[0][0] == '-')
@@ -117,12 +150,38 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
                 c.params["huge_pages"] = true;
             } else if (o == "--guest-fork") {
                 c.params["guest_fork"] = true;
+            } else if (o == "--disk") {
+                auto v = value(o);
+                if (!v)
+                    return fail(v.error());
+                auto d = diskSpec(*v);
+                if (!d)
+                    return fail(d.error());
+                c.params["disks"].push_back(*d);
             } else {
                 return failMsg("boot: unknown argument '" + o + "'");
             }
         }
         if (c.params["wait"] != "ready" && c.params["wait"] != "started")
             return failMsg("invalid --wait '" + c.params["wait"].get<std::string>() + "': expected ready or started");
+    } else if (c.verb == "disk save") {
+        c.method = "vm.disk_save";
+        if (k >= rest.size() || rest[k].empty() || rest[k][0] == '-')
+            return failMsg("disk save needs the PATH of a new image after the VM");
+        c.params["path"] = absolutePath(rest[k++]);
+        for (; k < rest.size(); ++k) {
+            if (rest[k] != "--disk")
+                return failMsg("disk save: unknown argument '" + rest[k] + "'");
+            auto v = value(rest[k]);
+            if (!v)
+                return fail(v.error());
+            auto n = integer("--disk", *v, 0, 7);
+            if (!n)
+                return fail(n.error());
+            c.params["disk"] = *n;
+        }
+        if (!c.params.contains("disk"))
+            c.params["disk"] = 0;
     } else if (c.verb == "list") {
         c.method = "vm.list";
     } else if (c.verb == "fork") {

@@ -83,6 +83,8 @@ int runCtl(const CtlCommand& c)
         print(renderFork(result));
     else if (c.verb == "stats")
         print(renderStats(result));
+    else if (c.verb == "disk save")
+        print(renderDiskSave(result));
     else if (c.verb == "console")
         print(result.value("pty", json("(no pty)")).get<std::string>() + "\n");
     else if (c.verb == "stop")

@@ -23,6 +23,18 @@ std::string mib(const json& bytes)
     return bytes.is_number() ? std::to_string(bytes.get<uint64_t>() >> 20) + " MiB" : "?";
 }
 
+// 0 B, 12 KiB, 3.5 MiB, 1.2 GiB.
+std::string bytesText(uint64_t b)
+{
+    if (b < 1024)
+        return std::to_string(b) + " B";
+    if (b < (1u << 20))
+        return std::to_string(b >> 10) + " KiB";
+    if (b < (1ull << 30))
+        return fixed(double(b) / double(1u << 20)) + " MiB";
+    return fixed(double(b) / double(1ull << 30)) + " GiB";
+}
+
 std::string label(const json& vm)
 {
     return vm.value("name", std::string("?")) + " (" + vm.value("id", json(0)).dump() + ")";
@@ -38,6 +50,19 @@ std::string stateText(const json& vm)
     return s;
 }
 
+// "disk 12 MiB" (the VM's copy-on-write overlays), or nothing without disks.
+std::string diskText(const json& disks)
+{
+    if (!disks.is_array() || disks.empty())
+        return "";
+    uint64_t overlay = 0;
+    for (const json& d : disks)
+        if (d.is_object() && d.value("overlay_bytes", json()).is_number_integer())
+            overlay += d["overlay_bytes"].get<uint64_t>();
+    return "  " + std::to_string(disks.size()) + (disks.size() == 1 ? " disk" : " disks") + ", overlay " +
+           bytesText(overlay);
+}
+
 std::string vmLine(const json& vm)
 {
     std::string s = label(vm) + "  " + stateText(vm) + "  pid " + vm.value("pid", json(0)).dump();
@@ -45,6 +70,7 @@ std::string vmLine(const json& vm)
         s += "  " + mib(vm.value("memory", json())) + "  " + vm.value("cpus", json(1)).dump() + " vCPU";
     if (const json lat = vm.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
         s += "  forked in " + fixed(lat.get<double>()) + " ms";
+    s += diskText(vm.value("disks", json()));
     return s;
 }
 
@@ -123,7 +149,16 @@ std::string renderStats(const json& r)
         row("cpu", fixed(cpu.get<double>() / 1000.0, 2) + " s");
     if (const json up = r.value("uptime_ms", json()); up.is_number())
         row("uptime", fixed(up.get<double>() / 1000.0, 1) + " s");
+    if (const json ov = r.value("overlay_bytes", json()); ov.is_number_integer())
+        row("disk overlay", bytesText(ov.get<uint64_t>()));
     return out;
+}
+
+std::string renderDiskSave(const json& r)
+{
+    return "saved disk " + r.value("disk", json(0)).dump() + " of VM " + r.value("vm", json(0)).dump() + " to " +
+           r.value("path", std::string("?")) + " (" + bytesText(r.value("bytes", uint64_t(0))) + ", of which " +
+           bytesText(r.value("overlay_bytes", uint64_t(0))) + " written by the VM)\n";
 }
 
 std::string renderEvent(const std::string& method, const json& p)

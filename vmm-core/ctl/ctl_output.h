@@ -13,6 +13,7 @@ std::string renderTree(const nlohmann::json& vms);
 std::string renderBoot(const nlohmann::json& result);
 std::string renderFork(const nlohmann::json& result);
 std::string renderStats(const nlohmann::json& result);
+std::string renderDiskSave(const nlohmann::json& result);
 std::string renderEvent(const std::string& method, const nlohmann::json& params);
 
 } // namespace hf::ctl
