@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -565,4 +566,53 @@ TEST(DaemonVms, FailedBootRemovesItsControlSocket)
         left.push_back(e.path().string());
     EXPECT_TRUE(left.empty()) << "left in the VMs directory: " << left.front();
     EXPECT_EQ(d.terminate(30s), 0);
+}
+
+// Disks through the daemon with a real VM (issue 12): vm.boot's disks reach
+// the VMM as --disk, the VM and its clone list them, vm.disk_save writes the
+// clone's view as an image e2fsck accepts, and the base image is unchanged.
+// (Guest writes through a fork: tst_kvm_disk_clone.)
+TEST(DaemonVms, DisksReachTheVmmAndDiskSaveWritesAnImage)
+{
+    char tmpl[] = "/tmp/hf-daemon-disk-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const std::string image = dir + "/base.ext4", saved = dir + "/clone.ext4";
+    ASSERT_EQ(std::system(("mke2fs -q -F -t ext4 " + image + " 16M").c_str()), 0);
+    auto bytesOf = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string before = bytesOf(image);
+
+    DaemonProcess d({"--min-available-mib", "64"});
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    json ref = bootReady(c, {{"name", "disky"}, {"memory", "128M"}, {"disks", {{{"path", image}}}}})["vm"];
+    ASSERT_TRUE(ref.is_object()) << d.log();
+    ASSERT_EQ(ref["disks"].size(), 1u) << ref.dump();
+    EXPECT_EQ(ref["disks"][0]["path"], image);
+    EXPECT_EQ(ref["disks"][0]["capacity"], 16u << 20);
+    json fork = resultOf(c.call("vm.fork", {{"vm", ref["id"]}, {"name_prefix", "dc"}}, 120s), "fork");
+    ASSERT_EQ(fork["clones"].size(), 1u);
+    json clone = fork["clones"][0];
+    EXPECT_EQ(clone["disks"].size(), 1u) << clone.dump();
+    // A clone's stats come once its status is in (-32013 "still starting" until then).
+    std::optional<json> stats;
+    for (int i = 0; i < 100 && errorCodeOf(stats = c.call("vm.stats", {{"vm", clone["id"]}})) == -32013; ++i)
+        std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(stats && stats->contains("result")) << (stats ? stats->dump() : "no answer");
+    EXPECT_TRUE((*stats)["result"]["overlay_bytes"].is_number()) << stats->dump();
+
+    json save = resultOf(c.call("vm.disk_save", {{"vm", clone["id"]}, {"path", saved}}, 120s), "disk_save");
+    EXPECT_EQ(save["bytes"], 16u << 20);
+    EXPECT_EQ(std::filesystem::file_size(saved), 16u << 20);
+    EXPECT_EQ(std::system(("e2fsck -fn " + saved + " >/dev/null 2>&1").c_str()), 0) << "the saved image is not a clean ext4";
+    auto again = c.call("vm.disk_save", {{"vm", clone["id"]}, {"path", saved}}, 120s);
+    EXPECT_EQ(errorCodeOf(again), -32014) << (again ? again->dump() : "no answer");
+
+    EXPECT_EQ(d.terminate(30s), 0);
+    EXPECT_TRUE(bytesOf(image) == before) << "the base image was written";
+    std::filesystem::remove_all(dir);
 }
