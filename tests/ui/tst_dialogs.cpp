@@ -1,11 +1,19 @@
 // The fork and boot dialogs' validation (the same rules as the protocol's),
-// the requests they build, and the boot dialog's remembered values.
+// the requests they build, the boot dialog's disks and remembered values.
 #include "backend/backend_client.h"
 #include "backend/requests.h"
 #include "dialogs/boot_dialog.h"
+#include "dialogs/disk_list_editor.h"
 #include "dialogs/fork_dialog.h"
+#include "fake_daemon.h"
 
+#include <QCheckBox>
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QToolButton>
 #include <QLineEdit>
 #include <QRadioButton>
 #include <QSettings>
@@ -15,8 +23,21 @@
 
 using namespace hf::ui;
 
+namespace {
+
+// A file of `bytes` zero bytes at `path`: a stand-in disk image.
+bool makeImage(const QString& path, qint64 bytes = 1 << 20)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.resize(bytes);
+}
+
+}  // namespace
+
 class TestDialogs : public QObject {
     Q_OBJECT
+    QTemporaryDir m_dir;
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -149,6 +170,149 @@ private Q_SLOTS:
         const QJsonObject p = r.toParams();
         QVERIFY(!p.contains("kernel"));  // empty: the daemon's default guest
         QCOMPARE(p.value("cpus").toInt(), 4);
+    }
+
+    void bootDialogDisksBecomeParams()
+    {
+        const QString root = m_dir.filePath("root.ext4"), data = m_dir.filePath("data.img");
+        QVERIFY(makeImage(root) && makeImage(data));
+        BackendClient backend;
+        BootDialog dialog(&backend);
+        BootRequest r = dialog.request();
+        r.disks = {{root, false}, {data, true}};
+        dialog.setRequest(r);
+        QCOMPARE(dialog.diskList()->count(), 2);
+        QVERIFY2(dialog.okEnabled(), qPrintable(dialog.statusText()));
+        const QJsonArray disks = dialog.request().toParams().value("disks").toArray();
+        QCOMPARE(disks.size(), 2);
+        QCOMPARE(disks[0].toObject(), (QJsonObject{{"path", root}, {"readonly", false}}));
+        QCOMPARE(disks[1].toObject(), (QJsonObject{{"path", data}, {"readonly", true}}));
+        // The row's own check box is what sets readonly.
+        dialog.diskList()->findChildren<QCheckBox*>().first()->setChecked(true);
+        QVERIFY(dialog.request().disks.at(0).readonly);
+        // The row's remove button takes the row away.
+        dialog.diskList()->findChildren<QToolButton*>("removeDisk").first()->click();
+        QCOMPARE(dialog.request().disks, (QList<BootDisk>{{data, true}}));
+        // No disks: no key (daemons older than disks never see it).
+        dialog.diskList()->removeDisk(0);
+        QVERIFY(!dialog.request().toParams().contains("disks"));
+    }
+
+    void bootDialogRefusesMissingDisks_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("missing") << m_dir.filePath("nope.img") << "does not exist";
+        QTest::newRow("directory") << m_dir.path() << "not a regular file";
+        QTest::newRow("empty") << "" << "choose an image file";
+    }
+    void bootDialogRefusesMissingDisks()
+    {
+        QFETCH(QString, path);
+        QFETCH(QString, error);
+        BackendClient backend;
+        BootDialog dialog(&backend);
+        BootRequest r = dialog.request();
+        r.disks = {{path, false}};
+        dialog.setRequest(r);
+        QVERIFY(!dialog.okEnabled());
+        QVERIFY2(dialog.statusText().contains(error), qPrintable(dialog.statusText()));
+        QVERIFY(dialog.statusText().startsWith("disk 0"));
+        // Fixing the path in the row makes Boot available again.
+        const QString good = m_dir.filePath("good.img");
+        QVERIFY(makeImage(good));
+        dialog.diskList()->findChildren<QLineEdit*>().first()->setText(good);
+        QVERIFY2(dialog.okEnabled(), qPrintable(dialog.statusText()));
+    }
+
+    void bootDialogAddsAtMostEightDisks()
+    {
+        const QString image = m_dir.filePath("many.img");
+        QVERIFY(makeImage(image));
+        BackendClient backend;
+        BootDialog dialog(&backend);
+        for (int i = 0; i < BootRequest::maxDisks; ++i) {
+            QVERIFY(dialog.diskList()->addButton()->isEnabled());
+            dialog.diskList()->addDisk({image, false});
+        }
+        QVERIFY(!dialog.diskList()->addButton()->isEnabled());
+        QVERIFY(dialog.okEnabled());
+        BootRequest r = dialog.request();
+        r.disks.append({image, false});
+        QVERIFY(r.validate().contains("at most 8"));
+    }
+
+    void bootDialogRemembersDisks()
+    {
+        const QString root = m_dir.filePath("remembered.ext4");
+        QVERIFY(makeImage(root));
+        BackendClient backend;
+        {
+            BootDialog dialog(&backend);
+            BootRequest r = dialog.request();
+            r.disks = {{root, true}};
+            dialog.setRequest(r);
+            dialog.saveSettings();
+        }
+        {
+            BootDialog again(&backend);
+            QCOMPARE(again.request().disks, (QList<BootDisk>{{root, true}}));
+            again.diskList()->setDisks({});
+            again.saveSettings();
+        }
+        BootDialog none(&backend);
+        QVERIFY(none.request().disks.isEmpty());
+    }
+
+    void bootDialogSendsDisks()
+    {
+        const QString root = m_dir.filePath("sent.ext4");
+        QVERIFY(makeImage(root));
+        const QString socket = m_dir.filePath("hyperforkd.sock");
+        hf::ui::test::FakeDaemon daemon(socket);
+        QVERIFY(daemon.listen());
+        BackendClient backend;
+        backend.setSocketPath(socket);
+        backend.connectToDaemon();
+        QTRY_VERIFY(backend.isConnected());
+        BootDialog dialog(&backend);
+        BootRequest r = dialog.request();
+        r.disks = {{root, false}};
+        dialog.setRequest(r);
+        dialog.show();
+        QVERIFY(dialog.okEnabled());
+        QPushButton* boot = nullptr;
+        for (QPushButton* b : dialog.findChildren<QPushButton*>())
+            if (QString(b->text()).remove('&') == "Boot") boot = b;
+        QVERIFY(boot);
+        boot->click();
+        QTRY_VERIFY(!daemon.lastRequest("vm.boot").isEmpty());
+        const QJsonObject params = daemon.lastRequest("vm.boot").value("params").toObject();
+        QCOMPARE(params.value("disks").toArray(), (QJsonArray{QJsonObject{{"path", root}, {"readonly", false}}}));
+    }
+
+    void diskSaveRequests_data()
+    {
+        QTest::addColumn<qint64>("vm");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("new file") << 3ll << m_dir.filePath("saved.img") << "";
+        QTest::newRow("no vm") << 0ll << m_dir.filePath("saved.img") << "no VM";
+        QTest::newRow("relative") << 3ll << "saved.img" << "absolute path";
+        QTest::newRow("exists") << 3ll << QFINDTESTDATA("tst_dialogs.cpp") << "exists";
+    }
+    void diskSaveRequests()
+    {
+        QFETCH(qint64, vm);
+        QFETCH(QString, path);
+        QFETCH(QString, error);
+        const DiskSaveRequest r{vm, 1, path};
+        if (error.isEmpty()) {
+            QVERIFY2(r.validate().isEmpty(), qPrintable(r.validate()));
+            QCOMPARE(r.toParams(), (QJsonObject{{"vm", vm}, {"path", path}, {"disk", 1}}));
+        } else {
+            QVERIFY2(r.validate().contains(error), qPrintable(r.validate()));
+        }
     }
 };
 

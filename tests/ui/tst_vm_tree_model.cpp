@@ -7,6 +7,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -168,6 +169,52 @@ private Q_SLOTS:
         model.addVm(vmInfo(11, "d", 10));
         model.updateVm(vmInfo(10, "c", 11));
         QCOMPARE(shape(model), "c[d]");
+    }
+
+    void diskColumnShowsTheOverlays()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // As vm.booted carries it (docs/protocol.md): two disks, the VM object's own JSON.
+        const QJsonObject withDisks{
+            {"id", 1}, {"name", "deb"}, {"pid", 1001}, {"parent", QJsonValue::Null}, {"state", "running"},
+            {"disks", QJsonArray{QJsonObject{{"index", 0}, {"path", "/img/root.ext4"}, {"readonly", false},
+                                             {"capacity", 1073741824}, {"overlay_bytes", 3 << 20}},
+                                 QJsonObject{{"index", 1}, {"path", "/img/data.img"}, {"readonly", true},
+                                             {"capacity", 67108864}, {"overlay_bytes", 4096}}}}};
+        model.addVm(VmInfo::fromJson(withDisks));
+        model.addVm(vmInfo(2, "plain", std::nullopt));
+        QCOMPARE(model.headerData(VmTreeModel::Disk, Qt::Horizontal).toString(), "Disk");
+        const QModelIndex deb = model.indexOf(1, VmTreeModel::Disk);
+        QCOMPARE(model.data(deb).toString(), "3.0 MiB");
+        QCOMPARE(model.data(deb, VmTreeModel::SortRole).toLongLong(), (3ll << 20) + 4096);
+        QVERIFY(model.data(deb, VmTreeModel::HasDisksRole).toBool());
+        const QString tip = model.data(deb, Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains("disk 0: /img/root.ext4 — 1 GiB, overlay 3.0 MiB"), qPrintable(tip));
+        QVERIFY2(tip.contains("disk 1: /img/data.img — 64 MiB, read-only, overlay 4 KiB"), qPrintable(tip));
+        // A VM without disks: nothing in the column, not "0 KiB".
+        const QModelIndex plain = model.indexOf(2, VmTreeModel::Disk);
+        QVERIFY(model.data(plain).toString().isEmpty());
+        QVERIFY(!model.data(plain, VmTreeModel::HasDisksRole).toBool());
+        QVERIFY(!model.data(plain, Qt::ToolTipRole).toString().contains("overlay"));
+
+        // A sample that says overlay_bytes is newer than the VM object.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.applyMetrics(MetricsSample::fromJson(
+            {{"t_unix_ms", 1000}, {"samples", QJsonArray{QJsonObject{{"vm", 1}, {"overlay_bytes", 512 * 1024}},
+                                                         QJsonObject{{"vm", 2}, {"shared_pages", 5}}}}}));
+        QCOMPARE(model.data(deb).toString(), "512 KiB");
+        QVERIFY(model.data(plain).toString().isEmpty());
+        bool diskChanged = false;
+        for (const QList<QVariant>& args : changed)
+            diskChanged |= args.at(1).value<QModelIndex>().column() >= VmTreeModel::Disk;
+        QVERIFY(diskChanged);
+        // A vm.state without disks keeps them.
+        VmInfo paused = vmInfo(1, "deb", std::nullopt);
+        paused.state = "paused";
+        model.updateVm(paused);
+        QCOMPARE(model.vm(1)->disks.size(), 2);
+        QVERIFY(model.data(deb, VmTreeModel::HasDisksRole).toBool());
     }
 
     void hundredsOfClones()

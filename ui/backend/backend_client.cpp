@@ -290,6 +290,14 @@ void BackendClient::requestStats(VmId vm, QObject* context, std::function<void(c
          [onStats = std::move(onStats)](const QJsonObject& r) { onStats(VmStats::fromJson(r)); }, std::move(onError));
 }
 
+void BackendClient::saveDisk(const DiskSaveRequest& request, QObject* context,
+                             std::function<void(const DiskSaveResult&)> onSaved, ErrorHandler onError)
+{
+    call("vm.disk_save", request.toParams(), context,
+         [onSaved = std::move(onSaved)](const QJsonObject& r) { onSaved(DiskSaveResult::fromJson(r)); },
+         std::move(onError));
+}
+
 void BackendClient::subscribeMetrics(double hz) { call("metrics.subscribe", {{"hz", hz}}); }
 
 void BackendClient::failAllPending(const QString& reason)

@@ -76,6 +76,8 @@ public:
                         ErrorHandler onError = {});
     void requestStats(VmId vm, QObject* context, std::function<void(const VmStats&)> onStats,
                       ErrorHandler onError = {});
+    void saveDisk(const DiskSaveRequest& request, QObject* context, std::function<void(const DiskSaveResult&)> onSaved,
+                  ErrorHandler onError = {});
     void subscribeMetrics(double hz);
 
 Q_SIGNALS:

@@ -28,6 +28,19 @@ QList<ForkPhase> phasesFrom(const QJsonObject& phases)
 
 }  // namespace
 
+DiskInfo DiskInfo::fromJson(const QJsonObject& o)
+{
+    return {static_cast<int>(integer(o.value("index"))), o.value("path").toString(), o.value("readonly").toBool(),
+            integer(o.value("capacity")), integer(o.value("overlay_bytes"))};
+}
+
+qint64 VmInfo::overlayBytes() const
+{
+    qint64 sum = 0;
+    for (const DiskInfo& d : disks) sum += d.overlayBytes;
+    return sum;
+}
+
 VmInfo VmInfo::fromJson(const QJsonObject& o)
 {
     VmInfo v;
@@ -50,6 +63,7 @@ VmInfo VmInfo::fromJson(const QJsonObject& o)
     const QJsonObject fork = o.value("fork").toObject();
     if (fork.value("latency_ms").isDouble()) v.forkLatencyMs = fork.value("latency_ms").toDouble();
     v.forkPhases = phasesFrom(fork.value("phases_ms").toObject());
+    for (const QJsonValue& d : o.value("disks").toArray()) v.disks.append(DiskInfo::fromJson(d.toObject()));
     return v;
 }
 
@@ -79,8 +93,11 @@ ExitInfo ExitInfo::fromJson(const QJsonObject& o)
 
 VmSample VmSample::fromJson(const QJsonObject& o)
 {
-    return {integer(o.value("vm")),          integer(o.value("shared_pages")), integer(o.value("private_pages")),
-            integer(o.value("rss_kib")),     integer(o.value("pss_kib")),      o.value("cpu_ms").toDouble()};
+    VmSample s{integer(o.value("vm")),      integer(o.value("shared_pages")), integer(o.value("private_pages")),
+               integer(o.value("rss_kib")), integer(o.value("pss_kib")),      o.value("cpu_ms").toDouble(),
+               std::nullopt};
+    if (o.value("overlay_bytes").isDouble()) s.overlayBytes = integer(o.value("overlay_bytes"));
+    return s;
 }
 
 MetricsSample MetricsSample::fromJson(const QJsonObject& o)
@@ -99,6 +116,12 @@ VmStats VmStats::fromJson(const QJsonObject& o)
     if (o.value("page_size").isDouble()) s.pageSize = integer(o.value("page_size"));
     s.uptimeMs = o.value("uptime_ms").toDouble();
     return s;
+}
+
+DiskSaveResult DiskSaveResult::fromJson(const QJsonObject& o)
+{
+    return {integer(o.value("vm")), static_cast<int>(integer(o.value("disk"))), o.value("path").toString(),
+            integer(o.value("bytes")), integer(o.value("overlay_bytes"))};
 }
 
 DaemonInfo DaemonInfo::fromJson(const QJsonObject& o)

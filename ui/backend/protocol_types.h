@@ -17,6 +17,18 @@ struct ForkPhase {
     double ms = 0;
 };
 
+// One of a VM's virtio-blk disks: a base image the VM never writes, and the
+// VM's own copy-on-write overlay holding what it wrote (a clone starts with
+// its parent's).
+struct DiskInfo {
+    int index = 0;
+    QString path;
+    bool readonly = false;
+    qint64 capacity = 0;      // bytes the guest sees
+    qint64 overlayBytes = 0;  // bytes of the overlay
+    static DiskInfo fromJson(const QJsonObject& o);
+};
+
 struct VmInfo {
     VmId id = 0;
     QString name;
@@ -36,6 +48,9 @@ struct VmInfo {
     QString origin;                      // clones: "command" or "guest"
     std::optional<double> forkLatencyMs;  // clones only
     QList<ForkPhase> forkPhases;          // pause, capture, fork, rebuild, restore, resume
+    QList<DiskInfo> disks;                // empty: no disks, or a daemon older than disks
+
+    qint64 overlayBytes() const;  // summed over its disks
 
     static VmInfo fromJson(const QJsonObject& o);
 };
@@ -69,6 +84,7 @@ struct VmSample {
     qint64 rssKib = 0;
     qint64 pssKib = 0;
     double cpuMs = 0;
+    std::optional<qint64> overlayBytes;  // summed over its disks; nullopt: not said
     static VmSample fromJson(const QJsonObject& o);
 };
 
@@ -86,6 +102,16 @@ struct VmStats {
     qint64 pageSize = 4096;
     double uptimeMs = 0;
     static VmStats fromJson(const QJsonObject& o);
+};
+
+// The result of vm.disk_save: `path` now holds the VM's view of disk `disk`.
+struct DiskSaveResult {
+    VmId vm = 0;
+    int disk = 0;
+    QString path;
+    qint64 bytes = 0;         // the image's size: the disk's capacity
+    qint64 overlayBytes = 0;  // of which the VM's own writes
+    static DiskSaveResult fromJson(const QJsonObject& o);
 };
 
 // The result of hello.

@@ -1,5 +1,8 @@
 #include "backend/requests.h"
 
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
 #include <QRegularExpression>
 
 namespace hf::ui {
@@ -30,6 +33,15 @@ QString BootRequest::validate() const
     const qint64 bytes = parseMemorySize(memory);
     if (bytes < (64ll << 20)) return QStringLiteral("memory: at least 64M, written like 512M or 2G");
     if (wait != "started" && wait != "ready") return QStringLiteral("wait: started or ready");
+    if (disks.size() > maxDisks) return QStringLiteral("disks: at most %1").arg(maxDisks);
+    for (qsizetype i = 0; i < disks.size(); ++i) {
+        const QString& path = disks[i].path;
+        const QString which = QStringLiteral("disk %1").arg(i);
+        if (path.isEmpty()) return which + QStringLiteral(": choose an image file");
+        const QFileInfo info(path);
+        if (!info.exists()) return QStringLiteral("%1: %2 does not exist").arg(which, path);
+        if (!info.isFile()) return QStringLiteral("%1: %2 is not a regular file").arg(which, path);
+    }
     return {};
 }
 
@@ -40,6 +52,11 @@ QJsonObject BootRequest::toParams() const
     if (!initrd.isEmpty()) p["initrd"] = initrd;
     if (!cmdline.isEmpty()) p["cmdline"] = cmdline;
     if (guestFork) p["guest_fork"] = true;
+    // The daemon resolves nothing against its own directory: absolute paths.
+    QJsonArray list;
+    for (const BootDisk& d : disks)
+        list.append(QJsonObject{{"path", QFileInfo(d.path).absoluteFilePath()}, {"readonly", d.readonly}});
+    if (!list.isEmpty()) p["disks"] = list;
     return p;
 }
 
@@ -61,5 +78,16 @@ QJsonObject ForkRequest::toParams() const
     if (!namePrefix.isEmpty()) p["name_prefix"] = namePrefix;
     return p;
 }
+
+QString DiskSaveRequest::validate() const
+{
+    if (vm <= 0) return QStringLiteral("no VM selected");
+    if (disk < 0) return QStringLiteral("no disk chosen");
+    if (path.isEmpty() || !QDir::isAbsolutePath(path)) return QStringLiteral("the new image needs an absolute path");
+    if (QFileInfo::exists(path)) return QStringLiteral("%1 exists: the disk is saved only to a new file").arg(path);
+    return {};
+}
+
+QJsonObject DiskSaveRequest::toParams() const { return {{"vm", vm}, {"path", path}, {"disk", disk}}; }
 
 }  // namespace hf::ui

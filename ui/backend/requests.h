@@ -9,6 +9,14 @@
 
 namespace hf::ui {
 
+// One of vm.boot's disks: an image the VM sees as a virtio-blk disk; its
+// writes go to the VM's own overlay, never to the image.
+struct BootDisk {
+    QString path;
+    bool readonly = false;
+    bool operator==(const BootDisk&) const = default;
+};
+
 // vm.boot. Empty kernel/initrd: the daemon's default guest.
 struct BootRequest {
     QString kernel;
@@ -19,8 +27,22 @@ struct BootRequest {
     QString name = "vm";
     bool guestFork = false;
     QString wait = "started";  // or "ready"
+    QList<BootDisk> disks;
 
-    QString validate() const;  // empty when valid, else what is wrong
+    static constexpr int maxDisks = 8;
+    // Empty when valid, else what is wrong. Disk images are looked at on this
+    // machine: a missing one is named here rather than by a failed boot.
+    QString validate() const;
+    QJsonObject toParams() const;
+};
+
+// vm.disk_save: write what `vm` sees on disk `disk` to a new image at `path`.
+struct DiskSaveRequest {
+    VmId vm = 0;
+    int disk = 0;
+    QString path;
+
+    QString validate() const;  // the daemon never overwrites: an existing path is refused
     QJsonObject toParams() const;
 };
 

@@ -1,12 +1,14 @@
 #include "dialogs/boot_dialog.h"
 
 #include "backend/backend_client.h"
+#include "dialogs/disk_list_editor.h"
 
 #include <QCheckBox>
 #include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -27,6 +29,7 @@ BootDialog::BootDialog(BackendClient* backend, QWidget* parent)
       m_cpus(new QSpinBox(this)),
       m_name(new QLineEdit(this)),
       m_guestFork(new QCheckBox(tr("The guest may fork itself (hf-signal fork)"), this)),
+      m_disks(new DiskListEditor(this)),
       m_status(new QLabel(this)),
       m_progress(new QProgressBar(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
@@ -51,8 +54,13 @@ BootDialog::BootDialog(BackendClient* backend, QWidget* parent)
     form->addRow(tr("&vCPUs:"), m_cpus);
     form->addRow(tr("&Name:"), m_name);
     form->addRow(QString(), m_guestFork);
+    auto* disks = new QGroupBox(tr("Disks"), this);
+    disks->setToolTip(m_disks->addButton()->toolTip());
+    auto* disksLayout = new QVBoxLayout(disks);
+    disksLayout->addWidget(m_disks);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(disks);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(m_buttons);
@@ -62,6 +70,7 @@ BootDialog::BootDialog(BackendClient* backend, QWidget* parent)
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     for (QLineEdit* e : {m_memory, m_name}) connect(e, &QLineEdit::textChanged, this, &BootDialog::revalidate);
     connect(m_cpus, &QSpinBox::valueChanged, this, &BootDialog::revalidate);
+    connect(m_disks, &DiskListEditor::changed, this, &BootDialog::revalidate);
     connect(m_backend, &BackendClient::vmReady, this, &BootDialog::onReady);
     connect(m_backend, &BackendClient::vmExited, this, [this](const ExitInfo& e) { onExited(e.vm, e.reason); });
     loadSettings();
@@ -101,6 +110,7 @@ BootRequest BootDialog::request() const
     r.cpus = m_cpus->value();
     r.name = m_name->text().trimmed();
     r.guestFork = m_guestFork->isChecked();
+    r.disks = m_disks->disks();
     r.wait = "started";  // progress up to READY is shown here, from vm.ready
     return r;
 }
@@ -114,6 +124,7 @@ void BootDialog::setRequest(const BootRequest& r)
     m_cpus->setValue(r.cpus);
     m_name->setText(r.name);
     m_guestFork->setChecked(r.guestFork);
+    m_disks->setDisks(r.disks);
     revalidate();
 }
 
@@ -129,6 +140,12 @@ void BootDialog::loadSettings()
     defaults.cpus = s.value("cpus", defaults.cpus).toInt();
     defaults.name = s.value("name", QStringLiteral("ref")).toString();
     defaults.guestFork = s.value("guestFork", false).toBool();
+    const int disks = s.beginReadArray("disks");
+    for (int i = 0; i < disks && i < BootRequest::maxDisks; ++i) {
+        s.setArrayIndex(i);
+        defaults.disks.append({s.value("path").toString(), s.value("readonly", false).toBool()});
+    }
+    s.endArray();
     setRequest(defaults);
 }
 
@@ -144,7 +161,16 @@ void BootDialog::saveSettings() const
     s.setValue("cpus", r.cpus);
     s.setValue("name", r.name);
     s.setValue("guestFork", r.guestFork);
+    s.beginWriteArray("disks", static_cast<int>(r.disks.size()));
+    for (int i = 0; i < r.disks.size(); ++i) {
+        s.setArrayIndex(i);
+        s.setValue("path", r.disks[i].path);
+        s.setValue("readonly", r.disks[i].readonly);
+    }
+    s.endArray();
 }
+
+QString BootDialog::statusText() const { return m_status->text(); }
 
 bool BootDialog::okEnabled() const { return m_buttons->button(QDialogButtonBox::Ok)->isEnabled(); }
 
@@ -162,7 +188,7 @@ void BootDialog::setBusy(bool busy)
     for (QWidget* w : {static_cast<QWidget*>(m_kernel->parentWidget()), static_cast<QWidget*>(m_initrd->parentWidget()),
                        static_cast<QWidget*>(m_cmdline), static_cast<QWidget*>(m_memory),
                        static_cast<QWidget*>(m_cpus), static_cast<QWidget*>(m_name),
-                       static_cast<QWidget*>(m_guestFork)})
+                       static_cast<QWidget*>(m_guestFork), static_cast<QWidget*>(m_disks)})
         w->setEnabled(!busy);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!busy);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// "Boot VM…": kernel, initrd, command line, memory, vCPUs and name, the
+// "Boot VM…": kernel, initrd, command line, memory, vCPUs, name and disks, the
 // default guest pre-filled (empty kernel/initrd), the last values remembered
 // (QSettings "boot/"). After "Boot" it sends vm.boot and stays open showing
 // progress until the guest's READY (vm.ready), or the error if it fails.
@@ -17,6 +17,7 @@ class QSpinBox;
 namespace hf::ui {
 
 class BackendClient;
+class DiskListEditor;
 
 class BootDialog : public QDialog {
     Q_OBJECT
@@ -27,6 +28,8 @@ public:
     void setRequest(const BootRequest& request);
     bool okEnabled() const;
     VmId bootedVm() const { return m_booted; }
+    DiskListEditor* diskList() const { return m_disks; }
+    QString statusText() const;
 
     void loadSettings();
     void saveSettings() const;
@@ -52,6 +55,7 @@ private:
     QSpinBox* m_cpus;
     QLineEdit* m_name;
     QCheckBox* m_guestFork;
+    DiskListEditor* m_disks;
     QLabel* m_status;
     QProgressBar* m_progress;
     QDialogButtonBox* m_buttons;

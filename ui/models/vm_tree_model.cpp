@@ -99,6 +99,22 @@ QString formatBytes(qint64 bytes)
     return QStringLiteral("%1 MiB").arg(bytes >> 20);
 }
 
+// An overlay is often a few KiB (a guest that wrote a file or two): KiB
+// below a MiB, MiB above.
+QString overlayText(qint64 bytes)
+{
+    if (bytes < (1ll << 20)) return QStringLiteral("%1 KiB").arg(QLocale().toString((bytes + 1023) >> 10));
+    return mibText(static_cast<double>(bytes) / 1024.0);
+}
+
+QString diskLine(const DiskInfo& d)
+{
+    return VmTreeModel::tr("disk %1: %2 — %3%4, overlay %5")
+        .arg(d.index)
+        .arg(d.path, formatBytes(d.capacity), d.readonly ? VmTreeModel::tr(", read-only") : QString(),
+             overlayText(d.overlayBytes));
+}
+
 }  // namespace
 
 QVariant VmTreeModel::display(const Node& node, int column) const
@@ -116,6 +132,10 @@ QVariant VmTreeModel::display(const Node& node, int column) const
     case Memory: return vm.memoryBytes > 0 ? formatBytes(vm.memoryBytes) : QString();
     case Shared: return node.sample ? mibText(static_cast<double>(node.sample->sharedPages * pageKib)) : QString();
     case Private: return node.sample ? mibText(static_cast<double>(node.sample->privatePages * pageKib)) : QString();
+    case Disk: {
+        const std::optional<qint64> bytes = overlayBytes(node);
+        return bytes ? overlayText(*bytes) : QString();
+    }
     case ForkLatency:
         return vm.forkLatencyMs ? QStringLiteral("%1 ms").arg(*vm.forkLatencyMs, 0, 'f', 1) : QString();
     case Cpus: return vm.cpus > 0 ? QVariant(vm.cpus) : QVariant();
@@ -136,6 +156,7 @@ QVariant VmTreeModel::sortKey(const Node& node, int column) const
     case Memory: return vm.memoryBytes;
     case Shared: return node.sample ? node.sample->sharedPages : -1;
     case Private: return node.sample ? node.sample->privatePages : -1;
+    case Disk: return overlayBytes(node).value_or(-1);
     case ForkLatency: return vm.forkLatencyMs.value_or(-1.0);
     case Cpus: return vm.cpus;
     case Uptime: return -vm.createdUnixMs;
@@ -161,6 +182,15 @@ QVariant VmTreeModel::toolTip(const Node& node, int column) const
             .arg(mibText(static_cast<double>(node.sample->sharedPages * pageKib)),
                  mibText(static_cast<double>(node.sample->privatePages * pageKib)))
             .arg(QLocale().toString(node.sample->sharedPages), QLocale().toString(node.sample->privatePages));
+    if (column == Disk && !vm.disks.isEmpty()) {
+        QStringList lines{tr("What %1 wrote to its disks, in its own copy-on-write overlays (the images are never "
+                             "written):").arg(vm.name)};
+        for (const DiskInfo& d : vm.disks) lines << QStringLiteral("  ") + diskLine(d);
+        if (node.sample && node.sample->overlayBytes && *node.sample->overlayBytes != vm.overlayBytes())
+            lines << tr("(%1 in all as of the last sample; per disk as of the fork or boot)")
+                         .arg(overlayText(*node.sample->overlayBytes));
+        return lines.join('\n');
+    }
     QString tip = tr("%1 (VM %2): pid %3").arg(vm.name).arg(vm.id).arg(vm.pid);
     if (!vm.pty.isEmpty()) tip += tr(", console %1").arg(vm.pty);
     return tip;
@@ -183,8 +213,16 @@ QVariant VmTreeModel::data(const QModelIndex& index, int role) const
     case PtyRole: return node.info.pty;
     case SortRole: return sortKey(node, index.column());
     case ArmedRole: return node.armed;
+    case HasDisksRole: return !node.info.disks.isEmpty();
     default: return {};
     }
+}
+
+std::optional<qint64> VmTreeModel::overlayBytes(const Node& node)
+{
+    if (node.info.disks.isEmpty()) return std::nullopt;
+    if (node.sample && node.sample->overlayBytes) return node.sample->overlayBytes;
+    return node.info.overlayBytes();
 }
 
 QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -192,7 +230,8 @@ QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int r
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
     static const char* const names[ColumnCount] = {
         QT_TR_NOOP("Name"),   QT_TR_NOOP("ID"),      QT_TR_NOOP("State"),        QT_TR_NOOP("CPU"),   QT_TR_NOOP("Memory"),
-        QT_TR_NOOP("Shared"), QT_TR_NOOP("Private"), QT_TR_NOOP("Fork latency"), QT_TR_NOOP("vCPUs"), QT_TR_NOOP("Uptime")};
+        QT_TR_NOOP("Shared"), QT_TR_NOOP("Private"), QT_TR_NOOP("Disk"),         QT_TR_NOOP("Fork latency"),
+        QT_TR_NOOP("vCPUs"),  QT_TR_NOOP("Uptime")};
     static const char* const tips[ColumnCount] = {
         QT_TR_NOOP("The VM's name; clones are listed under the VM they were forked from"),
         QT_TR_NOOP("hyperforkd's number for the VM (hyperforkctl takes it, or the name)"),
@@ -203,6 +242,8 @@ QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int r
                    "of them (resident pages, in MiB)"),
         QT_TR_NOOP("Guest memory only this VM has: pages it (or its relatives) wrote since the fork, each a copy of "
                    "its own (in MiB)"),
+        QT_TR_NOOP("What the VM wrote to its disks: the size of its copy-on-write overlays (a clone starts with its "
+                   "parent's); the tooltip lists each disk"),
         QT_TR_NOOP("How long the fork that made this clone took; the tooltip splits it into its phases"),
         QT_TR_NOOP("Virtual CPUs"),
         QT_TR_NOOP("Time since the VM was booted or forked")};
@@ -289,6 +330,7 @@ void VmTreeModel::updateVm(const VmInfo& vm)
     if (info.cpus == 0) info.cpus = it->info.cpus;
     if (info.name.isEmpty()) info.name = it->info.name;
     if (info.pty.isEmpty()) info.pty = it->info.pty;
+    if (info.disks.isEmpty()) info.disks = it->info.disks;  // a VM's disks never go away
     info.ready = info.ready || it->info.ready;
     it->info = info;
     const VmId newParent = info.parent && m_nodes.contains(*info.parent) ? *info.parent : 0;
@@ -336,7 +378,7 @@ void VmTreeModel::applyMetrics(const MetricsSample& sample)
             it->cpuPercent = (s.cpuMs - it->sample->cpuMs) * 100.0 / static_cast<double>(sample.tUnixMs - it->sampleUnixMs);
         it->sample = s;
         it->sampleUnixMs = sample.tUnixMs;
-        emitRowChanged(s.vm, Cpu, Private);
+        emitRowChanged(s.vm, Cpu, Disk);
     }
 }
 

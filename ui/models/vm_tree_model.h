@@ -14,13 +14,14 @@ namespace hf::ui {
 class VmTreeModel : public QAbstractItemModel {
     Q_OBJECT
 public:
-    enum Column { Name, Id, State, Cpu, Memory, Shared, Private, ForkLatency, Cpus, Uptime, ColumnCount };
+    enum Column { Name, Id, State, Cpu, Memory, Shared, Private, Disk, ForkLatency, Cpus, Uptime, ColumnCount };
     enum Role {
         VmIdRole = Qt::UserRole + 1,  // VmId
         StateRole,                    // "booting", "running", ...
         PtyRole,                      // the console's pty path
         SortRole,                     // a number or string that sorts right
         ArmedRole,                    // clones the guest's next hf-signal fork makes; 0: not armed
+        HasDisksRole,                 // bool: the VM has disks (Save Disk As…)
     };
 
     explicit VmTreeModel(QObject* parent = nullptr);
@@ -73,6 +74,8 @@ private:
     QVariant display(const Node& node, int column) const;
     QVariant sortKey(const Node& node, int column) const;
     QVariant toolTip(const Node& node, int column) const;
+    // Its overlays' size: the latest sample's when it says, else the VM object's.
+    static std::optional<qint64> overlayBytes(const Node& node);
     void tickUptime();
 
     QHash<VmId, Node> m_nodes;

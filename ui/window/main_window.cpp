@@ -30,7 +30,9 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -50,9 +52,12 @@ namespace hf::ui {
 namespace {
 
 // Column widths for the tree's first layout: Name, ID, State, CPU, Memory,
-// Shared, Private, Fork latency, vCPUs, Uptime.
-constexpr int treeWidths[] = {150, 40, 125, 55, 70, 75, 75, 90, 50, 60};
+// Shared, Private, Disk, Fork latency, vCPUs, Uptime.
+constexpr int treeWidths[] = {150, 40, 125, 55, 70, 75, 75, 70, 90, 50, 60};
 static_assert(std::size(treeWidths) == VmTreeModel::ColumnCount);
+// Versioned with the tree's columns: a header saved before the Disk column
+// would put its widths and order on the wrong columns.
+constexpr char treeHeaderKey[] = "window/treeHeader2";
 
 // A path as the user knows it: "~/Pictures/HyperFork".
 QString homeShortened(const QString& path)
@@ -201,6 +206,7 @@ void MainWindow::createActions()
         [this] { openConsoleOfSelected(); });
     add("copyPty", ":/icons/action-copy.svg", tr("Copy &pty Path"), QKeySequence(tr("Ctrl+Shift+Y")),
         [this] { copyPtyPath(); });
+    add("saveDisk", "", tr("Save &Disk As…"), {}, [this] { saveDiskOfSelected(); });
     add("exportChart", ":/icons/action-export.svg", tr("Export Chart…"), {}, [this] { exportShownChart(); });
     add("exportChartPng", "", tr("Export Chart as &PNG…"), {}, [this] { exportChart("png"); });
     add("exportChartSvg", "", tr("Export Chart as &SVG…"), {}, [this] { exportChart("svg"); });
@@ -222,6 +228,8 @@ void MainWindow::createActions()
     add("quit", "", tr("&Quit"), QKeySequence(tr("Ctrl+Q")), [this] { close(); });
     m_actions["stop"]->setToolTip(tr("Stop the selected VMs cleanly; asks first, and whether their clones stop too"));
     m_actions["forceOff"]->setToolTip(tr("Kill the selected VMs at once, like pulling the plug; asks first"));
+    m_actions["saveDisk"]->setToolTip(tr("Write what the selected VM sees on a disk (its image with its own writes) "
+                                         "to a new image file"));
     createSendKeyActions();
 }
 
@@ -282,6 +290,8 @@ void MainWindow::createMenusAndToolbar()
     for (const char* name : {"pause", "resume", "stop", "forceOff"}) vm->addAction(m_actions[name]);
     vm->addSeparator();
     for (const char* name : {"console", "sendKey", "copyPty"}) vm->addAction(m_actions[name]);
+    vm->addSeparator();
+    vm->addAction(m_actions["saveDisk"]);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     for (const char* name : {"documentation", "shortcuts"}) help->addAction(m_actions[name]);
@@ -395,6 +405,8 @@ void MainWindow::updateActions()
     m_actions["stop"]->setEnabled(connected && anyIn({"booting", "running", "paused"}));
     m_actions["forceOff"]->setEnabled(connected && anyIn({"booting", "running", "paused", "stopping"}));
     m_actions["console"]->setEnabled(connected && one);
+    const VmInfo* only = one ? model->vm(vms.first()) : nullptr;
+    m_actions["saveDisk"]->setEnabled(connected && only && !only->disks.isEmpty() && anyIn({"running", "paused"}));
     // In the sandbox the pty exists only inside it: a path no host terminal can open.
     m_actions["copyPty"]->setEnabled(one && !m_sandbox.active);
     m_actions["copyPty"]->setToolTip(m_sandbox.active ? tr("The console's pty exists only inside the KVM sandbox: "
@@ -487,6 +499,8 @@ void MainWindow::showContextMenu(const QPoint& pos)
         menu.addSeparator();
         menu.addAction(m_actions["console"]);
         menu.addAction(m_actions["copyPty"]);
+        menu.addSeparator();
+        menu.addAction(m_actions["saveDisk"]);
     } else {
         menu.addAction(m_actions["boot"]);
     }
@@ -657,7 +671,8 @@ void MainWindow::copyPtyPath()
     }
 }
 
-QString MainWindow::chooseSaveFile(const QString& title, const QString& suggested, const QString& filter)
+QString MainWindow::chooseSaveFile(const QString& title, const QString& suggested, const QString& filter,
+                                   QFileDialog::Options options)
 {
     QSettings settings;
     QString dir = settings.value("paths/lastExportDir").toString();
@@ -667,7 +682,7 @@ QString MainWindow::chooseSaveFile(const QString& title, const QString& suggeste
                               ? tr("%1 — in the KVM sandbox only %2 and the source tree reach your disk")
                                     .arg(title, homeShortened(m_sandbox.exportDir))
                               : title;
-    const QString path = QFileDialog::getSaveFileName(this, where, dir + "/" + suggested, filter);
+    const QString path = QFileDialog::getSaveFileName(this, where, dir + "/" + suggested, filter, nullptr, options);
     if (!path.isEmpty()) settings.setValue("paths/lastExportDir", QFileInfo(path).absolutePath());
     return path;
 }
@@ -741,6 +756,54 @@ void MainWindow::exportLatencyCsv()
         statusBar()->showMessage(tr("Wrote %1").arg(path), 15000);
 }
 
+void MainWindow::saveDiskOfSelected()
+{
+    const QList<VmId> vms = selectedVms();
+    const VmInfo* vm = vms.size() == 1 ? m_controller->vmTree()->vm(vms.first()) : nullptr;
+    if (!vm || vm->disks.isEmpty()) return;
+    int disk = vm->disks.first().index;
+    if (vm->disks.size() > 1) {
+        QStringList items;
+        for (const DiskInfo& d : vm->disks) items << tr("disk %1: %2").arg(d.index).arg(d.path);
+        bool ok = false;
+        const QString item = QInputDialog::getItem(this, tr("Save Disk As"), tr("Which disk of %1?").arg(vm->name),
+                                                   items, 0, false, &ok);
+        if (!ok) return;
+        disk = vm->disks.at(items.indexOf(item)).index;
+    }
+    const VmId id = vm->id;
+    const QString suggested = QStringLiteral("%1-disk%2.img").arg(vm->name).arg(disk);
+    // The daemon writes only new files: the chooser does not offer to overwrite.
+    const QString path = chooseSaveFile(tr("Save the disk of %1 as a new image").arg(vm->name), suggested,
+                                        tr("Disk images (*.img *.ext4 *.raw);;All files (*)"),
+                                        QFileDialog::DontConfirmOverwrite);
+    if (!path.isEmpty()) saveDisk(id, disk, path);
+}
+
+void MainWindow::saveDisk(VmId vm, int disk, const QString& path)
+{
+    const VmInfo* info = m_controller->vmTree()->vm(vm);
+    const QString name = info ? info->name : tr("VM %1").arg(vm);
+    const DiskSaveRequest request{vm, disk, path};
+    QString error = sandboxRefusal(path);
+    if (error.isEmpty()) error = request.validate();
+    if (!error.isEmpty()) return showError(tr("Cannot save disk %1 of %2: %3").arg(disk).arg(name, error));
+    statusBar()->showMessage(tr("Saving disk %1 of %2 to %3…").arg(disk).arg(name, path));
+    m_controller->backend()->saveDisk(
+        request, this,
+        [this, name](const DiskSaveResult& r) {
+            const auto size = [](qint64 bytes) { return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat); };
+            statusBar()->showMessage(tr("Saved disk %1 of %2 to %3: %4, %5 of it written by the VM")
+                                         .arg(r.disk)
+                                         .arg(name, r.path, size(r.bytes), size(r.overlayBytes)),
+                                     15000);
+        },
+        [this, name, disk](const RpcError& e) {
+            statusBar()->clearMessage();
+            showError(tr("Saving disk %1 of %2 failed: %3").arg(disk).arg(name, e.text()));
+        });
+}
+
 void MainWindow::showError(const QString& text)
 {
     // Once, in a box that does not block the window (not also in the status bar).
@@ -773,7 +836,7 @@ void MainWindow::restoreSettings()
     }
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
-    m_tree->header()->restoreState(s.value("window/treeHeader").toByteArray());
+    m_tree->header()->restoreState(s.value(treeHeaderKey).toByteArray());
     m_splitter->restoreState(s.value("window/splitter").toByteArray());
 }
 
@@ -782,7 +845,7 @@ void MainWindow::saveSettings() const
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
-    s.setValue("window/treeHeader", m_tree->header()->saveState());
+    s.setValue(treeHeaderKey, m_tree->header()->saveState());
     s.setValue("window/splitter", m_splitter->saveState());
 }
 

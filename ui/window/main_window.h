@@ -12,6 +12,7 @@
 #include "backend/requests.h"
 #include "window/sandbox.h"
 
+#include <QFileDialog>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -43,7 +44,7 @@ public:
     ~MainWindow() override;
 
     // The actions, named so tests and scripts find them: "boot", "fork",
-    // "pause", "resume", "stop", "forceOff", "console", "copyPty", "sendKey"
+    // "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk", "sendKey"
     // (its menu: "sendCtrlC", "sendCtrlAltDel", ...), "exportChart",
     // "exportChartPng", ..., "resetLayout", "documentation", "shortcuts", "quit".
     QAction* action(const QString& name) const;
@@ -64,6 +65,9 @@ public:
     void bootDefaultGuestWhenIdle();
     // Forks `vm` with the dialog's defaults, no dialog (tests, scripting).
     void forkSelected(int count, const QString& prefix);
+    // Asks the daemon to write what `vm` sees on disk `disk` to the new file
+    // `path` (vm.disk_save); the answer goes to the status bar, or an error box.
+    void saveDisk(VmId vm, int disk, const QString& path);
     // Exports the chart on the visible chart tab; the format from the suffix.
     // In the KVM sandbox only to a folder that reaches the user's disk.
     bool exportCurrentChart(const QString& path, QString* error);
@@ -95,12 +99,14 @@ private:
     void stopSelected(bool force);
     void openConsoleOfSelected();
     void copyPtyPath();
+    void saveDiskOfSelected();
     void exportChart(const QString& format);
     void exportShownChart();
     void exportLatencyCsv();
     // The shown chart tab: one of the MetricsCharts, or null for the latency chart and table.
     MetricsChart* shownMetricsChart() const;
-    QString chooseSaveFile(const QString& title, const QString& suggested, const QString& filter);
+    QString chooseSaveFile(const QString& title, const QString& suggested, const QString& filter,
+                           QFileDialog::Options options = {});
     // Why `path` must not be written here (in the sandbox, outside the
     // folders that reach the user's disk); empty when it may.
     QString sandboxRefusal(const QString& path) const;
