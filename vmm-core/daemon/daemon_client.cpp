@@ -84,11 +84,17 @@ DaemonClient::Expected<json> DaemonClient::call(const std::string& method, const
                                                  std::chrono::milliseconds timeout, const EventHandler& onEvent)
 {
     const int64_t id = m_nextId++;
-    if (auto s = sendLine(rpc::encodeLine(rpc::makeRequest(id, method, params))); !s)
-        return tl::unexpected(s.error());
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // A daemon that refuses the connection (too many clients, out of fds)
+    // writes one error line and closes, maybe before our request is out:
+    // then that error, not the failed send, is the answer.
+    auto sent = sendLine(rpc::encodeLine(rpc::makeRequest(id, method, params)));
+    auto deadline = std::chrono::steady_clock::now() + (sent ? timeout : std::chrono::milliseconds(1000));
     for (;;) {
         auto m = readMessage(deadline);
+        if (!sent && (!m || !*m))
+            return tl::unexpected(sent.error());
+        if (!sent && std::holds_alternative<rpc::Response>(**m) && std::get<rpc::Response>(**m).error)
+            return tl::unexpected(*std::get<rpc::Response>(**m).error);
         if (!m)
             return tl::unexpected(m.error());
         if (!*m)

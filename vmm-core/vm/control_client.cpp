@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <optional>
 
 #include "base/unix_socket.h"
 
@@ -22,8 +23,15 @@ Result<ControlClient> ControlClient::connect(const std::string& path)
 Result<json> ControlClient::request(const json& req, std::chrono::milliseconds timeout,
                                     const std::function<void(const json&)>& onEvent)
 {
-    if (auto sent = sendAll(m_fd.get(), req.dump() + "\n"); !sent)
-        return fail(sent.error().withContext("writing to the VMM control socket"));
+    // A VMM that refuses a connection (too many clients, out of fds) writes
+    // one line saying why and closes, possibly before our request is out:
+    // then the send fails with EPIPE, and that line is still the answer.
+    std::optional<Error> sendError;
+    if (auto sent = sendAll(m_fd.get(), req.dump() + "\n"); !sent) {
+        if (sent.error().code != EPIPE && sent.error().code != ECONNRESET)
+            return fail(sent.error().withContext("writing to the VMM control socket"));
+        sendError = sent.error().withContext("writing to the VMM control socket");
+    }
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         for (size_t nl; (nl = m_in.find('\n')) != std::string::npos;) {
@@ -49,10 +57,12 @@ Result<json> ControlClient::request(const json& req, std::chrono::milliseconds t
         ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && sendError)
+            return fail(*sendError);
         if (n < 0)
             return failErrno("recv from the VMM control socket");
         if (n == 0)
-            return failMsg("the VMM closed its control socket");
+            return sendError ? fail(*sendError) : failMsg("the VMM closed its control socket");
         m_in.append(buf, size_t(n));
     }
 }
