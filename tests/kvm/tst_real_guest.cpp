@@ -185,10 +185,13 @@ TEST(RealGuest, DebianImageBootsAsRootAndRunsNumpyInClones)
     EXPECT_NE(boot.find("hyperfork-guest: ready (Debian GNU/Linux 12"), std::string::npos) << boot;
 
     EXPECT_TRUE(vm->shell("grep -m1 ' / ' /proc/mounts; echo root-$((2*2))", "/dev/vda / ext4 ro")) << vm->transcript();
-    EXPECT_TRUE(vm->shell("python3 -c 'import numpy; print(\"numpy=\" + numpy.__version__, numpy.arange(7).sum() * 2)'",
-                          "numpy=1."))
+    // Waits for the end of the line: the version alone came before the sum
+    // once, and the sum was then checked too early.
+    EXPECT_TRUE(vm->shell("python3 -c 'import numpy; print(\"numpy=\" + numpy.__version__, \"sum=\" + "
+                          "str(numpy.arange(7).sum() * 2))'",
+                          "sum=42"))
         << vm->transcript();
-    EXPECT_NE(vm->transcript().find(" 42"), std::string::npos) << vm->transcript();
+    EXPECT_NE(vm->transcript().find("numpy=1."), std::string::npos) << vm->transcript();
 
     // A clone of the Python VM: its own hostname, and numpy still works.
     auto clones = forkClones(*vm, 1);
