@@ -12,7 +12,7 @@ list=$(cpio -t --quiet < "$cpio")
 fail=0
 problem() { echo "$cpio: $*"; fail=1; }
 
-for f in init bin/busybox bin/sh bin/hf-signal bin/cow-touch bin/setsid bin/cttyhack bin/mount bin/insmod \
+for f in init bin/busybox bin/sh bin/hf-signal bin/cow-touch bin/virtio-hostile bin/setsid bin/cttyhack bin/mount bin/insmod \
          bin/switch_root bin/findfs bin/hf-load-modules etc/profile lib/modules/order mnt; do
   grep -qx "$f" <<< "$list" || problem "missing $f"
 done
