@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "guest_session.h"
+#include "run_command.h"
 #include "vmm_process.h"
 
 using namespace hf::test;
@@ -37,36 +38,6 @@ constexpr int kClones = 8;
 constexpr size_t kFileBytes = 16u << 20;
 constexpr const char* kImageSize = "64M";
 
-// Runs argv (no shell); its stdout and stderr go to *out. Exit status or -1.
-int run(const std::vector<std::string>& argv, std::string* out = nullptr)
-{
-    int pipefd[2];
-    if (::pipe(pipefd) != 0)
-        return -1;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(pipefd[1], 1);
-        ::dup2(pipefd[1], 2);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
-    ::close(pipefd[1]);
-    std::string text;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;)
-        text.append(buf, size_t(n));
-    ::close(pipefd[0]);
-    if (out)
-        *out = text;
-    int status = 0;
-    if (pid < 0 || ::waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 // The hex digest `tool` (sha256sum, md5sum) prints for a file, or "".
 std::string digest(const char* tool, const fs::path& file)

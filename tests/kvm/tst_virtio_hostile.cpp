@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "guest_session.h"
+#include "run_command.h"
 #include "vmm_process.h"
 
 using namespace hf::test;
@@ -26,22 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const std::vector<std::string>& argv)
-{
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || ::waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 struct Dir {
     fs::path path;
