@@ -137,6 +137,22 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.indexOf(1, VmTreeModel::State)).toString(), "running");
     }
 
+    // A VMM that lets requests pass their deadlines (SIGSTOP, hung) is
+    // marked by the daemon; the tree says so until it answers again.
+    void notRespondingIsShownWhileTheDaemonSaysSo()
+    {
+        VmTreeModel model;
+        model.addVm(vmInfo(1, "ref", std::nullopt));
+        QJsonObject o{{"id", 1}, {"name", "ref"}, {"state", "running"}, {"ready", true}, {"responsive", false}};
+        model.updateVm(VmInfo::fromJson(o));
+        QCOMPARE(model.data(model.indexOf(1, VmTreeModel::State)).toString(), "running (not responding)");
+        o["responsive"] = true;
+        model.updateVm(VmInfo::fromJson(o));
+        QCOMPARE(model.data(model.indexOf(1, VmTreeModel::State)).toString(), "running");
+        o.remove("responsive");  // a daemon older than the field
+        QVERIFY(VmInfo::fromJson(o).responsive);
+    }
+
     void listReplacesEverything()
     {
         VmTreeModel model;

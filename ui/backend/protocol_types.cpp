@@ -59,6 +59,7 @@ VmInfo VmInfo::fromJson(const QJsonObject& o)
     v.initrd = o.value("initrd").toString();
     v.createdUnixMs = integer(o.value("created_unix_ms"));
     v.ready = o.value("ready").toBool();
+    v.responsive = o.value("responsive").toBool(true);  // older daemons: always responsive
     v.origin = o.value("origin").toString();
     const QJsonObject fork = o.value("fork").toObject();
     if (fork.value("latency_ms").isDouble()) v.forkLatencyMs = fork.value("latency_ms").toDouble();

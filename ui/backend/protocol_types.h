@@ -45,6 +45,7 @@ struct VmInfo {
     QString initrd;
     qint64 createdUnixMs = 0;
     bool ready = false;
+    bool responsive = true;  // false: its VMM let a request pass its deadline (docs/protocol.md)
     QString origin;                      // clones: "command" or "guest"
     std::optional<double> forkLatencyMs;  // clones only
     QList<ForkPhase> forkPhases;          // pause, capture, fork, rebuild, restore, resume

@@ -125,6 +125,7 @@ QVariant VmTreeModel::display(const Node& node, int column) const
     case Id: return QString::number(vm.id);
     case State: {
         QString state = vm.state == "running" && !vm.ready ? tr("running (booting)") : vm.state;
+        if (!vm.responsive) state += tr(" (not responding)");
         if (node.armed > 0) state += tr(" · armed ×%1").arg(node.armed);
         return state;
     }
