@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "base/unix_socket.h"
+
 namespace hf::test {
 
 namespace {
@@ -59,17 +61,6 @@ int waitFor(pid_t pid, std::chrono::milliseconds timeout)
     }
 }
 
-bool canConnect(const std::string& path)
-{
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
 std::string readAll(const std::string& path)
 {
     std::ifstream in(path);
@@ -100,7 +91,7 @@ DaemonProcess::DaemonProcess(Options options)
     std::string sock = m_runtimeDir + "/hyperforkd.sock";
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-        if (canConnect(sock)) {
+        if (hf::connectUnix(sock).has_value()) {
             m_socket = sock;
             return;
         }

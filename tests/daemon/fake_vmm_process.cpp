@@ -9,22 +9,9 @@
 #include <cstring>
 #include <thread>
 
+#include "base/unix_socket.h"
+
 namespace hf::test {
-
-namespace {
-
-bool canConnect(const std::string& path)
-{
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
-} // namespace
 
 FakeVmm::FakeVmm(const std::string& control, const std::string& name, pid_t parentPid,
                  const std::string& registerSocket, std::vector<std::string> extraArgs)
@@ -48,7 +35,7 @@ FakeVmm::FakeVmm(const std::string& control, const std::string& name, pid_t pare
     // Registration (if any) happens after it listens: wait for its log line
     // would need a pipe; a registered fake is checked through the daemon.
     for (int i = 0; i < 500 && running(); ++i) {
-        if (canConnect(control)) {
+        if (hf::connectUnix(control).has_value()) {
             m_listening = true;
             break;
         }

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "daemon_process.h"
+#include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
 
@@ -42,15 +43,6 @@ std::vector<std::string> names(const json& vms)
         out.push_back(vm["name"]);
     return out;
 }
-
-struct LogOnFailure {
-    const DaemonProcess& d;
-    ~LogOnFailure()
-    {
-        if (::testing::Test::HasFailure())
-            std::cerr << "--- hyperforkd log (" << d.runtimeDir() << ") ---\n" << d.log() << "--- end ---\n";
-    }
-};
 
 } // namespace
 

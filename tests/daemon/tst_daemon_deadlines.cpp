@@ -10,6 +10,7 @@
 #include <map>
 
 #include "daemon_process.h"
+#include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
 
@@ -18,15 +19,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct LogOnFailure {
-    const DaemonProcess& d;
-    ~LogOnFailure()
-    {
-        if (::testing::Test::HasFailure())
-            std::cerr << "--- hyperforkd log ---\n" << d.log() << "--- end ---\n";
-    }
-};
 
 json request(int id, const std::string& method, const json& params)
 {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "daemon_process.h"
+#include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
 
@@ -21,15 +22,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct LogOnFailure {
-    const DaemonProcess& d;
-    ~LogOnFailure()
-    {
-        if (::testing::Test::HasFailure())
-            std::cerr << "--- hyperforkd log ---\n" << d.log() << "--- end ---\n";
-    }
-};
 
 int code(const std::optional<json>& a) { return a && a->contains("error") ? (*a)["error"].value("code", 0) : 0; }
 std::string message(const std::optional<json>& a)

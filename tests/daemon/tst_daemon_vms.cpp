@@ -18,6 +18,7 @@
 
 #include "../kvm/vmm_process.h"
 #include "daemon_process.h"
+#include "log_on_failure.h"
 #include "raw_client.h"
 
 using namespace hf::test;
@@ -110,16 +111,6 @@ json bootReady(RawClient& c, const json& params)
         return resultOf(answer, "boot");
     }
 }
-
-// Prints the daemon's log when the test failed, however it ended.
-struct LogOnFailure {
-    const DaemonProcess& d;
-    ~LogOnFailure()
-    {
-        if (::testing::Test::HasFailure())
-            std::cerr << "--- hyperforkd log ---\n" << d.log() << "--- end of log ---\n";
-    }
-};
 
 } // namespace
 
