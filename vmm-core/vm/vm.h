@@ -20,8 +20,7 @@
 #include "kvm/kvm_system.h"
 #include "kvm/vm_fd.h"
 #include "memory/guest_memory.h"
-#include "state/vcpu_state.h"
-#include "state/vm_state.h"
+#include "state/machine_state.h"
 #include "vm/console.h"
 #include "vm/control_server.h"
 #include "vm/device_set.h"
@@ -63,11 +62,7 @@ public:
 private:
     // Everything a clone needs that is not in its inherited memory: captured
     // with every vCPU paused, restored in the clone (docs/fork.md).
-    struct ForkSnapshot {
-        state::VmState vm;
-        std::vector<state::VcpuState> vcpus;
-        devices::DeviceStates devices;  // by device name
-    };
+    using ForkSnapshot = state::MachineState;
     // A clone in the making, as the parent sees it.
     struct CloneChild {
         pid_t pid = -1;
