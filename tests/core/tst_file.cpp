@@ -91,3 +91,38 @@ TEST(ReadFile, RefusesAFileOverTheCapBeforeReadingIt)
     auto r = hf::readFile((dir.path / "big").string(), 1024);
     ASSERT_FALSE(r);
 }
+
+TEST(MappedFile, MapsAFileReadOnlyAndAnEmptyOneAsNoBytes)
+{
+    TempDir dir;
+    std::ofstream(dir.path / "k") << "kernel";
+    auto m = hf::MappedFile::open((dir.path / "k").string(), 1024);
+    ASSERT_TRUE(m) << m.error().message();
+    EXPECT_EQ(std::string(m->bytes().begin(), m->bytes().end()), "kernel");
+    std::ofstream(dir.path / "empty");
+    auto e = hf::MappedFile::open((dir.path / "empty").string(), 1024);
+    ASSERT_TRUE(e) << e.error().message();
+    EXPECT_TRUE(e->empty());
+}
+
+TEST(MappedFile, RefusesWhatReadFileRefuses)
+{
+    TempDir dir;
+    auto fifo = (dir.path / "kernel").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    int code = inChild([&] {
+        auto r = hf::MappedFile::open(fifo, 1024);
+        return !r && r.error().message().find("(a FIFO)") != std::string::npos ? 0 : 1;
+    });
+    EXPECT_EQ(code, 0);
+    auto d = hf::MappedFile::open(dir.path.string(), 1024);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message().find("(a directory)"), std::string::npos) << d.error().message();
+    std::ofstream(dir.path / "big") << std::string(4096, 'x');
+    auto big = hf::MappedFile::open((dir.path / "big").string(), 1024);
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().message().find("allowed"), std::string::npos) << big.error().message();
+    auto missing = hf::MappedFile::open((dir.path / "nope").string(), 1024);
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message().find("No such file"), std::string::npos) << missing.error().message();
+}

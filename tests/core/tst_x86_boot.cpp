@@ -1,9 +1,11 @@
-// x86-64 boot structures over guest memory, without KVM: bzImage parsing,
+// x86-64 boot structures over guest memory, without KVM: bzImage and vmlinux parsing,
 // boot_params and e820, initrd placement, page tables, GDT and long-mode
 // registers, CPUID, MP table, ACPI tables.
 #include <gtest/gtest.h>
 
 #include <glob.h>
+
+#include <elf.h>
 
 #include <cstring>
 
@@ -17,6 +19,7 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/mptable.h"
 #include "arch/x86/page_tables.h"
+#include "arch/x86/vmlinux.h"
 #include "base/file.h"
 
 using namespace hf;
@@ -76,9 +79,14 @@ TEST(BzImage, ParsesAValidHeader)
     EXPECT_EQ(k->protocolVersion, 0x020f);
     EXPECT_EQ(k->protectedMode.size(), 4096u);
     EXPECT_EQ(k->protectedMode[0], uint8_t(1024));
-    EXPECT_EQ(k->setupHeader.size(), size_t(0x26c - 0x1f1));
-    EXPECT_EQ(k->cmdlineSize, 2047u);
+    EXPECT_EQ(k->image.setupHeader.size(), size_t(0x26c - 0x1f1));
+    EXPECT_EQ(k->image.cmdlineSize, 2047u);
     EXPECT_EQ(k->initSize, 0x800000u);
+    EXPECT_EQ(k->image.format, KernelImage::Format::BzImage);
+    EXPECT_EQ(k->image.entry, kKernelLoadAddr + 0x200);
+    EXPECT_EQ(k->image.loadEnd, kKernelLoadAddr + 0x800000);
+    ASSERT_EQ(k->image.segments.size(), 1u);
+    EXPECT_EQ(k->image.segments[0].guestPhys, kKernelLoadAddr);
 }
 
 struct BadImage {
@@ -131,6 +139,180 @@ TEST(BzImage, ParsesDebiansKernelWhenPresent)
     EXPECT_GT(k->initSize, k->protectedMode.size());
 }
 
+// A synthetic x86-64 vmlinux: one PT_LOAD of `text` bytes at 16 MiB (memsz
+// twice that: .bss), a PT_NOTE, entry at the segment's start.
+struct FakeElf {
+    uint16_t type = ET_EXEC;
+    uint16_t machine = EM_X86_64;
+    uint8_t elfClass = ELFCLASS64;
+    uint64_t entry = 0x1000000;
+    uint64_t paddr = 0x1000000;
+    uint64_t vaddr = 0xffffffff81000000ull;
+    uint64_t filesz = 8192;
+    uint64_t memsz = 16384;
+    uint64_t offsetShift = 0;  // moves the segment's file offset
+    uint16_t phnum = 2;
+};
+
+std::vector<uint8_t> fakeVmlinux(const FakeElf& e = {})
+{
+    const size_t dataOff = 4096;
+    std::vector<uint8_t> f(dataOff + 8192, 0);
+    Elf64_Ehdr eh{};
+    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = e.elfClass;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = e.type;
+    eh.e_machine = e.machine;
+    eh.e_version = EV_CURRENT;
+    eh.e_entry = e.entry;
+    eh.e_phoff = sizeof(Elf64_Ehdr);
+    eh.e_ehsize = sizeof(Elf64_Ehdr);
+    eh.e_phentsize = sizeof(Elf64_Phdr);
+    eh.e_phnum = e.phnum;
+    std::memcpy(f.data(), &eh, sizeof eh);
+    Elf64_Phdr load{};
+    load.p_type = PT_LOAD;
+    load.p_offset = dataOff + e.offsetShift;
+    load.p_vaddr = e.vaddr;
+    load.p_paddr = e.paddr;
+    load.p_filesz = e.filesz;
+    load.p_memsz = e.memsz;
+    Elf64_Phdr note{};
+    note.p_type = PT_NOTE;
+    note.p_offset = dataOff;
+    note.p_filesz = 16;
+    std::memcpy(f.data() + sizeof eh, &load, sizeof load);
+    if (e.phnum > 1)
+        std::memcpy(f.data() + sizeof eh + sizeof load, &note, sizeof note);
+    for (size_t i = dataOff; i < f.size(); ++i)
+        f[i] = uint8_t(i * 7);
+    return f;
+}
+
+TEST(Vmlinux, ParsesSegmentsEntryAndAMinimalSetupHeader)
+{
+    auto f = fakeVmlinux();
+    auto k = parseKernel(f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_EQ(k->format, KernelImage::Format::Vmlinux);
+    EXPECT_EQ(k->entry, 0x1000000u);
+    ASSERT_EQ(k->segments.size(), 1u) << "only PT_LOAD segments are loaded";
+    EXPECT_EQ(k->segments[0].guestPhys, 0x1000000u);
+    EXPECT_EQ(k->segments[0].bytes.size(), 8192u);
+    EXPECT_EQ(k->segments[0].bytes.data(), f.data() + 4096);
+    EXPECT_EQ(k->loadEnd, 0x1000000u + 16384);
+    ASSERT_GE(k->setupHeader.size(), size_t(0x23c - 0x1f1));
+    EXPECT_EQ(std::memcmp(k->setupHeader.data() + (0x202 - 0x1f1), "HdrS", 4), 0);
+    EXPECT_EQ(k->setupHeader[0x1fe - 0x1f1], 0x55);
+    EXPECT_EQ(k->setupHeader[0x1ff - 0x1f1], 0xaa);
+}
+
+TEST(Vmlinux, AVirtualEntryIsTranslatedThroughItsSegment)
+{
+    auto f = fakeVmlinux({.entry = 0xffffffff81000040ull});
+    auto k = parseVmlinux(f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_EQ(k->entry, 0x1000040u);
+}
+
+TEST(Vmlinux, ParseKernelStillTakesABzImage)
+{
+    auto f = fakeBzImage();
+    auto k = parseKernel(f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_EQ(k->format, KernelImage::Format::BzImage);
+}
+
+struct BadElf {
+    const char* name;
+    std::vector<uint8_t> file;
+    const char* message;
+};
+
+class VmlinuxBad : public ::testing::TestWithParam<BadElf> {};
+
+TEST_P(VmlinuxBad, IsRejectedWithAReason)
+{
+    auto k = parseVmlinux(GetParam().file);
+    ASSERT_FALSE(k);
+    EXPECT_NE(k.error().message().find(GetParam().message), std::string::npos) << k.error().message();
+    EXPECT_NE(k.error().message().find("vmlinux"), std::string::npos) << k.error().message();
+}
+
+std::vector<uint8_t> truncated(std::vector<uint8_t> f, size_t size)
+{
+    f.resize(size);
+    return f;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, VmlinuxBad,
+    ::testing::Values(BadElf{"short", truncated(fakeVmlinux(), 20), "too short"},
+                      BadElf{"elf32", fakeVmlinux({.elfClass = ELFCLASS32}), "64-bit"},
+                      BadElf{"arm64", fakeVmlinux({.machine = EM_AARCH64}), "not x86-64"},
+                      BadElf{"module", fakeVmlinux({.type = ET_REL}), "not an executable"},
+                      BadElf{"noHeaders", fakeVmlinux({.phnum = 0}), "program headers"},
+                      BadElf{"headersCut", truncated(fakeVmlinux(), 100), "past the end"},
+                      BadElf{"segmentCut", fakeVmlinux({.offsetShift = 4096}), "past the end of the file"},
+                      BadElf{"fileBiggerThanMemory", fakeVmlinux({.memsz = 100}), "more file bytes"},
+                      BadElf{"overBootStructures", fakeVmlinux({.entry = 0x1000, .paddr = 0x1000}), "below 1 MiB"},
+                      BadElf{"wraps", fakeVmlinux({.paddr = ~0ull - 100}), "wrapping"},
+                      BadElf{"entryNowhere", fakeVmlinux({.entry = 0x5000000}), "in no loadable segment"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(BootParams, LoadsAVmlinuxAtItsPhysicalAddressesWithASetupHeader)
+{
+    auto mem = guestRam(128u << 20);
+    auto f = fakeVmlinux();
+    auto k = parseKernel(f);
+    ASSERT_TRUE(k);
+    auto b = loadLinux(mem, *k, std::vector<uint8_t>(4096, 0xcd), "console=ttyS0");
+    ASSERT_TRUE(b) << b.error().message();
+    EXPECT_EQ(b->entry, 0x1000000u);
+    EXPECT_EQ(std::memcmp(mem.base() + 0x1000000, f.data() + 4096, 8192), 0);
+    EXPECT_EQ(mem.base()[0x1000000 + 8192], 0) << ".bss past the file bytes is zero";
+    const uint64_t zp = kZeroPageAddr;
+    EXPECT_EQ(std::memcmp(mem.base() + zp + 0x202, "HdrS", 4), 0);
+    EXPECT_EQ(at<uint16_t>(mem, zp + 0x1fe), 0xaa55);
+    EXPECT_EQ(at<uint32_t>(mem, zp + zp::kCmdLinePtr), kCmdlineAddr);
+    EXPECT_EQ(at<uint8_t>(mem, zp + zp::kTypeOfLoader), 0xff);
+    EXPECT_EQ(mem.base()[b->initrdAddr], 0xcd);
+    EXPECT_GE(b->initrdAddr, 0x1000000u + 16384) << "the initrd never overlaps the kernel";
+
+    auto big = fakeVmlinux({.entry = 0x3000000, .paddr = 0x3000000, .vaddr = 0xffffffff83000000ull});
+    auto kb = parseKernel(big);
+    ASSERT_TRUE(kb) << kb.error().message();
+    auto small = guestRam(40u << 20);
+    auto r = loadLinux(small, *kb, {}, "");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("give it more memory"), std::string::npos) << r.error().message();
+}
+
+TEST(Vmlinux, ParsesAndLoadsTheVmlinuxSetupExtractsWhenPresent)
+{
+    glob_t g{};
+    std::string home = getenv("HOME") ? getenv("HOME") : "/root";
+    std::string pattern = home + "/.cache/hyperfork/linux/boot/vmlinux-*";
+    if (::glob(pattern.c_str(), 0, nullptr, &g) != 0) {
+        ::globfree(&g);
+        GTEST_SKIP() << "no kernel in " << pattern << " (scripts/setup extracts it)";
+    }
+    std::string path = g.gl_pathv[0];
+    ::globfree(&g);
+    auto f = readFile(path, 256u << 20);
+    ASSERT_TRUE(f) << f.error().message();
+    auto k = parseKernel(*f);
+    ASSERT_TRUE(k) << k.error().message();
+    EXPECT_EQ(k->format, KernelImage::Format::Vmlinux);
+    EXPECT_EQ(k->entry, 0x1000000u) << "phys_startup_64 at CONFIG_PHYSICAL_START";
+    EXPECT_GT(k->loadEnd, 0x1000000u);
+    auto mem = guestRam(256u << 20);
+    auto b = loadLinux(mem, *k, {}, "console=ttyS0");
+    ASSERT_TRUE(b) << b.error().message();
+}
+
 TEST(Layout, RamSkipsTheMmioHoleAbove3GiB)
 {
     auto small = ramRanges(128u << 20);
@@ -168,7 +350,7 @@ TEST(BootParams, LoadsKernelCmdlineInitrdAndZeroPage)
     auto k = parseBzImage(f);
     ASSERT_TRUE(k);
     std::vector<uint8_t> initrd(3 * 4096 + 100, 0xab);
-    auto b = loadLinux(mem, *k, initrd, "console=ttyS0");
+    auto b = loadLinux(mem, k->image, initrd, "console=ttyS0");
     ASSERT_TRUE(b) << b.error().message();
     EXPECT_EQ(b->entry, kKernelLoadAddr + 0x200);
     EXPECT_EQ(b->zeroPage, kZeroPageAddr);
@@ -200,11 +382,11 @@ TEST(BootParams, RejectsALongCmdlineAndAnInitrdThatDoesNotFit)
     auto f = fakeBzImage();
     auto k = parseBzImage(f);
     ASSERT_TRUE(k);
-    auto r = loadLinux(mem, *k, {}, std::string(3000, 'x'));
+    auto r = loadLinux(mem, k->image, {}, std::string(3000, 'x'));
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message().find("command line"), std::string::npos);
     std::vector<uint8_t> huge(60u << 20);
-    r = loadLinux(mem, *k, huge, "");
+    r = loadLinux(mem, k->image, huge, "");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message().find("does not fit"), std::string::npos) << r.error().message();
 }

@@ -1,6 +1,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,28 @@ Result<std::vector<uint8_t>> readFile(const std::string& path, uint64_t maxBytes
     }
     data.resize(done);
     return data;
+}
+
+Result<MappedFile> MappedFile::open(const std::string& path, uint64_t maxBytes)
+{
+    auto opened = openRegularFile(path);
+    if (!opened)
+        return fail(opened.error());
+    struct stat st{};
+    if (::fstat(opened->get(), &st) < 0)
+        return failErrno("stat " + path);
+    if (uint64_t(st.st_size) > maxBytes)
+        return failMsg(path + " is " + std::to_string(st.st_size >> 20) + " MiB, more than the " +
+                       std::to_string(maxBytes >> 20) + " MiB allowed");
+    MappedFile f;
+    if (st.st_size == 0)
+        return f;  // mmap() refuses length 0; an empty file has no bytes
+    auto m = Mapping::map(size_t(st.st_size), PROT_READ, MAP_PRIVATE, opened->get(), 0, path.c_str());
+    if (!m)
+        return fail(m.error());
+    f.m_map = std::move(*m);
+    f.m_size = size_t(st.st_size);
+    return f;
 }
 
 Result<std::string> readWholeFile(const std::string& path, uint64_t maxBytes)

@@ -25,7 +25,11 @@ json spanMs(int64_t from, int64_t to)
 
 json ForkTimeline::toJson() const
 {
-    return {{"phases_ms",
+    json stepsUs = json::array();
+    for (const auto& [name, ns] : steps)
+        stepsUs.push_back({name, double(ns) / 1e3});
+    return {{"steps_us", stepsUs},
+            {"phases_ms",
              {{"pause", spanMs(requested, paused)},
               {"capture", spanMs(paused, captured)},
               {"fork", spanMs(captured, forked)},
@@ -57,6 +61,10 @@ ForkTimeline ForkTimeline::fromJson(const json& j)
     t.rebuilt = get("rebuilt");
     t.restored = get("restored");
     t.resumed = get("resumed");
+    if (auto s = j.find("steps_us"); s != j.end() && s->is_array())
+        for (const auto& step : *s)
+            if (step.is_array() && step.size() == 2 && step[0].is_string() && step[1].is_number())
+                t.steps.emplace_back(step[0].get<std::string>(), int64_t(step[1].get<double>() * 1e3));
     return t;
 }
 

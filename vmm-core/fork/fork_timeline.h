@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "fork/fork_steps.h"
 
 namespace hf::fork {
 
@@ -18,9 +21,12 @@ struct ForkTimeline {
     int64_t rebuilt = 0;    // clone: new KVM VM, irqchip, PIT, memory slots
     int64_t restored = 0;   // clone: VM, vCPU and device state restored
     int64_t resumed = 0;    // clone: every vCPU entered KVM_RUN
+    // The fine steps inside those phases, in order (fork_steps.h).
+    std::vector<StepLog::Step> steps;
 
     // {"phases_ms": {"pause":..,"capture":..,"fork":..,"rebuild":..,"restore":..,"resume":..},
-    //  "total_ms": requested -> resumed, "t_ns": {...raw timestamps}}
+    //  "total_ms": requested -> resumed, "t_ns": {...raw timestamps},
+    //  "steps_us": [["kvm_create_vm", 812.4], ...]}
     nlohmann::json toJson() const;
     static ForkTimeline fromJson(const nlohmann::json& j);
 };

@@ -63,20 +63,30 @@ Result<VcpuState> captureVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_ent
     return s;
 }
 
-Status restoreVcpu(kvm::VcpuFd& vcpu, const VcpuState& s, CpuVendor host)
+Status restoreVcpu(kvm::VcpuFd& vcpu, const VcpuState& s, CpuVendor host, fork::StepLog* steps)
 {
+    auto mark = [steps](const char* name) {
+        if (steps)
+            steps->mark(name);
+    };
     HF_TRY(vcpu.setCpuid(s.cpuid));
+    mark("set_cpuid");
     HF_TRY(vcpu.setMpState(s.mpState));
     HF_TRY(vcpu.setRegs(s.regs));
     kvm_sregs sregs = s.sregs;
     fixTaskRegister(sregs, host);
     HF_TRY(vcpu.setSregs(sregs));
+    mark("set_mp_state_regs_sregs");
     HF_TRY(vcpu.setXsave(s.xsave));
     HF_TRY(vcpu.setXcrs(s.xcrs));
     HF_TRY(vcpu.setDebugRegs(s.debugRegs));
+    mark("set_xsave_xcrs_debugregs");
     HF_TRY(vcpu.setLapic(s.lapic));
+    mark("set_lapic");
     HF_TRY(vcpu.setMsrs(s.msrs));
+    mark("set_msrs");
     HF_TRY(vcpu.setVcpuEvents(s.events));
+    mark("set_vcpu_events");
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "fork/fork_steps.h"
 #include "kvm/kvm_uapi.h"
 #include "kvm/vcpu_fd.h"
 
@@ -47,7 +48,8 @@ Result<VcpuState> captureVcpu(kvm::VcpuFd& vcpu, const std::vector<kvm_cpuid_ent
 //  6. vCPU events last, after REGS: they carry pending exceptions/interrupts
 //     and NMI state that REGS would otherwise overwrite.
 // The TSS busy bit is adjusted for `host` (see fixTaskRegister()).
-Status restoreVcpu(kvm::VcpuFd& vcpu, const VcpuState& s, CpuVendor host);
+// With `steps`, each ioctl's time is recorded there (a fork's breakdown).
+Status restoreVcpu(kvm::VcpuFd& vcpu, const VcpuState& s, CpuVendor host, fork::StepLog* steps = nullptr);
 
 // KVM_GET_SREGS on AMD reports TR as a busy 64-bit TSS (type 11). QEMU's
 // emulated SVM checks for type 9 on a user-space port access through the

@@ -23,15 +23,22 @@ Result<VmState> captureVm(const kvm::VmFd& vm)
     return s;
 }
 
-Status restoreVm(kvm::VmFd& vm, const VmState& s)
+Status restoreVm(kvm::VmFd& vm, const VmState& s, fork::StepLog* steps)
 {
+    auto mark = [steps](const char* name) {
+        if (steps)
+            steps->mark(name);
+    };
     kvm_clock_data clock{};
     clock.clock = s.clock.clock;  // KVM_SET_CLOCK takes only the value (flags must be 0 on 6.1)
     HF_TRY(vm.setClock(clock));
+    mark("set_clock");
     HF_TRY(vm.setIrqchip(s.picMaster));
     HF_TRY(vm.setIrqchip(s.picSlave));
     HF_TRY(vm.setIrqchip(s.ioapic));
+    mark("set_irqchip");
     HF_TRY(vm.setPit2(s.pit));
+    mark("set_pit2");
     return {};
 }
 

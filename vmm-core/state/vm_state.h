@@ -3,6 +3,7 @@
 // PIT, and the kvm-clock.
 
 #include "base/error.h"
+#include "fork/fork_steps.h"
 #include "kvm/kvm_uapi.h"
 #include "kvm/vm_fd.h"
 
@@ -22,6 +23,7 @@ Result<VmState> captureVm(const kvm::VmFd& vm);
 // Ordering: the clock first (the PIT and LAPIC timers are programmed relative
 // to it), then the interrupt controllers, then the PIT that injects into them.
 // Restore vCPUs after this, so their LAPICs see a consistent IOAPIC.
-Status restoreVm(kvm::VmFd& vm, const VmState& s);
+// With `steps`, each part's time is recorded there.
+Status restoreVm(kvm::VmFd& vm, const VmState& s, fork::StepLog* steps = nullptr);
 
 } // namespace hf::state

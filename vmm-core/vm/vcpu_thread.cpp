@@ -40,24 +40,40 @@ const char* toString(VcpuState s)
     return "?";
 }
 
-Result<std::unique_ptr<VcpuThread>> VcpuThread::start(const kvm::VmFd& vm, uint32_t id, size_t mmapSize,
-                                                      std::function<Status(kvm::VcpuFd&)> setup, VcpuExitSink& sink)
+Result<std::unique_ptr<VcpuThread>> VcpuThread::start(const kvm::VmFd& vm, uint32_t id, size_t mmapSize, Setup setup,
+                                                      VcpuExitSink& sink)
+{
+    auto t = launch(vm, id, mmapSize, std::move(setup), sink);
+    HF_TRY(t->waitStarted());
+    return t;
+}
+
+std::unique_ptr<VcpuThread> VcpuThread::launch(const kvm::VmFd& vm, uint32_t id, size_t mmapSize, Setup setup,
+                                               VcpuExitSink& sink, fork::StepLog* steps)
 {
     installKickHandler();
     std::unique_ptr<VcpuThread> t(new VcpuThread(id, sink));
     VcpuThread* self = t.get();
-    self->m_thread = std::thread([self, &vm, mmapSize, setup = std::move(setup)]() mutable {
-        self->threadMain(vm, mmapSize, std::move(setup));
+    if (steps)
+        steps->restart();
+    self->m_thread = std::thread([self, &vm, mmapSize, setup = std::move(setup), steps]() mutable {
+        self->threadMain(vm, mmapSize, std::move(setup), steps);
     });
-    std::unique_lock lock(self->m_mutex);
-    self->m_cv.wait(lock, [self] { return self->m_started; });
-    if (self->m_startError) {
-        Error e = *self->m_startError;
+    return t;
+}
+
+Status VcpuThread::waitStarted()
+{
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] { return m_started; });
+    if (m_startError) {
+        Error e = *m_startError;
         lock.unlock();
-        self->m_thread.join();
+        if (m_thread.joinable())
+            m_thread.join();
         return fail(e);
     }
-    return t;
+    return {};
 }
 
 VcpuThread::~VcpuThread() { finish(); }
@@ -68,11 +84,15 @@ VcpuState VcpuThread::state() const
     return m_state;
 }
 
-void VcpuThread::threadMain(const kvm::VmFd& vm, size_t mmapSize, std::function<Status(kvm::VcpuFd&)> setup)
+void VcpuThread::threadMain(const kvm::VmFd& vm, size_t mmapSize, Setup setup, fork::StepLog* steps)
 {
+    if (steps)
+        steps->mark("thread_start");
     pthread_setname_np(pthread_self(), ("vcpu" + std::to_string(m_id)).c_str());
     auto vcpu = vm.createVcpu(m_id, mmapSize);
     Status ok = vcpu ? Status{} : Status(fail(vcpu.error()));
+    if (steps)
+        steps->mark("create_vcpu_mmap");
     if (ok) {
         m_vcpu.emplace(std::move(*vcpu));
         ok = setup(*m_vcpu);

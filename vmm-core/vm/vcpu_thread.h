@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "fork/fork_steps.h"
 #include "kvm/kvm_uapi.h"
 #include "kvm/vcpu_fd.h"
 #include "kvm/vm_fd.h"
@@ -58,10 +59,19 @@ class VcpuThread {
 public:
     using Job = std::function<void(kvm::VcpuFd&)>;
 
+    using Setup = std::function<Status(kvm::VcpuFd&)>;
     // Starts the thread, which creates vCPU `id` on `vm`, runs `setup` on it,
     // and parks Paused. Returns once that happened or failed.
-    static Result<std::unique_ptr<VcpuThread>> start(const kvm::VmFd& vm, uint32_t id, size_t mmapSize,
-                                                     std::function<Status(kvm::VcpuFd&)> setup, VcpuExitSink& sink);
+    static Result<std::unique_ptr<VcpuThread>> start(const kvm::VmFd& vm, uint32_t id, size_t mmapSize, Setup setup,
+                                                     VcpuExitSink& sink);
+    // The same in two halves, so that several vCPUs are created and set up
+    // on their threads at once (a clone's restore): launch() returns at
+    // once; waitStarted() returns when the thread has parked or failed (and
+    // then joins it). With `steps`, the thread records its start, the vCPU's
+    // creation and whatever `setup` marks there; read it after waitStarted().
+    static std::unique_ptr<VcpuThread> launch(const kvm::VmFd& vm, uint32_t id, size_t mmapSize, Setup setup,
+                                              VcpuExitSink& sink, fork::StepLog* steps = nullptr);
+    Status waitStarted();
     ~VcpuThread();
 
     uint32_t id() const { return m_id; }
@@ -98,7 +108,7 @@ public:
 
 private:
     VcpuThread(uint32_t id, VcpuExitSink& sink) : m_id(id), m_sink(sink) {}
-    void threadMain(const kvm::VmFd& vm, size_t mmapSize, std::function<Status(kvm::VcpuFd&)> setup);
+    void threadMain(const kvm::VmFd& vm, size_t mmapSize, Setup setup, fork::StepLog* steps);
     void loop();
     void kickLocked();
     bool handleExit(kvm_run* run);

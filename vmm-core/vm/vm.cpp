@@ -11,7 +11,7 @@
 
 #include "acpi/acpi_tables.h"
 #include "arch/x86/boot_params.h"
-#include "arch/x86/bzimage.h"
+#include "arch/x86/kernel_image.h"
 #include "arch/x86/cpu_setup.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/gdt.h"
@@ -79,14 +79,14 @@ Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 Status Vm::build()
 {
     // Files first: a wrong kernel or initrd is reported even where KVM is not.
-    auto kernelFile = readFile(m_config.kernelPath, 256u << 20);
+    auto kernelFile = MappedFile::open(m_config.kernelPath, 256u << 20);
     if (!kernelFile)
         return fail(kernelFile.error().withContext("kernel"));
     m_kernelFile = std::move(*kernelFile);
-    if (auto k = x86::parseBzImage(m_kernelFile); !k)
+    if (auto k = x86::parseKernel(m_kernelFile.bytes()); !k)
         return fail(k.error().withContext(m_config.kernelPath));
     if (!m_config.initrdPath.empty()) {
-        auto f = readFile(m_config.initrdPath, 2048u << 20);
+        auto f = MappedFile::open(m_config.initrdPath, 2048u << 20);
         if (!f)
             return fail(f.error().withContext("initrd"));
         m_initrd = std::move(*f);
@@ -128,8 +128,12 @@ Status Vm::build()
     return startVcpus();
 }
 
-Status Vm::createKvmVm()
+Status Vm::createKvmVm(fork::StepLog* steps)
 {
+    auto mark = [steps](const char* name) {
+        if (steps)
+            steps->mark(name);
+    };
     auto sys = kvm::KvmSystem::open();
     if (!sys)
         return fail(sys.error());
@@ -145,17 +149,22 @@ Status Vm::createKvmVm()
     if (int maxVcpus = m_kvm->checkExtension(KVM_CAP_MAX_VCPUS); maxVcpus > 0 && m_config.cpus > uint32_t(maxVcpus))
         return failMsg("this host's KVM supports at most " + std::to_string(maxVcpus) + " vCPUs");
 
+    mark("open_kvm_check_caps");
     auto vm = m_kvm->createVm();
     if (!vm)
         return fail(vm.error());
     m_vm.emplace(std::move(*vm));
+    mark("kvm_create_vm");
     // Ordering: the TSS and identity-map addresses must be set before the
     // first vCPU exists; the irqchip before vCPUs so they get a LAPIC; the
     // PIT after the irqchip it injects into.
     HF_TRY(m_vm->setTssAddr(kTssAddr));
     HF_TRY(m_vm->setIdentityMapAddr(kIdentityMapAddr));
+    mark("set_tss_identity_map");
     HF_TRY(m_vm->createIrqchip());
+    mark("create_irqchip");
     HF_TRY(m_vm->createPit2(KVM_PIT_SPEAKER_DUMMY));
+    mark("create_pit2");
     // The XSAVE area is larger than struct kvm_xsave when AMX and friends are on.
     if (int xsave2 = m_vm->checkExtension(KVM_CAP_XSAVE2); xsave2 > int(sizeof(kvm_xsave)))
         m_xsaveBytes = size_t(xsave2);
@@ -164,13 +173,13 @@ Status Vm::createKvmVm()
 
 Status Vm::loadGuest()
 {
-    auto kernel = x86::parseBzImage(m_kernelFile);
+    auto kernel = x86::parseKernel(m_kernelFile.bytes());
     if (!kernel)
         return fail(kernel.error().withContext(m_config.kernelPath));
     std::string cmdline = m_config.replaceCmdline ? m_config.cmdline
                                                   : std::string(kDefaultCmdline) +
                                                         (m_config.cmdline.empty() ? "" : " " + m_config.cmdline);
-    auto boot = x86::loadLinux(*m_mem, *kernel, m_initrd, cmdline);
+    auto boot = x86::loadLinux(*m_mem, *kernel, m_initrd.bytes(), cmdline);
     if (!boot)
         return fail(boot.error());
     auto cr3 = x86::writeIdentityPageTables(*m_mem);

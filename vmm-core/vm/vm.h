@@ -13,6 +13,7 @@
 #include "acpi/acpi_tables.h"
 #include "arch/x86/boot_params.h"
 #include "base/event_loop.h"
+#include "base/file.h"
 #include "devices/device_state.h"
 #include "devices/signal_port.h"
 #include "fork/fork_request.h"
@@ -74,7 +75,8 @@ private:
     Status build();
     // /dev/kvm, the VM, its TSS and identity map, irqchip and PIT: at boot
     // and again in every clone.
-    Status createKvmVm();
+    // With `steps`, each ioctl's time is recorded (a clone's breakdown).
+    Status createKvmVm(fork::StepLog* steps = nullptr);
     // Every device, on the buses, its interrupt lines wired (vm_devices.cpp).
     Status createDevices();
     Status loadGuest();
@@ -110,14 +112,14 @@ private:
 
     // The fork engine (vm_fork.cpp), on the event thread outside the loop.
     void runFork(PendingFork request);
-    Result<ForkSnapshot> captureSnapshot();
+    Result<ForkSnapshot> captureSnapshot(fork::StepLog& steps);
     // In the new process: drop the parent's KVM objects, fds and threads,
     // rebuild, restore, resume. Never returns on failure (the clone exits).
     void becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::string& name, int reportFd,
                      const PendingFork& request);
     void dropInherited();
-    Status rebuildKvm();
-    Status restoreSnapshot(const ForkSnapshot& snap);
+    Status rebuildKvm(fork::StepLog& steps);
+    Status restoreSnapshot(const ForkSnapshot& snap, fork::StepLog& steps);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
     std::string clonePath(const std::string& name) const;
     // A guest FORK's answer, into the held vCPU's RAX and the port's reply;
@@ -151,8 +153,8 @@ private:
         devices::virtio::VirtioBlk* blk = nullptr;
     };
     std::vector<Disk> m_disks;
-    std::vector<uint8_t> m_kernelFile;  // read and checked before KVM is touched
-    std::vector<uint8_t> m_initrd;
+    MappedFile m_kernelFile;  // mapped and checked before KVM is touched
+    MappedFile m_initrd;
     x86::BootSetup m_boot{};
     uint64_t m_cr3 = 0;
     std::vector<std::unique_ptr<VcpuThread>> m_vcpus;

@@ -191,7 +191,11 @@ Status resolveDefaultGuest(VmConfig& c, const std::string& executableDir)
                 cache = x;
             else if (const char* h = std::getenv("HOME"); h && *h)
                 cache = std::string(h) + "/.cache";
-            c.kernelPath = firstMatch(cache + "/hyperfork/linux/boot/vmlinuz-*");
+            // The uncompressed vmlinux scripts/setup extracts boots without
+            // decompressing itself; the bzImage it came from is the fallback.
+            c.kernelPath = firstMatch(cache + "/hyperfork/linux/boot/vmlinux-*");
+            if (c.kernelPath.empty())
+                c.kernelPath = firstMatch(cache + "/hyperfork/linux/boot/vmlinuz-*");
             if (c.kernelPath.empty())
                 return failMsg("no default guest kernel in " + cache +
                                "/hyperfork/linux/boot: run scripts/setup, or pass --kernel");

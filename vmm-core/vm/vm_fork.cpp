@@ -38,13 +38,14 @@ Status writeLine(int fd, const std::string& line)
 
 } // namespace
 
-Result<Vm::ForkSnapshot> Vm::captureSnapshot()
+Result<Vm::ForkSnapshot> Vm::captureSnapshot(fork::StepLog& steps)
 {
     ForkSnapshot snap;
     auto vmState = state::captureVm(*m_vm);
     if (!vmState)
         return fail(vmState.error().withContext("capturing VM state"));
     snap.vm = *vmState;
+    steps.mark("capture_vm_state");
     snap.vcpus.resize(m_vcpus.size());
     for (size_t i = 0; i < m_vcpus.size(); ++i) {
         // vCPU ioctls belong to the vCPU's thread: the capture runs there.
@@ -70,8 +71,10 @@ Result<Vm::ForkSnapshot> Vm::captureSnapshot()
         HF_TRY(m_vcpus[i]->runPaused(job));
         if (error)
             return fail(error->withContext("capturing vcpu " + std::to_string(i)));
+        steps.mark("capture_vcpu" + std::to_string(i));
     }
     snap.devices = m_devices.save();
+    steps.mark("capture_devices");
     return snap;
 }
 
@@ -88,6 +91,7 @@ void Vm::runFork(PendingFork request)
 {
     fork::ForkTimeline t;
     t.requested = request.requestedNs;
+    fork::StepLog steps;
     const bool wasPaused = m_proc->paused;
     auto finishWith = [&](json answer) {
         m_proc->lastFork = answer;
@@ -112,8 +116,9 @@ void Vm::runFork(PendingFork request)
     if (auto r = pauseAll(); !r)
         return refuse(r.error().message());
     t.paused = fork::nowNs();
+    steps.mark("pause_vcpus");
     // 2. Capture what lives in KVM and the devices.
-    auto snap = captureSnapshot();
+    auto snap = captureSnapshot(steps);
     if (!snap)
         return refuse(snap.error().message());
     t.captured = fork::nowNs();
@@ -127,6 +132,7 @@ void Vm::runFork(PendingFork request)
     // library's, say) could hold one: then refuse (docs/fork.md, Invariants).
     if (auto r = expectThreads(1 + m_vcpus.size()); !r)
         return refuse(r.error().message());
+    steps.mark("thread_check");
     std::vector<CloneChild> children;
     std::string firstError;
     const std::string prefix = request.spec.namePrefix.empty() ? m_proc->name : request.spec.namePrefix;
@@ -138,6 +144,7 @@ void Vm::runFork(PendingFork request)
         }
         UniqueFd readEnd(fds[0]), writeEnd(fds[1]);
         std::string name = prefix + "-" + std::to_string(++m_proc->clonesMade);
+        steps.mark("report_pipe");
         pid_t pid = ::fork();
         if (pid < 0) {
             --m_proc->clonesMade;
@@ -152,6 +159,7 @@ void Vm::runFork(PendingFork request)
             becomeClone(*snap, t, name, writeEnd.release(), request);
             return;  // now the clone's run() loop goes on
         }
+        steps.mark("fork_syscall");
         children.push_back({pid, std::move(readEnd), name});
     }
     const int64_t forkedInParent = fork::nowNs();
@@ -160,6 +168,7 @@ void Vm::runFork(PendingFork request)
     if (request.spec.parent == fork::ParentMode::Continue && !wasPaused)
         resumeAll();
     const int64_t parentResumed = fork::nowNs();
+    steps.mark("resume_parent");
 
     // 5. Each clone reports its own timeline once its vCPUs run.
     json clones = json::array();
@@ -171,6 +180,7 @@ void Vm::runFork(PendingFork request)
     fork::ForkTimeline parentT = t;
     parentT.forked = forkedInParent;
     parentT.resumed = request.spec.parent == fork::ParentMode::Continue ? parentResumed : 0;
+    parentT.steps = steps.steps();
     json answer = {{"ok", firstError.empty()},
                    {"parent",
                     {{"id", m_proc->id}, {"state", m_proc->paused ? "paused" : "running"}, {"timeline", parentT.toJson()}}},
@@ -219,6 +229,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
                      const PendingFork& request)
 {
     t.forked = fork::nowNs();
+    fork::StepLog steps;
     UniqueFd report(reportFd);
     // Its own session: no terminal signal or hang-up aimed at the parent's
     // process group reaches a clone, and it needs no controlling terminal.
@@ -234,6 +245,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
                                        .guestReady = m_proc->guestReady.load()},
                    std::chrono::milliseconds(m_config.guestForkIntervalMs));
     setLogTag(name);
+    steps.mark("new_identity");
 
     auto die = [&](const Error& e) {
         logError("clone failed: " + e.message());
@@ -242,9 +254,11 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     };
 
     dropInherited();
+    steps.mark("drop_inherited");
     if (auto r = m_console->reopenAfterFork(); !r)
         die(r.error());
-    if (auto r = rebuildKvm(); !r)
+    steps.mark("console_pty");
+    if (auto r = rebuildKvm(steps); !r)
         die(r.error().withContext("rebuilding KVM objects"));
     t.rebuilt = fork::nowNs();
     if (request.fromGuest) {
@@ -252,10 +266,10 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
         // RAX (and in the port's reply for an IN).
         ForkSnapshot own = snap;
         own.vcpus.at(request.vcpu).regs.rax = m_proc->cloneId;
-        if (auto r = restoreSnapshot(own); !r)
+        if (auto r = restoreSnapshot(own, steps); !r)
             die(r.error().withContext("restoring state"));
         setGuestReply(request.vcpu, m_proc->cloneId);
-    } else if (auto r = restoreSnapshot(snap); !r) {
+    } else if (auto r = restoreSnapshot(snap, steps); !r) {
         die(r.error().withContext("restoring state"));
     }
 
@@ -267,13 +281,18 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     // with the new VM, and a new VM Generation ID (the guest kernel reseeds
     // its RNG on the notification, with no agent).
     m_links.emplace(*m_vm, *m_loop);
+    steps.mark("event_loop");
     if (auto r = m_devices.afterClone(*m_links); !r)
         die(r.error());
+    steps.mark("devices_after_clone");
     t.restored = fork::nowNs();
     if (auto r = attachEventSources(); !r)
         die(r.error());
+    steps.mark("event_sources_control_socket");
 
     resumeAll();
+    steps.mark("resume_vcpus");
+    const int64_t resumeCalled = fork::nowNs();
     // "Resumed" = every vCPU has entered KVM_RUN, the last point userspace
     // sees before the guest's next instruction.
     const int64_t waitUntil = fork::nowNs() + 2'000'000'000;
@@ -282,6 +301,10 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
             ::usleep(50);
         t.resumed = std::max(t.resumed, v->firstRunNs());
     }
+    t.steps = steps.steps();
+    // From the resume call to the last vCPU's first KVM_RUN.
+    if (t.resumed > 0)
+        t.steps.emplace_back("first_kvm_run", std::max<int64_t>(0, t.resumed - resumeCalled));
     m_proc->birth = t;
 
     json r = {{"ok", true},
@@ -319,14 +342,16 @@ void Vm::dropInherited()
     m_kvm.reset();
 }
 
-Status Vm::rebuildKvm()
+Status Vm::rebuildKvm(fork::StepLog& steps)
 {
-    HF_TRY(createKvmVm());
+    HF_TRY(createKvmVm(&steps));
     // The inherited private mapping is this clone's RAM now: copy-on-write
     // with the parent until either writes.
     HF_TRY(m_mem->registerWith(*m_vm));
+    steps.mark("set_user_memory_regions");
     for (auto& line : m_irqLines)
         line->rebind(*m_vm);
+    steps.mark("rebind_irq_lines");
     return {};
 }
 
@@ -334,21 +359,32 @@ Status Vm::rebuildKvm()
 // the devices (a device whose line was high raises it again into the
 // restored irqchip), then each vCPU on its new thread in state/vcpu_state.h's
 // order.
-Status Vm::restoreSnapshot(const ForkSnapshot& snap)
+// The vCPUs are created and restored on their own threads at once: each
+// thread's KVM_CREATE_VCPU and SET ioctls overlap with the others'.
+Status Vm::restoreSnapshot(const ForkSnapshot& snap, fork::StepLog& steps)
 {
-    HF_TRY(state::restoreVm(*m_vm, snap.vm));
+    HF_TRY(state::restoreVm(*m_vm, snap.vm, &steps));
     HF_TRY(m_devices.restore(snap.devices));
+    steps.mark("restore_devices");
     auto mmapSize = m_kvm->vcpuMmapSize();
     if (!mmapSize)
         return fail(mmapSize.error());
+    std::vector<fork::StepLog> vcpuSteps(snap.vcpus.size());
     for (uint32_t i = 0; i < snap.vcpus.size(); ++i) {
         const state::VcpuState& vs = snap.vcpus[i];
-        auto t = VcpuThread::start(
-            *m_vm, i, *mmapSize, [&vs, this](kvm::VcpuFd& v) { return state::restoreVcpu(v, vs, m_vendor); }, *this);
-        if (!t)
-            return fail(t.error().withContext("vcpu " + std::to_string(i)));
-        m_vcpus.push_back(std::move(*t));
+        fork::StepLog* log = &vcpuSteps[i];
+        m_vcpus.push_back(VcpuThread::launch(
+            *m_vm, i, *mmapSize, [&vs, log, this](kvm::VcpuFd& v) { return state::restoreVcpu(v, vs, m_vendor, log); },
+            *this, log));
     }
+    Status ok;
+    for (auto& v : m_vcpus)
+        if (auto r = v->waitStarted(); !r && ok)
+            ok = fail(r.error().withContext("vcpu " + std::to_string(v->id())));
+    HF_TRY(ok);
+    steps.mark("vcpus_created_and_restored");
+    for (size_t i = 0; i < vcpuSteps.size(); ++i)
+        steps.append(vcpuSteps[i], "vcpu" + std::to_string(i) + "/");
     m_proc->paused = true;
     return {};
 }

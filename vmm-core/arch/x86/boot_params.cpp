@@ -24,11 +24,15 @@ Result<BootSetup> loadLinux(const memory::GuestMemory& mem, const KernelImage& k
 {
     const auto& ram = mem.ranges();
     const uint64_t lowEnd = ram.front().guestPhys + ram.front().size;
-    const uint64_t kernelEnd = (kKernelLoadAddr + k.initSize + 0xfff) & ~uint64_t(0xfff);
+    const uint64_t kernelEnd = (k.loadEnd + 0xfff) & ~uint64_t(0xfff);
     if (kernelEnd > lowEnd)
-        return failMsg("kernel needs RAM up to " + mib(kernelEnd) + " (1 MiB + init_size) but the guest has " +
-                       mib(lowEnd) + " below the PCI hole: give it more memory");
-    HF_TRY(mem.write(kKernelLoadAddr, k.protectedMode));
+        return failMsg("kernel needs RAM up to " + mib(kernelEnd) + " but the guest has " + mib(lowEnd) +
+                       " below the PCI hole: give it more memory");
+    for (const auto& seg : k.segments) {
+        HF_TRY(mem.write(seg.guestPhys, seg.bytes));
+        // Guest RAM starts zeroed (a fresh anonymous mapping), which is what
+        // the rest of memSize (.bss) must be.
+    }
 
     uint64_t cmdlineLimit = std::min<uint64_t>(kCmdlineMax - 1, k.cmdlineSize ? k.cmdlineSize : 255);
     if (cmdline.size() > cmdlineLimit)
@@ -39,7 +43,7 @@ Result<BootSetup> loadLinux(const memory::GuestMemory& mem, const KernelImage& k
     HF_TRY(mem.write(kCmdlineAddr, cl));
 
     BootSetup b;
-    b.entry = kKernelLoadAddr + 0x200;
+    b.entry = k.entry;
     b.zeroPage = kZeroPageAddr;
     if (!initrd.empty()) {
         // As high as possible below initrd_addr_max and the end of low RAM,

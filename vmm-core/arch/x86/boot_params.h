@@ -1,5 +1,5 @@
 #pragma once
-// Loading Linux per the x86 boot protocol's 64-bit path: kernel at 1 MiB,
+// Loading Linux per the x86 boot protocol's 64-bit path: the kernel's segments,
 // command line, initrd as high as it fits, and the boot_params "zero page"
 // with the e820 map (Documentation/arch/x86/boot.rst, zero-page.rst).
 
@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "arch/x86/bzimage.h"
+#include "arch/x86/kernel_image.h"
 #include "base/error.h"
 #include "memory/guest_memory.h"
 
@@ -34,7 +34,7 @@ inline constexpr size_t kSize = 4096;
 } // namespace zp
 
 struct BootSetup {
-    uint64_t entry = 0;      // 64-bit entry point: load address + 0x200
+    uint64_t entry = 0;      // guest-physical 64-bit entry point
     uint64_t zeroPage = 0;   // %rsi at entry
     uint64_t initrdAddr = 0;
     uint64_t initrdSize = 0;

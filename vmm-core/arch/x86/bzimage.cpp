@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arch/x86/layout.h"
+
 namespace hf::x86 {
 
 namespace {
@@ -24,7 +26,7 @@ std::string version(uint16_t v)
 
 } // namespace
 
-Result<KernelImage> parseBzImage(std::span<const uint8_t> f)
+Result<BzImage> parseBzImage(std::span<const uint8_t> f)
 {
     // Header offsets: boot.rst, "The Real-Mode Kernel Header".
     constexpr size_t kHeaderStart = 0x1f1, kMagic = 0x202, kMinFile = 0x270;
@@ -34,21 +36,22 @@ Result<KernelImage> parseBzImage(std::span<const uint8_t> f)
         return failMsg("not a bzImage: no 0xAA55 boot flag at 0x1fe");
     if (std::memcmp(f.data() + kMagic, "HdrS", 4) != 0)
         return failMsg("not a bzImage: no HdrS magic at 0x202 (a zImage, an ELF vmlinux or not a kernel)");
-    KernelImage k;
+    BzImage k;
+    KernelImage& image = k.image;
     k.protocolVersion = at<uint16_t>(f, 0x206);
     if (k.protocolVersion < kMinProtocol)
         return failMsg("boot protocol " + version(k.protocolVersion) + " is too old: need " +
                        version(kMinProtocol) + " or later");
-    k.loadflags = at<uint8_t>(f, 0x211);
-    if (!(k.loadflags & kLoadedHigh))
+    image.loadflags = at<uint8_t>(f, 0x211);
+    if (!(image.loadflags & kLoadedHigh))
         return failMsg("not a bzImage: kernel does not load high (LOADED_HIGH clear)");
     k.xloadflags = at<uint16_t>(f, 0x236);
     if (!(k.xloadflags & kXlfKernel64))
         return failMsg("kernel has no 64-bit entry point (XLF_KERNEL_64 clear): a 32-bit kernel?");
-    k.initrdAddrMax = at<uint32_t>(f, 0x22c);
+    image.initrdAddrMax = at<uint32_t>(f, 0x22c);
     k.kernelAlignment = at<uint32_t>(f, 0x230);
     k.relocatable = at<uint8_t>(f, 0x234) != 0;
-    k.cmdlineSize = at<uint32_t>(f, 0x238);
+    image.cmdlineSize = at<uint32_t>(f, 0x238);
     k.initSize = at<uint32_t>(f, 0x260);
 
     uint32_t setupSects = at<uint8_t>(f, 0x1f1);
@@ -64,7 +67,14 @@ Result<KernelImage> parseBzImage(std::span<const uint8_t> f)
     size_t headerEnd = kMagic + at<uint8_t>(f, 0x201);
     if (headerEnd > f.size() || headerEnd <= kHeaderStart)
         return failMsg("not a bzImage: bad setup header length");
-    k.setupHeader.assign(f.begin() + kHeaderStart, f.begin() + headerEnd);
+    image.setupHeader.assign(f.begin() + kHeaderStart, f.begin() + headerEnd);
+    // The protected-mode part goes to 1 MiB and decompresses the kernel in
+    // place; it needs init_size bytes from there. Its 64-bit entry is 0x200
+    // past its start (boot.rst, "64-bit Boot Protocol").
+    image.format = KernelImage::Format::BzImage;
+    image.segments = {{kKernelLoadAddr, k.protectedMode, k.initSize}};
+    image.entry = kKernelLoadAddr + 0x200;
+    image.loadEnd = kKernelLoadAddr + k.initSize;
     return k;
 }
 
