@@ -8,7 +8,8 @@ using namespace hf::vm;
 TEST(VmmArgs, ParsesEveryOption)
 {
     auto a = parseVmmArgs({"--kernel", "k", "--initrd", "i", "--cmdline", "quiet", "--mem", "1G", "--cpus", "4",
-                           "--console", "stdio", "--control", "/tmp/c.sock", "--name", "ref", "--huge-pages"});
+                           "--console", "stdio", "--control", "/tmp/c.sock", "--name", "ref", "--huge-pages",
+                           "--spares", "5"});
     ASSERT_TRUE(a) << a.error().message();
     EXPECT_EQ(a->config.kernelPath, "k");
     EXPECT_EQ(a->config.initrdPath, "i");
@@ -20,6 +21,7 @@ TEST(VmmArgs, ParsesEveryOption)
     EXPECT_EQ(a->config.controlPath, "/tmp/c.sock");
     EXPECT_EQ(a->config.name, "ref");
     EXPECT_TRUE(a->config.hugePages);
+    EXPECT_EQ(a->config.spares, 5u);
 }
 
 TEST(VmmArgs, DefaultsAreAPtyConsoleOneCpuAnd512M)
@@ -29,6 +31,7 @@ TEST(VmmArgs, DefaultsAreAPtyConsoleOneCpuAnd512M)
     EXPECT_EQ(a->config.console, ConsoleMode::Pty);
     EXPECT_EQ(a->config.cpus, 1u);
     EXPECT_EQ(a->config.memBytes, 512ull << 20);
+    EXPECT_EQ(a->config.spares, 2u);
 }
 
 struct ArgError {
@@ -59,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ArgError{{"--name", "../../esc"}, "invalid name"}, ArgError{{"--name", "a/b"}, "invalid name"},
                       ArgError{{"--name", ".."}, "invalid name"}, ArgError{{"--name", "-x"}, "invalid name"},
                       ArgError{{"--name", std::string(65, 'a')}, "invalid name"},
-                      ArgError{{"--name", "sp ace"}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"}));
+                      ArgError{{"--name", "sp ace"}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"},
+                      ArgError{{"--spares", "9"}, "invalid --spares '9': expected 0 to 8"},
+                      ArgError{{"--spares", "-1"}, "invalid --spares"}));
 
 TEST(VmmArgs, DisksAreKeptInOrderWithTheirOption)
 {

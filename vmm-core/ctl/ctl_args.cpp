@@ -17,6 +17,8 @@ const char* ctlUsage()
            "  list                                   the VM tree\n"
            "  fork VM [--count N] [--when now|on-guest-signal] [--pause-parent] [--prefix P]\n"
            "  pause VM | resume VM\n"
+           "  template VM [--spares K]               keep VM paused as a template with K warm spares\n"
+           "                                         (default: the VMM's, 2): forks take them at once\n"
            "  stop VM [--tree] [--force]            --tree: its clones too; --force: SIGKILL\n"
            "  console VM [--attach]                 the pty path; --attach relays this terminal (Ctrl-] detaches)\n"
            "  stats VM                               copy-on-write pages, RSS/PSS, CPU time, disk overlays\n"
@@ -104,7 +106,8 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
     std::vector<std::string> rest(args.begin() + long(i), args.end());
 
     // The positional VM argument of the commands that take one.
-    static const std::vector<std::string> onVm = {"fork", "pause", "resume", "stop", "console", "stats", "disk save"};
+    static const std::vector<std::string> onVm = {"fork",    "pause", "resume",   "stop",
+                                                  "console", "stats", "disk save", "template"};
     size_t k = 0;
     if (std::find(onVm.begin(), onVm.end(), c.verb) != onVm.end()) {
         if (rest.empty() || rest[0].empty() || rest[0][0] == '-')
@@ -216,6 +219,19 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
         }
     } else if (c.verb == "pause" || c.verb == "resume" || c.verb == "stats") {
         c.method = "vm." + c.verb;
+    } else if (c.verb == "template") {
+        c.method = "vm.template";
+        for (; k < rest.size(); ++k) {
+            if (rest[k] != "--spares")
+                return failMsg("template: unknown argument '" + rest[k] + "'");
+            auto v = value(rest[k]);
+            if (!v)
+                return fail(v.error());
+            auto n = integer("--spares", *v, 0, 8);
+            if (!n)
+                return fail(n.error());
+            c.params["spares"] = *n;
+        }
     } else if (c.verb == "stop") {
         c.method = "vm.stop";
         for (; k < rest.size(); ++k) {

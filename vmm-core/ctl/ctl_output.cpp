@@ -63,14 +63,33 @@ std::string diskText(const json& disks)
            bytesText(overlay);
 }
 
+// "template, 2/2 spares ready", or nothing for a VM that is no template.
+std::string sparesText(const json& spares)
+{
+    if (!spares.is_object())
+        return "";
+    return "  template, " + spares.value("ready", json(0)).dump() + "/" + spares.value("wanted", json(0)).dump() +
+           " spares ready";
+}
+
+// "forked in 12.3 ms" or, for a clone a spare became, "warm in 0.4 ms".
+std::string forkText(const json& vm)
+{
+    const json lat = vm.value("/fork/latency_ms"_json_pointer, json());
+    if (!lat.is_number())
+        return "";
+    const bool warm = vm.value("/fork/warm"_json_pointer, json(false)) == json(true);
+    return std::string(warm ? "  warm in " : "  forked in ") + fixed(lat.get<double>()) + " ms";
+}
+
 std::string vmLine(const json& vm)
 {
     std::string s = label(vm) + "  " + stateText(vm) + "  pid " + vm.value("pid", json(0)).dump();
     if (vm.value("parent", json()).is_null())
         s += "  " + mib(vm.value("memory", json())) + "  " + vm.value("cpus", json(1)).dump() + " vCPU";
-    if (const json lat = vm.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
-        s += "  forked in " + fixed(lat.get<double>()) + " ms";
+    s += forkText(vm);
     s += diskText(vm.value("disks", json()));
+    s += sparesText(vm.value("spares", json()));
     return s;
 }
 
@@ -124,7 +143,8 @@ std::string renderFork(const json& result)
                result.value("count", json(1)).dump() + " clone(s)\n";
     std::string out;
     for (const json& c : result.value("clones", json::array())) {
-        out += "forked " + label(c) + "  pid " + c.value("pid", json(0)).dump();
+        const bool warm = c.value("/fork/warm"_json_pointer, json(false)) == json(true);
+        out += std::string(warm ? "warm clone " : "forked ") + label(c) + "  pid " + c.value("pid", json(0)).dump();
         if (const json lat = c.value("/fork/latency_ms"_json_pointer, json()); lat.is_number())
             out += "  in " + fixed(lat.get<double>()) + " ms";
         out += "  console " + c.value("pty", json("?")).get<std::string>() + "\n";

@@ -599,6 +599,13 @@ void Daemon::dispatch(Session& s, const rpc::Request& req, Respond respond)
                                     {{"param", "path"}}));
         return m_vms->saveDisk(id, uint32_t(disk), *path, std::move(respond));
     }
+    if (m == "vm.template") {
+        HF_RPC_CHECK(p.allowOnly({"vm", "spares"}));
+        HF_RPC_TRY(spares, p.integer("spares", 0, vm::kMaxSpares));
+        HF_RPC_TRY(id, vmParam(p));
+        return m_vms->makeTemplate(id, spares ? std::optional<uint32_t>(uint32_t(*spares)) : std::nullopt,
+                                   std::move(respond));
+    }
     if (m == "metrics.subscribe" || m == "metrics.unsubscribe")
         return metricsSubscribe(s, m == "metrics.subscribe" ? p.raw() : json(nullptr), std::move(respond));
 

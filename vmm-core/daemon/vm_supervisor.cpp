@@ -377,6 +377,7 @@ void VmSupervisor::applyStatus(VmNode& n, const json& s)
         auto it = s.find(key);
         return it != s.end() && it->is_string() ? it->get<std::string>() : fallback;
     };
+    n.spares = sparesFromStatus(s);
     n.memory = u64("memory", n.memory);
     n.cpus = uint32_t(u64("cpus", n.cpus));
     n.kernel = str("kernel", n.kernel);
@@ -493,8 +494,10 @@ VmId VmSupervisor::ensureClone(const json& entry, VmId parentId, const std::stri
     if (!entry.is_object() || !entry.value("ok", false) || !entry.value("pid", json()).is_number_integer())
         return 0;
     int pid = entry["pid"].get<int>();
+    auto warm = entry.find("warm");
     json fork = {{"latency_ms", entry.value("/timeline/total_ms"_json_pointer, json())},
-                 {"phases_ms", entry.value("/timeline/phases_ms"_json_pointer, json())}};
+                 {"phases_ms", entry.value("/timeline/phases_ms"_json_pointer, json())},
+                 {"warm", warm != entry.end() && warm->is_boolean() && warm->get<bool>()}};
     Proc* p = proc(pid);
     if (p && p->vm != 0) {
         if (VmNode* n = m_tree.find(p->vm)) {
@@ -627,6 +630,28 @@ void VmSupervisor::fork(VmId id, ForkRequest r, Done done)
 void VmSupervisor::pause(VmId id, Done done) { pauseOrResume(id, true, std::move(done)); }
 void VmSupervisor::resume(VmId id, Done done) { pauseOrResume(id, false, std::move(done)); }
 
+void VmSupervisor::makeTemplate(VmId id, std::optional<uint32_t> spares, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    json cmd = {{"cmd", "template"}};
+    if (spares)
+        cmd["spares"] = *spares;
+    std::shared_ptr<bool> alive = m_alive;
+    p->link->request(cmd, [this, id, vmLabel = label(*n), done, alive](Result<json> a) {
+        if (!*alive)
+            return;
+        if (!a)
+            return done(tl::unexpected(vmmError(id, vmLabel, "making a template of", a.error())));
+        setState(id, VmState::Paused);
+        if (VmNode* n = m_tree.find(id))
+            n->spares = sparesFromStatus(*a);
+        done(json{{"vm", m_tree.toJson(id)}});
+    });
+}
+
 void VmSupervisor::pauseOrResume(VmId id, bool pause, Done done)
 {
     VmNode* n = m_tree.find(id);
@@ -641,7 +666,9 @@ void VmSupervisor::pauseOrResume(VmId id, bool pause, Done done)
                          if (!a)
                              return done(
                                  tl::unexpected(vmmError(id, vmLabel, pause ? "pausing" : "resuming", a.error())));
-                         const VmNode* n = m_tree.find(id);
+                         VmNode* n = m_tree.find(id);
+                         if (n && !pause)
+                             n->spares = nullptr;  // a resumed template drops its spares
                          setState(id, pause ? VmState::Paused : (n && !n->ready ? VmState::Booting : VmState::Running));
                          done(json{{"vm", m_tree.toJson(id)}});
                      });
@@ -879,7 +906,7 @@ void VmSupervisor::tick()
         fetchStatus(pid, true);
     if (now >= m_nextDiskRefresh) {
         m_nextDiskRefresh = now + VmmDeadlines::kDiskRefresh;
-        refreshDisks();
+        refreshStatus();
     }
     // Deadlines last: a reply may finalize a VMM, which erases from m_procs.
     std::vector<int> linked;
@@ -893,13 +920,16 @@ void VmSupervisor::tick()
 
 // Overlays grow as guests write: VMs with disks are asked for their status
 // (one request in flight each) so the tree and vm.stats show current sizes.
-void VmSupervisor::refreshDisks()
+void VmSupervisor::refreshStatus()
 {
     std::vector<int> ask;
     for (auto& [pid, p] : m_procs) {
         const VmNode* n = p.vm ? m_tree.find(p.vm) : nullptr;
-        if (n && n->disks.is_array() && !n->disks.empty() && p.link && p.link->open() && !p.diskStatusPending &&
-            n->responsive)
+        // Disks for their overlay sizes; paused VMs for their spares (a
+        // parent forked with parent "pause" becomes a template by itself).
+        const bool watched = n && ((n->disks.is_array() && !n->disks.empty()) || n->spares.is_object() ||
+                                   n->state == VmState::Paused);
+        if (watched && p.link && p.link->open() && !p.diskStatusPending && n->responsive)
             ask.push_back(pid);
     }
     for (int pid : ask) {
@@ -916,6 +946,8 @@ void VmSupervisor::refreshDisks()
             VmNode* n = m_tree.find(p->vm);
             if (n && r && r->contains("disks") && (*r)["disks"].is_array())
                 n->disks = (*r)["disks"];
+            if (n && r)
+                n->spares = sparesFromStatus(*r);
         });
     }
 }

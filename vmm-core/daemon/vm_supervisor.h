@@ -71,6 +71,9 @@ public:
     void fork(VmId id, ForkRequest request, Done done);
     void pause(VmId id, Done done);
     void resume(VmId id, Done done);
+    // Keeps the VM paused as a template with `spares` warm spares (null:
+    // the VMM's --spares) built ahead.
+    void makeTemplate(VmId id, std::optional<uint32_t> spares, Done done);
     // Answers with the ids asked to stop; their ends are vm.exited events.
     Answer stop(VmId id, bool tree, bool force);
     void console(VmId id, Done done);
@@ -146,9 +149,11 @@ private:
     Status connectLink(Proc& p, const std::string& control);
     void onVmmEvent(int pid, const nlohmann::json& event);
     void onResponsive(int pid, bool responsive);
+    // Every 2 s: the status of each VM with disks (overlay sizes) or paused
+    // (a template's spares), one request in flight per VMM.
+    void refreshStatus();
     // Asks the VMM for its status and applies it to its node; `announce`:
     // a changed state or place in the tree is a vm.state event.
-    void refreshDisks();
     void fetchStatus(int pid, bool announce = false);
     // What a status reply says about a VM (docs/vmm-control.md).
     void applyStatus(VmNode& n, const nlohmann::json& status);

@@ -179,6 +179,21 @@ std::optional<uint64_t> overlayBytes(const VmNode& n)
 }
 
 // What a client sees of each disk: the VMM's counters stay in its status.
+json sparesFromStatus(const json& status)
+{
+    auto s = status.find("spares");
+    if (s == status.end() || !s->is_object())
+        return nullptr;
+    auto count = [&](const char* key) {
+        auto v = s->find(key);
+        return v != s->end() && v->is_number_unsigned() ? v->get<uint64_t>() : uint64_t(0);
+    };
+    auto t = s->find("template");
+    if (t == s->end() || !t->is_boolean() || !t->get<bool>())
+        return nullptr;
+    return {{"template", true}, {"wanted", count("wanted")}, {"ready", count("ready")}, {"served", count("served")}};
+}
+
 static json disksJson(const json& disks)
 {
     json out = json::array();
@@ -215,7 +230,8 @@ json VmTree::toJson(const VmNode& n) const
               {"initrd", n.initrd},
               {"created_unix_ms", n.createdUnixMs},
               {"clone_id", n.cloneId},
-              {"disks", disksJson(n.disks)}};
+              {"disks", disksJson(n.disks)},
+              {"spares", n.spares}};
     if (n.parent != 0 || !n.origin.empty()) {
         j["origin"] = n.origin.empty() ? json(nullptr) : json(n.origin);
         j["fork"] = n.fork;

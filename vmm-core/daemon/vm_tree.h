@@ -41,7 +41,13 @@ struct VmNode {
     // Its disks as its VMM last reported them (status "disks": index, path,
     // readonly, capacity, overlay_bytes...); an empty array: none.
     nlohmann::json disks = nlohmann::json::array();
+    // A template's warm spares as its VMM last reported them
+    // ({"template":true,"wanted":2,"ready":1}); null: not a template.
+    nlohmann::json spares = nullptr;
 };
+
+// What the tree keeps of a VMM status's "spares": null unless a template.
+nlohmann::json sparesFromStatus(const nlohmann::json& status);
 
 // The bytes held by a VM's copy-on-write disk overlays, if it has disks.
 std::optional<uint64_t> overlayBytes(const VmNode& n);

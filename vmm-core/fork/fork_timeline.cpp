@@ -28,7 +28,14 @@ json ForkTimeline::toJson() const
     json stepsUs = json::array();
     for (const auto& [name, ns] : steps)
         stepsUs.push_back({name, double(ns) / 1e3});
-    return {{"steps_us", stepsUs},
+    if (warm)
+        return {{"warm", true},
+                {"steps_us", stepsUs},
+                {"phases_ms", {{"handover", spanMs(requested, handedOver)}, {"activate", spanMs(handedOver, resumed)}}},
+                {"total_ms", spanMs(requested, resumed)},
+                {"t_ns", {{"requested", requested}, {"handed_over", handedOver}, {"resumed", resumed}}}};
+    return {{"warm", false},
+            {"steps_us", stepsUs},
             {"phases_ms",
              {{"pause", spanMs(requested, paused)},
               {"capture", spanMs(paused, captured)},
@@ -61,6 +68,9 @@ ForkTimeline ForkTimeline::fromJson(const json& j)
     t.rebuilt = get("rebuilt");
     t.restored = get("restored");
     t.resumed = get("resumed");
+    t.handedOver = get("handed_over");
+    auto w = j.find("warm");
+    t.warm = w != j.end() && w->is_boolean() && w->get<bool>();
     if (auto s = j.find("steps_us"); s != j.end() && s->is_array())
         for (const auto& step : *s)
             if (step.is_array() && step.size() == 2 && step[0].is_string() && step[1].is_number())

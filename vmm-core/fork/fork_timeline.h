@@ -21,6 +21,10 @@ struct ForkTimeline {
     int64_t rebuilt = 0;    // clone: new KVM VM, irqchip, PIT, memory slots
     int64_t restored = 0;   // clone: VM, vCPU and device state restored
     int64_t resumed = 0;    // clone: every vCPU entered KVM_RUN
+    // A warm clone (a spare taken from a template): requested -> handedOver
+    // (the spare read its name) -> resumed; the other phases happened ahead.
+    bool warm = false;
+    int64_t handedOver = 0;
     // The fine steps inside those phases, in order (fork_steps.h).
     std::vector<StepLog::Step> steps;
 

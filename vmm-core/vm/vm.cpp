@@ -296,6 +296,13 @@ void Vm::resumeAll()
 
 void Vm::pumpConsoleInput()
 {
+    // A template's UART must not change under its spares: what is typed
+    // waits in the pty until the template is resumed.
+    if (m_proc->isTemplate) {
+        if (!m_proc->inputBlocked && m_loop->modify(m_console->inputFd(), 0))
+            m_proc->inputBlocked = true;
+        return;
+    }
     uint8_t buf[256];
     for (;;) {
         size_t space = std::min(sizeof buf, m_uart->inputSpace());
@@ -325,6 +332,14 @@ void Vm::reapChildren()
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
             return;
+        // A spare that died before it was taken is no clone: its channel
+        // reports it (onSpareChannel()).
+        if (std::any_of(m_proc->spares.begin(), m_proc->spares.end(), [pid](const Spare& s) { return s.pid == pid; })) {
+            for (auto& s : m_proc->spares)
+                if (s.pid == pid)
+                    s.pid = -1;  // reaped: never kill() or wait for this pid again
+            continue;
+        }
         std::erase(m_proc->liveClones, pid);
         json ev = {{"event", "clone-exited"}, {"pid", pid}};
         if (WIFEXITED(status))
@@ -407,19 +422,28 @@ int Vm::run()
     Status r;
     for (;;) {
         r = m_loop->run(20, [this] {
-            if (m_proc->inputBlocked && m_uart->inputSpace() > 0) {
+            if (m_proc->inputBlocked && m_uart->inputSpace() > 0 && !m_proc->isTemplate) {
                 if (m_loop->modify(m_console->inputFd(), EPOLLIN))
                     m_proc->inputBlocked = false;
             }
         });
-        if (!r || !m_proc->pendingFork)
+        // The loop stops for a stop request, a fork or spares to build; a
+        // stop() with nothing left to do (its work was done outside the loop
+        // already) just runs it again.
+        if (!r || m_proc->stopRequested)
             break;
         // A fork stopped the loop. In a clone, runFork() returns with the
         // clone's own loop, threads and sockets, and this loop goes on there.
         // (m_proc is the clone's by then: read nothing of it across the call.)
-        PendingFork request = std::move(*m_proc->pendingFork);
-        m_proc->pendingFork.reset();
-        runFork(std::move(request));
+        if (m_proc->pendingFork) {
+            PendingFork request = std::move(*m_proc->pendingFork);
+            m_proc->pendingFork.reset();
+            runFork(std::move(request));
+        }
+        // So did a template's spares to build; an activated spare returns
+        // from buildSpares() as a clone, like a clone from runFork().
+        if (m_proc->sparesToBuild && !m_proc->stopRequested)
+            buildSpares();
         // A stop that came with the fork request consumed the loop's stop
         // flag in the run that ended above: honour it here.
         if (m_proc->stopRequested)
@@ -428,6 +452,7 @@ int Vm::run()
     if (!r)
         logError(r.error().message());
 
+    endTemplate();  // its spares die with it
     for (auto& v : m_vcpus)
         v->finish();
     const auto [reason, detail] = m_proc->stop();

@@ -122,6 +122,24 @@ private:
     Status restoreSnapshot(const ForkSnapshot& snap, fork::StepLog& steps);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
     std::string clonePath(const std::string& name) const;
+    // Warm spares (vm_spares.cpp), on the event thread. makeTemplate()
+    // pauses the VM for good (until resume) and keeps `spares` built ahead;
+    // endTemplate() kills them (the VM may change again).
+    nlohmann::json makeTemplate(uint32_t spares);
+    void endTemplate();
+    nlohmann::json sparesStatus() const;
+    // Stops the loop so that buildSpares() forks at a quiescent point.
+    void requestSpares();
+    // Outside the loop. In a spare it returns once the spare was activated,
+    // and run()'s loop goes on as the new clone's.
+    void buildSpares();
+    void onSpareChannel(pid_t pid);
+    void killSpare(Spare& s);
+    // Up to `count` ready spares become running clones named prefix-N: their
+    // reports, as collectClone() gives them.
+    nlohmann::json takeSpares(uint32_t count, const std::string& prefix, int64_t requestedNs);
+    void becomeSpare(const ForkSnapshot& snap, int64_t capturedNs, int channelFd);
+
     // A guest FORK's answer, into the held vCPU's RAX and the port's reply;
     // then the vCPU is released (it runs again once the VM is resumed).
     // (vm_guest_signals.cpp)

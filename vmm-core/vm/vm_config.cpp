@@ -68,7 +68,7 @@ const char* vmmUsage()
 {
     return "usage: hyperfork-vmm [--kernel BZIMAGE] [--initrd INITRAMFS] [--cmdline TEXT | --cmdline-replace TEXT]\n"
            "                     [--mem SIZE] [--cpus N] [--console pty|stdio] [--control SOCKET]\n"
-           "                     [--name NAME] [--huge-pages] [--max-clones N]\n"
+           "                     [--name NAME] [--huge-pages] [--max-clones N] [--spares K]\n"
            "                     [--guest-fork] [--guest-fork-interval MS] [--register SOCKET]\n"
            "                     [--disk IMAGE[,readonly]]...\n"
            "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n"
@@ -80,7 +80,10 @@ const char* vmmUsage()
            "--guest-fork lets the guest fork itself (hf-signal fork), at most once per\n"
            "--guest-fork-interval MS (default 1000); --max-clones caps the clones this VM\n"
            "process creates (default 64). --register: hyperforkd's socket; this VMM and\n"
-           "each of its clones register there (hyperforkd passes it).\n";
+           "each of its clones register there (hyperforkd passes it).\n"
+           "--spares K: while this VM is kept paused as a template (fork with parent\n"
+           "'pause', or the 'template' command), K clones (default 2, at most 8, 0 = off)\n"
+           "are built ahead and wait parked; a fork takes one and it runs at once.\n";
 }
 
 Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
@@ -103,14 +106,14 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             c.hugePages = true;
         } else if (a == "--guest-fork") {
             c.guestFork = true;
-        } else if (a == "--guest-fork-interval" || a == "--max-clones") {
+        } else if (a == "--guest-fork-interval" || a == "--max-clones" || a == "--spares") {
             HF_TRY(value());
             char* end = nullptr;
             long n = std::strtol(v.c_str(), &end, 10);
-            long max = a == "--max-clones" ? 4096 : 3600000;
+            long max = a == "--max-clones" ? 4096 : a == "--spares" ? long(kMaxSpares) : 3600000;
             if (v.empty() || *end || n < 0 || n > max)
                 return failMsg("invalid " + a + " '" + v + "': expected 0 to " + std::to_string(max));
-            (a == "--max-clones" ? c.maxClones : c.guestForkIntervalMs) = uint32_t(n);
+            (a == "--max-clones" ? c.maxClones : a == "--spares" ? c.spares : c.guestForkIntervalMs) = uint32_t(n);
         } else if (a == "--kernel") {
             HF_TRY(value());
             c.kernelPath = v;

@@ -35,12 +35,14 @@ struct VmConfig {
     bool guestFork = false;              // the guest may fork itself (rate-limited)
     uint32_t guestForkIntervalMs = 1000; // at most one guest-initiated fork per interval
     uint32_t maxClones = 64;             // clones this VM process may create in all
+    uint32_t spares = 2;                 // warm spares kept while a template (docs/fork.md)
     std::vector<DiskConfig> disks;       // /dev/vda, /dev/vdb... in this order
 };
 
 inline constexpr uint64_t kMinMemBytes = 32ull << 20;
 inline constexpr uint64_t kMaxMemBytes = 64ull << 30;
 inline constexpr uint32_t kMaxCpus = 8;
+inline constexpr uint32_t kMaxSpares = 8;
 inline constexpr size_t kMaxNameLength = 64;  // base/names.h: isSafeName
 inline constexpr size_t kMaxDisks = 8;        // one virtio-mmio slot each (arch/x86/layout.h)
 // Serial console on ttyS0 only, no PCI, i8042 without aux/mux probing, a

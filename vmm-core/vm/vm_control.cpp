@@ -43,7 +43,8 @@ json Vm::status() const
               {"guest_fork", m_proc->guestForks.describe()},
               {"guest_events_dropped", m_proc->guestEventsDropped.load()},
               {"last_fork", m_proc->lastFork},
-              {"disks", disksStatus()}};
+              {"disks", disksStatus()},
+              {"spares", sparesStatus()}};
     if (m_proc->parentId != 0)
         s["birth"] = m_proc->birth.toJson();
     if (m_console->isPty())
@@ -78,8 +79,20 @@ json Vm::handleControl(const json& req, ControlServer::ClientId client)
         return {{"ok", true}, {"state", "paused"}};
     }
     if (c == "resume") {
+        endTemplate();  // it changes from here on: its spares would be stale
         resumeAll();
         return {{"ok", true}, {"state", "running"}};
+    }
+    if (c == "template") {
+        uint32_t spares = m_config.spares;
+        if (auto it = req.find("spares"); it != req.end()) {
+            if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > int64_t(kMaxSpares))
+                return error("\"spares\" must be an integer from 0 to " + std::to_string(kMaxSpares));
+            spares = it->get<uint32_t>();
+        }
+        if (m_proc->stopRequested)
+            return error("the VM is stopping");
+        return makeTemplate(spares);
     }
     if (c == "stop") {
         requestStop(StopReason::Shutdown, "stopped on request");

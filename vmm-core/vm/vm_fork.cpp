@@ -111,6 +111,32 @@ void Vm::runFork(PendingFork request)
     };
     if (m_proc->stopRequested)
         return refuse("the VM is stopping");
+    const std::string prefix = request.spec.namePrefix.empty() ? m_proc->name : request.spec.namePrefix;
+
+    // 0. A template serves what it can from its warm spares (vm_spares.cpp):
+    // no pause, no capture, no fork() on the request's path.
+    json warmClones = json::array();
+    if (m_proc->isTemplate && !request.fromGuest) {
+        warmClones = takeSpares(request.spec.count, prefix, request.requestedNs);
+        request.spec.count -= uint32_t(warmClones.size());
+        if (request.spec.count == 0) {
+            bool allOk = true;
+            for (const auto& c : warmClones)
+                allOk = allOk && c.value("ok", false);
+            fork::ForkTimeline parentT = t;
+            json answer = {{"ok", allOk},
+                           {"parent", {{"id", m_proc->id}, {"state", "paused"}, {"timeline", parentT.toJson()}}},
+                           {"clones", warmClones},
+                           {"origin", "command"},
+                           {"warm", warmClones.size()}};
+            if (!allOk)
+                answer["error"] = "a spare did not start (see its entry)";
+            logInfo("served " + std::to_string(warmClones.size()) + " clone(s) from spares");
+            finishWith(answer);
+            requestSpares();  // replacements, built while nobody waits
+            return;
+        }
+    }
 
     // 1. Pause: every vCPU parks with its pending I/O completed.
     if (auto r = pauseAll(); !r)
@@ -135,7 +161,6 @@ void Vm::runFork(PendingFork request)
     steps.mark("thread_check");
     std::vector<CloneChild> children;
     std::string firstError;
-    const std::string prefix = request.spec.namePrefix.empty() ? m_proc->name : request.spec.namePrefix;
     for (uint32_t k = 0; k < request.spec.count; ++k) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) < 0) {
@@ -171,7 +196,7 @@ void Vm::runFork(PendingFork request)
     steps.mark("resume_parent");
 
     // 5. Each clone reports its own timeline once its vCPUs run.
-    json clones = json::array();
+    json clones = warmClones;
     const int64_t deadline = fork::nowNs() + kCloneReportTimeoutNs;
     for (auto& c : children) {
         clones.push_back(collectClone(c, deadline));
@@ -185,11 +210,18 @@ void Vm::runFork(PendingFork request)
                    {"parent",
                     {{"id", m_proc->id}, {"state", m_proc->paused ? "paused" : "running"}, {"timeline", parentT.toJson()}}},
                    {"clones", clones},
-                   {"origin", request.fromGuest ? "guest" : "command"}};
+                   {"origin", request.fromGuest ? "guest" : "command"},
+                   {"warm", warmClones.size()}};
     if (!firstError.empty())
         answer["error"] = firstError + " after " + std::to_string(children.size()) + " clone(s)";
     logInfo("forked " + std::to_string(children.size()) + " clone(s)");
     finishWith(answer);
+    // A parent kept paused is a template now: its spares get built next
+    // (vm_spares.cpp); a template that served some builds replacements.
+    if (request.spec.parent == fork::ParentMode::Pause && !m_proc->isTemplate && !m_proc->stopRequested)
+        makeTemplate(m_config.spares);
+    else
+        requestSpares();
 }
 
 json Vm::collectClone(CloneChild& child, int64_t deadlineNs)

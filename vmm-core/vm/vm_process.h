@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/unique_fd.h"
 #include "fork/fork_request.h"
 #include "fork/fork_timeline.h"
 #include "vm/control_server.h"
@@ -36,6 +37,17 @@ struct PendingFork {
 };
 
 inline constexpr int kGuestEventsPerSecond = 100;
+
+// A warm spare (docs/fork.md, "Warm spares"): a clone of a template, built
+// ahead (KVM rebuilt, state restored, vCPUs parked), waiting on its channel
+// for a name. Only its template knows it; it is no VM until activated.
+struct Spare {
+    pid_t pid = -1;
+    UniqueFd channel;  // socketpair: its "ready" line, then our activation, then its report
+    bool ready = false;
+    int64_t forkedNs = 0;
+    double buildMs = 0;  // fork() to parked, as the spare reported
+};
 
 struct VmProcess {
     struct Identity {
@@ -72,6 +84,16 @@ struct VmProcess {
     std::optional<PendingFork> pendingFork;
     std::vector<pid_t> liveClones;
     nlohmann::json lastFork;
+
+    // A template: kept paused so that its state never changes, which is what
+    // lets spares be built ahead. Ends with resume or stop (spares killed).
+    bool isTemplate = false;
+    uint32_t sparesWanted = 0;
+    std::vector<Spare> spares;
+    bool sparesToBuild = false;  // the event loop stopped to fork spares (vm_spares.cpp)
+    // Spares that died before use: a few are replaced, a stream of them is not.
+    RateLimit spareDeaths{5, std::chrono::seconds(60)};
+    uint64_t sparesServed = 0;
 
     std::atomic<bool> guestReady;
     std::atomic<double> readyMs{-1};  // when the guest said READY to this process, ms after its start
