@@ -487,9 +487,9 @@ TEST(TemplateRefusal, PropertyOfTheWrongSize)
     const std::string layout = vm.save("layout");
     editState(layout, [](void* fdt) {
         const fdt64_t overlapping[4] = {0, cpu_to_fdt64(4 << 20), cpu_to_fdt64(1 << 20), cpu_to_fdt64(2 << 20)};
-        fdt_setprop(fdt, node(fdt, "/memory"), "ranges", overlapping, sizeof overlapping);
+        fdt_setprop(fdt, node(fdt, "/ram"), "layout", overlapping, sizeof overlapping);
     });
-    expectRefused(layout, readStatus(layout), "/memory: RAM range 1 [0x100000, +0x200000) overlaps");
+    expectRefused(layout, readStatus(layout), "/ram: RAM range 1 [0x100000, +0x200000) overlaps");
 }
 
 TEST(TemplateRefusal, ChangedDiskBase)
@@ -501,7 +501,13 @@ TEST(TemplateRefusal, ChangedDiskBase)
     ASSERT_TRUE(checkDiskBase(dir, 0, t->disks[0]));
     std::ofstream(t->disks[0].baseImage, std::ios::binary | std::ios::app) << "more";
     expectRefused(dir, checkDiskBase(dir, 0, t->disks[0]),
-                  "disk 0's base image " + t->disks[0].baseImage + " changed since the template was saved");
+                  "disk 0's base image " + t->disks[0].baseImage +
+                      " changed since the template was saved (1048580 bytes, 1048576 then)");
+    // Same size, written in place: the modification time tells.
+    ASSERT_EQ(::truncate(t->disks[0].baseImage.c_str(), off_t(t->disks[0].baseSize)), 0);
+    struct timespec later[2] = {{0, UTIME_OMIT}, {t->disks[0].baseMtimeNs / 1000000000 + 5, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, t->disks[0].baseImage.c_str(), later, 0), 0);
+    expectRefused(dir, checkDiskBase(dir, 0, t->disks[0]), "changed since the template was saved (modified since)");
     fs::remove(t->disks[0].baseImage);
     expectRefused(dir, checkDiskBase(dir, 0, t->disks[0]), "No such file or directory");
 }

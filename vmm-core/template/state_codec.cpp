@@ -32,9 +32,11 @@ constexpr const char* sourceVm = "source-vm";
 constexpr const char* checksum = "checksum";
 constexpr const char* count = "count";
 constexpr const char* fileSize = "file-size";
-constexpr const char* ranges = "ranges";
+constexpr const char* layout = "layout";
 constexpr const char* backing = "backing";
-constexpr const char* id = "id";
+constexpr const char* reg = "reg";  // a vCPU's id, a disk's index (device tree style)
+constexpr const char* addressCells = "#address-cells";
+constexpr const char* sizeCells = "#size-cells";
 constexpr const char* state = "state";
 constexpr const char* baseImage = "base-image";
 constexpr const char* baseSize = "base-size";
@@ -139,7 +141,7 @@ Status validDisk(size_t index, const DiskRecord& d)
 void putVcpu(FdtBuilder& b, const state::VcpuState& v)
 {
     b.beginNode(vcpuNodeName(v.id));
-    b.u32(prop::id, v.id);
+    b.u32(prop::reg, v.id);
     b.rawArray("cpuid", v.cpuid);
     b.raw("mp-state", v.mpState);
     b.raw("regs", v.regs);
@@ -165,14 +167,14 @@ void putTree(FdtBuilder& b, const Template& t)
     b.string(prop::hostCpuVendor, t.info.hostCpuVendor);
     b.rawArray(prop::guestCpuid, t.info.guestCpuid);
 
-    b.beginNode("memory");
+    b.beginNode("ram");
     b.u64(prop::fileSize, t.ram.totalSize());
     std::vector<uint64_t> cells;
     for (const auto& r : t.ram.ranges) {
         cells.push_back(r.guestPhys);
         cells.push_back(r.size);
     }
-    b.u64s(prop::ranges, cells);
+    b.u64s(prop::layout, cells);
     b.string(prop::backing, t.ram.backing == memory::PageBacking::TransparentHuge ? kBackingHuge : kBackingSmall);
     b.endNode();
 
@@ -186,6 +188,8 @@ void putTree(FdtBuilder& b, const Template& t)
     b.endNode();
 
     b.beginNode("vcpus");
+    b.u32(prop::addressCells, 1);
+    b.u32(prop::sizeCells, 0);
     b.u32(prop::count, uint32_t(t.machine.vcpus.size()));
     for (const auto& v : t.machine.vcpus)
         putVcpu(b, v);
@@ -200,10 +204,13 @@ void putTree(FdtBuilder& b, const Template& t)
     b.endNode();
 
     b.beginNode("disks");
+    b.u32(prop::addressCells, 1);
+    b.u32(prop::sizeCells, 0);
     b.u32(prop::count, uint32_t(t.disks.size()));
     for (size_t i = 0; i < t.disks.size(); ++i) {
         const auto& d = t.disks[i];
         b.beginNode(diskNodeName(i));
+        b.u32(prop::reg, uint32_t(i));
         b.string(prop::baseImage, d.baseImage);
         b.u64(prop::baseSize, d.baseSize);
         b.u64(prop::baseMtimeNs, uint64_t(d.baseMtimeNs));
@@ -326,14 +333,14 @@ Status readInfo(const FdtReader& r, TemplateInfo& info)
 
 Status readRam(const FdtReader& r, RamLayout& ram)
 {
-    auto node = r.subnode(FdtReader::kRoot, "memory");
+    auto node = r.subnode(FdtReader::kRoot, "ram");
     if (!node)
         return fail(node.error());
-    auto cells = r.u64s(*node, prop::ranges, 2 * kMaxRamRanges);
+    auto cells = r.u64s(*node, prop::layout, 2 * kMaxRamRanges);
     if (!cells)
         return fail(cells.error());
     if (cells->size() % 2)
-        return r.error(*node, "ranges is not a list of (address, size) pairs");
+        return r.error(*node, "layout is not a list of (address, size) pairs");
     for (size_t i = 0; i < cells->size(); i += 2)
         ram.ranges.push_back({(*cells)[i], (*cells)[i + 1]});
     if (auto ok = validRamLayout(ram); !ok)
@@ -342,7 +349,7 @@ Status readRam(const FdtReader& r, RamLayout& ram)
     if (!fileSize)
         return fail(fileSize.error());
     if (*fileSize != ram.totalSize())
-        return r.error(*node, "file-size " + std::to_string(*fileSize) + " is not the ranges' total " +
+        return r.error(*node, "file-size " + std::to_string(*fileSize) + " is not the layout's total " +
                                   std::to_string(ram.totalSize()));
     auto backing = r.string(*node, prop::backing, kMaxStringBytes);
     if (!backing)
@@ -371,7 +378,7 @@ Status readVm(const FdtReader& r, state::VmState& vm)
 
 Status readVcpu(const FdtReader& r, int node, state::VcpuState& v)
 {
-    auto id = r.u32(node, prop::id);
+    auto id = r.u32(node, prop::reg);
     if (!id)
         return fail(id.error());
     if (*id >= kMaxVcpus)
@@ -475,8 +482,11 @@ Status readDisks(const FdtReader& r, std::vector<DiskRecord>& disks)
                                   " disk nodes follow");
     for (size_t i = 0; i < children->size(); ++i) {
         const int child = (*children)[i];
-        if (r.nodeName(child) != diskNodeName(i))
-            return r.error(child, "expected " + diskNodeName(i) + " here");
+        auto reg = r.u32(child, prop::reg);
+        if (!reg)
+            return fail(reg.error());
+        if (*reg != i || r.nodeName(child) != diskNodeName(i))
+            return r.error(child, "expected " + diskNodeName(i) + " (reg " + std::to_string(i) + ") here");
         DiskRecord d;
         auto base = r.string(child, prop::baseImage, kMaxStringBytes);
         auto size = r.u64(child, prop::baseSize);
