@@ -511,3 +511,15 @@ TEST(TemplateRefusal, ChangedDiskBase)
     fs::remove(t->disks[0].baseImage);
     expectRefused(dir, checkDiskBase(dir, 0, t->disks[0]), "No such file or directory");
 }
+
+TEST(TemplateRefusal, ErrorsStayOneLineWhateverTheFileHolds)
+{
+    SavedVm vm;
+    const std::string dir = vm.save();
+    editState(dir, [](void* fdt) {
+        const int dev = fdt_add_subnode(fdt, node(fdt, "/devices"), "evil\nname");
+        ASSERT_GE(dev, 0);
+        fdt_setprop(fdt, dev, "state", "", 0);
+    });
+    expectRefused(dir, readStatus(dir), "/devices/evil?name: is not a device name");
+}

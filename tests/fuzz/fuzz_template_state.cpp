@@ -1,8 +1,8 @@
 // libFuzzer target for a template's state parser (template/state_codec.h),
 // the code that reads a state.dtb someone else may have written. The input
-// is the file. decodeState() must refuse it or return a Template within the
-// format's bounds, never crash or read outside it; whatever it accepts must
-// encode again and decode to the same shape.
+// is the file. decodeState() must refuse it with one line or return a
+// Template within the format's bounds, never crash or read outside it;
+// whatever it accepts must encode again and decode to the same shape.
 //
 // libfdt comes from Debian, built without ASan: its own reads past the
 // input would go unseen in libFuzzer's heap copy, so each input is also
@@ -60,7 +60,8 @@ void checkShape(const Template& t)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     const std::span<const uint8_t> in(data, size);
-    (void)decodeState(in);
+    if (auto v = decodeState(in); !v)
+        check(v.error().what.find_first_of("\n\r") == std::string::npos);  // one line, whatever the file holds
     auto t = decodeState(in, ChecksumCheck::Ignore);
     if (t) {
         checkShape(*t);

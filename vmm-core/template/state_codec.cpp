@@ -9,6 +9,7 @@
 #include <cstring>
 #include <set>
 
+#include "base/hex.h"
 #include "devices/virtio/disk_overlay.h"
 #include "template/fdt_builder.h"
 #include "template/fdt_reader.h"
@@ -49,7 +50,8 @@ constexpr const char* overlayRuns = "overlay-runs";
 constexpr const char* kBackingSmall = "small";
 constexpr const char* kBackingHuge = "transparent-huge";
 
-std::string hex(uint64_t v)
+// A node's unit address: hex without "0x" (Devicetree Specification 2.2.1).
+std::string unitAddress(uint64_t v)
 {
     char b[24];
     std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
@@ -58,12 +60,12 @@ std::string hex(uint64_t v)
 
 std::string vcpuNodeName(uint32_t id)
 {
-    return "vcpu@" + hex(id);
+    return "vcpu@" + unitAddress(id);
 }
 
 std::string diskNodeName(size_t index)
 {
-    return "disk@" + hex(index);
+    return "disk@" + unitAddress(index);
 }
 
 // A device name becomes a node name: device tree node name characters
@@ -101,7 +103,7 @@ Status validRamLayout(const RamLayout& ram)
     uint64_t total = 0, end = 0;
     for (size_t i = 0; i < ram.ranges.size(); ++i) {
         const auto& r = ram.ranges[i];
-        const std::string what = "RAM range " + std::to_string(i) + " [0x" + hex(r.guestPhys) + ", +0x" + hex(r.size) + ")";
+        const std::string what = "RAM range " + std::to_string(i) + " [" + hex(r.guestPhys) + ", +" + hex(r.size) + ")";
         if (r.size == 0 || r.guestPhys % kPageSize || r.size % kPageSize)
             return failMsg(what + " is empty or not page-aligned");
         if (r.guestPhys + r.size < r.guestPhys)
@@ -545,7 +547,9 @@ Status sealState(std::span<uint8_t> blob)
     return {};
 }
 
-Result<Template> decodeState(std::span<const uint8_t> in, ChecksumCheck check)
+namespace {
+
+Result<Template> decode(std::span<const uint8_t> in, ChecksumCheck check)
 {
     if (in.size() < sizeof(fdt_header))
         return failMsg("too short for a device tree (" + std::to_string(in.size()) + " bytes)");
@@ -590,7 +594,7 @@ Result<Template> decodeState(std::span<const uint8_t> in, ChecksumCheck check)
         std::memcpy(&stored, data + *at, 4);
         stored = fdt32_to_cpu(stored);
         if (const uint32_t computed = checksumOf(blob, *at); computed != stored)
-            return failMsg("corrupted: checksum 0x" + hex(computed) + ", the file says 0x" + hex(stored));
+            return failMsg("corrupted: checksum " + hex(computed) + ", the file says " + hex(stored));
     }
 
     Template t;
@@ -601,6 +605,23 @@ Result<Template> decodeState(std::span<const uint8_t> in, ChecksumCheck check)
     HF_TRY(readVcpus(r, t.machine.vcpus));
     HF_TRY(readDevices(r, t.machine.devices));
     HF_TRY(readDisks(r, t.disks));
+    return t;
+}
+
+} // namespace
+
+Result<Template> decodeState(std::span<const uint8_t> in, ChecksumCheck check)
+{
+    auto t = decode(in, check);
+    if (!t) {
+        // Node names and strings in errors come from the file: an error
+        // stays one printable line whatever they hold.
+        std::string what = t.error().what;
+        for (char& c : what)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                c = '?';
+        return failMsg(std::move(what));
+    }
     return t;
 }
 

@@ -68,7 +68,8 @@ Status checkTarget(const std::string& dir)
     struct stat st{};
     if (::lstat(dir.c_str(), &st) < 0)
         return errno == ENOENT ? Status{} : failErrno("stat " + dir);
-    if (!S_ISDIR(st.st_mode) || !std::filesystem::is_empty(dir))
+    std::error_code ec;
+    if (!S_ISDIR(st.st_mode) || !std::filesystem::is_empty(dir, ec) || ec)
         return failMsg(dir + " already exists; a template is never written over");
     return {};
 }
@@ -79,7 +80,10 @@ Result<DiskRecord> describeDisk(const DiskOverlay& disk)
     if (::fstat(disk.baseFd().get(), &st) < 0)
         return failErrno("stat the base image " + disk.path());
     DiskRecord d;
-    d.baseImage = std::filesystem::absolute(disk.path()).lexically_normal().string();
+    std::error_code ec;
+    d.baseImage = std::filesystem::absolute(disk.path(), ec).lexically_normal().string();
+    if (ec)
+        return fail(Error::fromErrno(ec.value(), "the absolute path of " + disk.path()));
     d.baseSize = uint64_t(st.st_size);
     d.baseMtimeNs = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     d.readonly = disk.readonly();
