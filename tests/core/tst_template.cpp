@@ -523,3 +523,15 @@ TEST(TemplateRefusal, ErrorsStayOneLineWhateverTheFileHolds)
     });
     expectRefused(dir, readStatus(dir), "/devices/evil?name: is not a device name");
 }
+
+TEST(TemplateRefusal, StateFileTooLargeOrNotAFile)
+{
+    SavedVm vm;
+    const std::string dir = vm.save();
+    const std::string path = dir + "/state.dtb";
+    ASSERT_EQ(::truncate(path.c_str(), off_t(kMaxStateBytes + 1)), 0);  // sparse: costs nothing
+    expectRefused(dir, readStatus(dir), "state.dtb is 67108865 bytes, more than the 64 MiB a template allows");
+    fs::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);  // opened without waiting for a writer
+    expectRefused(dir, readStatus(dir), "state.dtb is not a regular file (a FIFO)");
+}

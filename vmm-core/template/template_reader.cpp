@@ -19,8 +19,8 @@ Result<std::vector<uint8_t>> readState(const std::string& dir, BorrowedFd dirFd)
     if (!f)
         return fail(f.error());
     if (f->size > kMaxStateBytes)
-        return failMsg(templatePrefix(dir) + kStateFile + " is " + std::to_string(f->size >> 20) +
-                       " MiB, more than the " + std::to_string(kMaxStateBytes >> 20) + " MiB a template allows");
+        return failMsg(templatePrefix(dir) + kStateFile + " is " + std::to_string(f->size) + " bytes, more than the " +
+                       std::to_string(kMaxStateBytes >> 20) + " MiB a template allows");
     std::vector<uint8_t> bytes(f->size);
     size_t done = 0;
     while (done < bytes.size()) {
