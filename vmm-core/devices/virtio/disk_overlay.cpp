@@ -170,6 +170,31 @@ Status DiskOverlay::write(uint64_t offset, std::span<const uint8_t> in)
     return {};
 }
 
+std::vector<DiskOverlay::BlockRun> DiskOverlay::overlayRuns() const
+{
+    std::vector<BlockRun> runs;
+    if (m_blocks == 0)
+        return runs;
+    const uint64_t blocks = (m_capacity + kBlockSize - 1) / kBlockSize;
+    for (uint64_t b = 0; b < blocks;) {
+        // Whole bitmap bytes of absent blocks at a time: most of a disk.
+        if (b % 8 == 0 && m_present.as<uint8_t>()[b / 8] == 0) {
+            b += 8;
+            continue;
+        }
+        if (!present(b)) {
+            ++b;
+            continue;
+        }
+        if (!runs.empty() && runs.back().first + runs.back().count == b)
+            ++runs.back().count;
+        else
+            runs.push_back({b, 1});
+        ++b;
+    }
+    return runs;
+}
+
 int DiskOverlay::exportTo(int fd, std::span<uint8_t> scratch) const noexcept
 {
     if (scratch.size() < kBlockSize || scratch.size() % kBlockSize)

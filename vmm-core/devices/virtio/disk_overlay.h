@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/mapping.h"
@@ -61,6 +62,20 @@ public:
     // only, no allocation and no lock (the other threads of the process it
     // was forked from may have held some). Returns 0 or an errno value.
     int exportTo(int fd, std::span<uint8_t> scratch) const noexcept;
+
+    // What a template saves of a disk (vmm-core/template): the base image
+    // (its fd, for its size and mtime), and the overlay's blocks as runs of
+    // consecutive block numbers, in order, with each block's bytes. Loading
+    // them back is write() of each block.
+    struct BlockRun {
+        uint64_t first = 0;
+        uint64_t count = 0;
+        bool operator==(const BlockRun&) const = default;
+    };
+    BorrowedFd baseFd() const { return m_base.borrow(); }
+    std::vector<BlockRun> overlayRuns() const;
+    // The overlay's copy of a run overlayRuns() returned: count blocks.
+    std::span<const uint8_t> overlayData(BlockRun run) const { return {blockData(run.first), run.count * kBlockSize}; }
 
 private:
     DiskOverlay(std::string path, bool readonly, UniqueFd base, uint64_t capacity, Mapping data, Mapping present)
