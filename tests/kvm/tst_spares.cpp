@@ -121,7 +121,8 @@ TEST(Spares, TwentyWarmClonesAreDistinctRunAndNoSpareOutlivesItsTemplate)
 
     // Stopping the template takes its spares along.
     std::vector<pid_t> left;
-    for (const auto& p : spares(*tmpl)["pids"])
+    const json before = spares(*tmpl);  // named: a range-for over a temporary's member dangles
+    for (const auto& p : before["pids"])
         left.push_back(p.get<pid_t>());
     ASSERT_EQ(left.size(), 2u);
     EXPECT_EQ(tmpl->request({{"cmd", "stop"}})["ok"], true);
