@@ -79,6 +79,17 @@ int main(int argc, char** argv)
     std::unique_ptr<hf::vm::ControlServer> server;
 
     uint64_t overlay = 0;
+    // A template's spares, as the real VMM reports them (they are "ready" at once here).
+    bool isTemplate = false;
+    uint64_t sparesWanted = 0;
+    auto sparesJson = [&] {
+        return json{{"template", isTemplate},
+                    {"pids", json::array()},
+                    {"wanted", isTemplate ? sparesWanted : 0},
+                    {"ready", isTemplate ? sparesWanted : 0},
+                    {"building", 0},
+                    {"served", 0}};
+    };
     auto disksJson = [&] {
         json out = json::array();
         for (size_t i = 0; i < disks.size(); ++i) {
@@ -128,11 +139,20 @@ int main(int argc, char** argv)
                     {"uptime_ms", up},
                     {"ready_ms", 1.0},
                     {"ready", true},
-                    {"disks", disksJson()}};
+                    {"disks", disksJson()},
+                    {"spares", sparesJson()}};
         }
         if (cmd == "pause" || cmd == "resume") {
             state = cmd == "pause" ? "paused" : "running";
+            if (cmd == "resume")
+                isTemplate = false;
             return {{"ok", true}, {"state", state}};
+        }
+        if (cmd == "template") {
+            state = "paused";
+            isTemplate = true;
+            sparesWanted = req.value("spares", uint64_t(2));
+            return {{"ok", true}, {"state", state}, {"spares", sparesJson()}};
         }
         if (cmd == "stop") {
             stopping = true;

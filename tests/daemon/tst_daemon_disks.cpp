@@ -167,3 +167,38 @@ TEST(DaemonDisks, OverlaySizesShowAndDiskSaveReachesTheVmm)
     EXPECT_EQ(code(nobody), -32010) << message(nobody);
     EXPECT_EQ(d.terminate(30s), 0);
 }
+
+// Warm spares through the daemon (issue 14), without KVM: vm.template reaches
+// the VMM's template command, the VM object shows its spares, vm.resume ends
+// template mode, bad counts are refused before any VMM is asked. (The spares
+// themselves are tested on real KVM in tst_kvm_spares.)
+TEST(DaemonTemplates, VmTemplateShowsSparesAndResumeEndsIt)
+{
+    DaemonProcess d;
+    ASSERT_TRUE(d.started()) << d.log();
+    LogOnFailure logGuard{d};
+    RawClient c(d.socket());
+    ASSERT_TRUE(c.hello());
+    FakeVmm vmm(d.vmDir() + "/tpl.boot1.sock", "tpl", 0, d.registerSocket());
+    ASSERT_TRUE(vmm.listening());
+    json vm = listedVm(c, "tpl");
+    ASSERT_TRUE(vm.is_object()) << d.log();
+    EXPECT_TRUE(vm["spares"].is_null()) << "no template yet: " << vm.dump();
+
+    for (const json& bad : {json{{"vm", "tpl"}, {"spares", 9}}, json{{"vm", "tpl"}, {"spares", "2"}},
+                            json{{"vm", "tpl"}, {"spares", 2}, {"extra", 1}}, json{{"spares", 2}}}) {
+        auto r = c.call("vm.template", bad);
+        EXPECT_EQ(code(r), -32602) << bad.dump() << " -> " << message(r);
+    }
+    auto r = c.call("vm.template", {{"vm", "tpl"}, {"spares", 3}}, 10s);
+    ASSERT_TRUE(r && r->contains("result")) << message(r);
+    EXPECT_EQ((*r)["result"]["vm"]["state"], "paused");
+    EXPECT_EQ((*r)["result"]["vm"]["spares"]["template"], true) << r->dump();
+    EXPECT_EQ((*r)["result"]["vm"]["spares"]["wanted"], 3) << r->dump();
+    EXPECT_EQ(listedVm(c, "tpl")["spares"]["ready"], 3);
+
+    auto resumed = c.call("vm.resume", {{"vm", "tpl"}}, 10s);
+    ASSERT_TRUE(resumed && resumed->contains("result")) << message(resumed);
+    EXPECT_TRUE((*resumed)["result"]["vm"]["spares"].is_null()) << resumed->dump();
+    EXPECT_EQ(code(c.call("vm.template", {{"vm", "nope"}, {"spares", 1}})), -32010);
+}

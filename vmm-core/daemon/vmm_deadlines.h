@@ -15,7 +15,7 @@ struct VmmDeadlines {
     using ms = std::chrono::milliseconds;
     // status, console, cow, resume, stop, arm, disarm: answered at once by a live VMM.
     static constexpr ms kQuick{5000};
-    // pause: every vCPU leaves KVM_RUN, pending I/O completed first.
+    // pause, template: every vCPU leaves KVM_RUN, pending I/O completed first.
     static constexpr ms kPause{10000};
     // fork: pause, capture, fork() and the clone's rebuild, per clone.
     static constexpr ms kForkBase{20000};
@@ -35,7 +35,7 @@ struct VmmDeadlines {
     {
         if (cmd == "fork")
             return kForkBase + kForkPerClone * count;
-        if (cmd == "pause")
+        if (cmd == "pause" || cmd == "template")  // template pauses a running VM first
             return kPause;
         if (cmd == "disk-save")
             return kDiskSave;
