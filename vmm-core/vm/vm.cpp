@@ -340,6 +340,8 @@ void Vm::reapChildren()
                     s.pid = -1;  // reaped: never kill() or wait for this pid again
             continue;
         }
+        if (std::erase(m_proc->frozenCopies, pid) > 0)
+            continue;
         std::erase(m_proc->liveClones, pid);
         json ev = {{"event", "clone-exited"}, {"pid", pid}};
         if (WIFEXITED(status))

@@ -121,6 +121,13 @@ private:
     Status rebuildKvm(fork::StepLog& steps);
     Status restoreSnapshot(const ForkSnapshot& snap, fork::StepLog& steps);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);
+    // count > 1: fork() once, a frozen copy of this process that forks the
+    // clones while this one runs again; `children` get their report pipes
+    // and names (pids come with the reports). Returns in a clone too, with
+    // `children` empty and no error.
+    void forkThroughFrozenCopy(const ForkSnapshot& snap, const fork::ForkTimeline& t, const PendingFork& request,
+                               const std::string& prefix, std::vector<CloneChild>& children, std::string& firstError,
+                               fork::StepLog& steps);
     std::string clonePath(const std::string& name) const;
     // Warm spares (vm_spares.cpp), on the event thread. makeTemplate()
     // pauses the VM for good (until resume) and keeps `spares` built ahead;

@@ -3,6 +3,7 @@
 // it step by step; the paper's section 4 is the design it follows.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -161,7 +162,14 @@ void Vm::runFork(PendingFork request)
     steps.mark("thread_check");
     std::vector<CloneChild> children;
     std::string firstError;
-    for (uint32_t k = 0; k < request.spec.count; ++k) {
+    if (request.spec.count > 1) {
+        // 3'. Lean: one fork() on the parent's path, of a frozen copy that
+        // forks the clones while the parent already runs again.
+        forkThroughFrozenCopy(*snap, t, request, prefix, children, firstError, steps);
+        if (children.empty() && firstError.empty())
+            return;  // this process is a clone now, or the frozen copy's work is done
+    }
+    for (uint32_t k = 0; request.spec.count == 1 && k < request.spec.count; ++k) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) < 0) {
             firstError = "pipe2: " + std::string(std::strerror(errno));
@@ -199,8 +207,11 @@ void Vm::runFork(PendingFork request)
     json clones = warmClones;
     const int64_t deadline = fork::nowNs() + kCloneReportTimeoutNs;
     for (auto& c : children) {
-        clones.push_back(collectClone(c, deadline));
-        m_proc->liveClones.push_back(c.pid);
+        json report = collectClone(c, deadline);
+        // A clone of the frozen copy is known by the pid it reports.
+        if (report.contains("pid") && report["pid"].is_number_integer() && report["pid"].get<pid_t>() > 0)
+            m_proc->liveClones.push_back(report["pid"].get<pid_t>());
+        clones.push_back(report);
     }
     fork::ForkTimeline parentT = t;
     parentT.forked = forkedInParent;
@@ -222,6 +233,59 @@ void Vm::runFork(PendingFork request)
         makeTemplate(m_config.spares);
     else
         requestSpares();
+}
+
+void Vm::forkThroughFrozenCopy(const ForkSnapshot& snap, const fork::ForkTimeline& t, const PendingFork& request,
+                               const std::string& prefix, std::vector<CloneChild>& children, std::string& firstError,
+                               fork::StepLog& steps)
+{
+    // The clones' report pipes and names are made here, so the parent
+    // collects them as if it had forked each clone itself.
+    std::vector<UniqueFd> writeEnds;
+    for (uint32_t k = 0; k < request.spec.count; ++k) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) < 0) {
+            firstError = "pipe2: " + std::string(std::strerror(errno));
+            break;
+        }
+        children.push_back({-1, UniqueFd(fds[0]), prefix + "-" + std::to_string(++m_proc->clonesMade)});
+        writeEnds.emplace_back(fds[1]);
+    }
+    steps.mark("report_pipes");
+    // The clones are the frozen copy's children; when it exits they are
+    // reparented to us, so that we reap them (and the daemon sees a
+    // familiar tree of processes).
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const pid_t copy = ::fork();
+    if (copy < 0) {
+        firstError = "fork: " + std::string(std::strerror(errno));
+        m_proc->clonesMade -= uint32_t(children.size());
+        children.clear();
+        return;
+    }
+    if (copy == 0) {
+        // The frozen copy: single-threaded, the snapshot in its memory.
+        for (auto& c : children)
+            c.report.reset();
+        for (size_t k = 0; k < writeEnds.size(); ++k) {
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                for (size_t j = 0; j < writeEnds.size(); ++j)
+                    if (j != k)
+                        writeEnds[j].reset();
+                std::string name = children[k].name;
+                children.clear();
+                becomeClone(snap, t, name, writeEnds[k].release(), request);
+                return;  // the clone's run() loop goes on
+            }
+            // A clone that could not be forked: its pipe closes with us and
+            // the parent reports that it never ran.
+        }
+        ::_exit(0);  // no destructors: they would act on the parent's objects
+    }
+    steps.mark("fork_syscall");
+    m_proc->frozenCopies.push_back(copy);
+    writeEnds.clear();  // ours: only the clones write
 }
 
 json Vm::collectClone(CloneChild& child, int64_t deadlineNs)

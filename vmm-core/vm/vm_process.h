@@ -83,6 +83,9 @@ struct VmProcess {
     std::atomic<uint32_t> clonesMade{0};
     std::optional<PendingFork> pendingFork;
     std::vector<pid_t> liveClones;
+    // Frozen copies that forked a request's clones (vm_fork.cpp): reaped
+    // quietly, they are no clones.
+    std::vector<pid_t> frozenCopies;
     nlohmann::json lastFork;
 
     // A template: kept paused so that its state never changes, which is what
