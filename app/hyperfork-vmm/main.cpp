@@ -27,13 +27,20 @@ int main(int argc, char** argv)
 
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (auto r = hf::vm::resolveDefaultGuest(config, ec ? "." : exe.parent_path().string()); !r) {
+    // A template brings its own guest.
+    if (auto r = config.templateDir.empty() ? hf::vm::resolveDefaultGuest(config, ec ? "." : exe.parent_path().string())
+                                            : hf::Status{};
+        !r) {
         hf::logError(r.error().message());
         return 2;
     }
     auto vm = hf::vm::Vm::create(config);
     if (!vm) {
-        hf::logError("cannot start vm '" + config.name + "': " + vm.error().message());
+        // A template's refusal names it already ("template DIR: ...").
+        if (vm.error().message().starts_with("template "))
+            hf::logError(vm.error().message());
+        else
+            hf::logError("cannot start vm '" + config.name + "': " + vm.error().message());
         return 1;
     }
     return (*vm)->run();

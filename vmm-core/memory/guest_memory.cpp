@@ -1,6 +1,7 @@
 #include "memory/guest_memory.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -9,7 +10,10 @@
 
 namespace hf::memory {
 
-Result<GuestMemory> GuestMemory::create(std::vector<RamRange> ranges, PageBacking backing)
+namespace {
+
+// Page-aligned, non-empty, sorted, disjoint: the ranges' total size.
+Result<uint64_t> checkedTotal(const std::vector<RamRange>& ranges)
 {
     if (ranges.empty())
         return failMsg("guest memory: no RAM ranges");
@@ -24,17 +28,53 @@ Result<GuestMemory> GuestMemory::create(std::vector<RamRange> ranges, PageBackin
         end = r.guestPhys + r.size;
         total += r.size;
     }
+    return total;
+}
+
+// Say which page size we want rather than inherit the system default, so
+// fork-time measurements compare what they claim to.
+Status advise(const Mapping& m, PageBacking backing)
+{
+    int advice = backing == PageBacking::TransparentHuge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
+    if (::madvise(m.get(), m.size(), advice) < 0)
+        return failErrno(backing == PageBacking::TransparentHuge ? "madvise MADV_HUGEPAGE" : "madvise MADV_NOHUGEPAGE");
+    return {};
+}
+
+} // namespace
+
+Result<GuestMemory> GuestMemory::create(std::vector<RamRange> ranges, PageBacking backing)
+{
+    auto total = checkedTotal(ranges);
+    if (!total)
+        return fail(total.error());
     // MAP_NORESERVE: a 2 GiB guest that touches 100 MB costs 100 MB, and
     // clones never count against overcommit for pages they do not write.
-    auto m = Mapping::map(total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
+    auto m = Mapping::map(*total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
                           "guest RAM");
     if (!m)
         return fail(m.error());
-    // Say which page size we want rather than inherit the system default, so
-    // fork-time measurements compare what they claim to.
-    int advice = backing == PageBacking::TransparentHuge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
-    if (::madvise(m->get(), total, advice) < 0)
-        return failErrno(backing == PageBacking::TransparentHuge ? "madvise MADV_HUGEPAGE" : "madvise MADV_NOHUGEPAGE");
+    HF_TRY(advise(*m, backing));
+    return GuestMemory(std::move(ranges), std::move(*m), backing);
+}
+
+Result<GuestMemory> GuestMemory::mapFile(std::vector<RamRange> ranges, BorrowedFd file, PageBacking backing)
+{
+    auto total = checkedTotal(ranges);
+    if (!total)
+        return fail(total.error());
+    struct stat st{};
+    if (::fstat(file.get(), &st) < 0)
+        return failErrno("guest RAM file");
+    // A shorter file would SIGBUS the VMM when the guest touches past its end.
+    if (!S_ISREG(st.st_mode) || uint64_t(st.st_size) < *total)
+        return failMsg("guest RAM file: not a regular file of " + std::to_string(*total) + " bytes");
+    // MAP_NORESERVE as for anonymous RAM: only pages written cost commit.
+    auto m = Mapping::map(*total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, file.get(), 0,
+                          "guest RAM from file");
+    if (!m)
+        return fail(m.error());
+    HF_TRY(advise(*m, backing));
     return GuestMemory(std::move(ranges), std::move(*m), backing);
 }
 

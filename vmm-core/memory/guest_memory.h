@@ -1,7 +1,8 @@
 #pragma once
-// Guest RAM: one private anonymous mapping (MAP_PRIVATE | MAP_ANONYMOUS |
-// MAP_NORESERVE, never MADV_DONTFORK) so that fork() shares it copy-on-write
-// with a clone, cut into guest-physical ranges (x86 leaves a hole below 4 GiB).
+// Guest RAM: one private mapping (MAP_PRIVATE | MAP_NORESERVE, never
+// MADV_DONTFORK) so that fork() shares it copy-on-write with a clone, cut
+// into guest-physical ranges (x86 leaves a hole below 4 GiB). Anonymous for
+// a booted VM; a file's for a VM started from a template (memory.raw).
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/mapping.h"
+#include "base/unique_fd.h"
 
 namespace hf::kvm {
 class VmFd;
@@ -29,6 +31,13 @@ class GuestMemory {
 public:
     // Ranges must be page-aligned, non-overlapping, and sorted.
     static Result<GuestMemory> create(std::vector<RamRange> ranges, PageBacking backing = PageBacking::Small);
+    // The ranges laid out back to back in `file` from offset 0, mapped
+    // MAP_PRIVATE: reads come from the page cache, shared by every VM mapped
+    // from the same file; a page the guest (or KVM) writes becomes this
+    // process's private copy, and the file is never written. The file must
+    // hold the ranges' total size (the mapping keeps the file open itself).
+    static Result<GuestMemory> mapFile(std::vector<RamRange> ranges, BorrowedFd file,
+                                       PageBacking backing = PageBacking::Small);
 
     // Registers every range as a KVM memory slot (slot i = range i).
     Status registerWith(kvm::VmFd& vm) const;

@@ -68,6 +68,8 @@ double Vm::sinceStartMs() const
 
 Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config)
 {
+    if (!config.templateDir.empty())
+        return createFromTemplate(config);
     std::unique_ptr<Vm> vm(new Vm(config));
     vm->m_proc.emplace(VmProcess::Identity{.id = ::getpid(), .name = config.name, .controlPath = config.controlPath},
                        std::chrono::milliseconds(config.guestForkIntervalMs));

@@ -40,6 +40,10 @@ class VirtioMmio;
 class VirtioBlk;
 } // namespace hf::devices::virtio
 
+namespace hf::tmpl {
+struct Template;
+} // namespace hf::tmpl
+
 namespace hf::vm {
 
 class Vm final : public VcpuExitSink, public devices::SignalHandler {
@@ -73,6 +77,10 @@ private:
 
     explicit Vm(VmConfig config);
     Status build();
+    // --template: the files checked, then the VM restored from them
+    // (vm_template_boot.cpp).
+    static Result<std::unique_ptr<Vm>> createFromTemplate(const VmConfig& config);
+    Status buildFromTemplate(const tmpl::Template& t);
     // /dev/kvm, the VM, its TSS and identity map, irqchip and PIT: at boot
     // and again in every clone.
     // With `steps`, each ioctl's time is recorded (a clone's breakdown).
@@ -104,6 +112,8 @@ private:
     nlohmann::json disksStatus() const;
     // disk-save: the VM's view of one disk, written to a new image file.
     nlohmann::json saveDisk(const nlohmann::json& request);
+    // save: the VM as a template directory (vm_template_save.cpp).
+    nlohmann::json saveTemplate(const nlohmann::json& request);
 
     // Guest signals (vm_guest_signals.cpp), on vCPU threads.
     uint32_t clonesLeft() const;

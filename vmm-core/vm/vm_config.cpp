@@ -71,7 +71,12 @@ const char* vmmUsage()
            "                     [--name NAME] [--huge-pages] [--max-clones N] [--spares K]\n"
            "                     [--guest-fork] [--guest-fork-interval MS] [--register SOCKET]\n"
            "                     [--disk IMAGE[,readonly]]...\n"
+           "       hyperfork-vmm --template DIR [--name NAME] [--console ...] [--control ...] ...\n"
            "With no --kernel/--initrd it boots the default guest. SIZE: 512M, 2G, ...; N: 1..8.\n"
+           "--template DIR: start from a template saved with the 'save' control command:\n"
+           "the guest goes on where it was saved, with a new VM Generation ID; its RAM,\n"
+           "vCPUs and disks are the template's (so --kernel, --initrd, --cmdline, --mem,\n"
+           "--cpus, --huge-pages and --disk are refused); NAME defaults to the saved VM's.\n"
            "--disk: a virtio-blk disk (/dev/vda, /dev/vdb... in order, at most 8) over IMAGE,\n"
            "which is opened read-only and never written: the VM's writes stay in its own\n"
            "copy-on-write overlay in memory, inherited by its clones as of their fork;\n"
@@ -90,6 +95,8 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
 {
     VmmArgs out;
     VmConfig& c = out.config;
+    bool nameGiven = false;
+    std::vector<std::string> bootOptions;  // what a template decides instead
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         std::string v;
@@ -100,8 +107,17 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             v = args[++i];
             return {};
         };
+        for (const char* o : {"--kernel", "--initrd", "--cmdline", "--cmdline-replace", "--mem", "--cpus",
+                              "--huge-pages", "--disk"})
+            if (a == o)
+                bootOptions.push_back(a);
         if (a == "-h" || a == "--help") {
             out.help = true;
+        } else if (a == "--template") {
+            HF_TRY(value());
+            if (v.empty())
+                return failMsg("--template needs a directory");
+            c.templateDir = v;
         } else if (a == "--huge-pages") {
             c.hugePages = true;
         } else if (a == "--guest-fork") {
@@ -165,9 +181,16 @@ Result<VmmArgs> parseVmmArgs(const std::vector<std::string>& args)
             if (!isSafeName(v, kMaxNameLength))
                 return failMsg("invalid name '" + v + "': " + safeNameRule(kMaxNameLength));
             c.name = v;
+            nameGiven = true;
         } else {
             return failMsg("unknown argument '" + a + "'");
         }
+    }
+    if (!c.templateDir.empty()) {
+        if (!bootOptions.empty())
+            return failMsg(bootOptions.front() + " cannot go with --template: the template decides it");
+        if (!nameGiven)
+            c.name.clear();
     }
     return out;
 }

@@ -37,6 +37,10 @@ struct VmConfig {
     uint32_t maxClones = 64;             // clones this VM process may create in all
     uint32_t spares = 2;                 // warm spares kept while a template (docs/fork.md)
     std::vector<DiskConfig> disks;       // /dev/vda, /dev/vdb... in this order
+    // Start from this saved template (docs/template-format.md) instead of
+    // booting a kernel: RAM, vCPUs, devices and disks come from it. An empty
+    // name then means the template's source VM's.
+    std::string templateDir;
 };
 
 inline constexpr uint64_t kMinMemBytes = 32ull << 20;

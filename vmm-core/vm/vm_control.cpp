@@ -1,6 +1,7 @@
 // The VMM's control socket commands (docs/vmm-control.md), on the event
 // thread: status, pause/resume/stop, console history, copy-on-write counts,
-// fork and guest-fork arming, disks (vm_disks.cpp).
+// fork and guest-fork arming, disks (vm_disks.cpp), save
+// (vm_template_save.cpp).
 #include <unistd.h>
 
 #include "devices/vm_gen_id.h"
@@ -31,6 +32,7 @@ json Vm::status() const
               {"ram_host_range", {uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())),
                                   uint64_t(reinterpret_cast<uintptr_t>(m_mem->base())) + m_mem->totalSize()}},
               {"kernel", m_config.kernelPath},
+              {"template", m_config.templateDir.empty() ? json(nullptr) : json(m_config.templateDir)},
               {"initrd", m_config.initrdPath},
               {"console", m_console->isPty() ? "pty" : "stdio"},
               {"control", m_control ? json(m_control->path()) : json(nullptr)},
@@ -111,6 +113,8 @@ json Vm::handleControl(const json& req, ControlServer::ClientId client)
         return cowStats();
     if (c == "disk-save")
         return saveDisk(req);
+    if (c == "save")
+        return saveTemplate(req);
     if (c == "fork") {
         auto spec = fork::parseForkSpec(req);
         if (!spec)

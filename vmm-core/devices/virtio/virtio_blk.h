@@ -66,6 +66,8 @@ public:
     Status restoreState(std::span<const uint8_t> state) override;
 
     const DiskOverlay& disk() const { return *m_disk; }
+    // Before the guest runs: a template's saved overlay blocks go in here.
+    DiskOverlay& disk() { return *m_disk; }
     const std::string& serial() const { return m_serial; }
     // Counters since boot; a clone inherits its parent's as of the fork.
     struct Stats {
