@@ -64,7 +64,23 @@ INSTANTIATE_TEST_SUITE_P(
                       ArgError{{"--name", std::string(65, 'a')}, "invalid name"},
                       ArgError{{"--name", "sp ace"}, "invalid name"}, ArgError{{"--frobnicate"}, "unknown argument"},
                       ArgError{{"--spares", "9"}, "invalid --spares '9': expected 0 to 8"},
-                      ArgError{{"--spares", "-1"}, "invalid --spares"}));
+                      ArgError{{"--spares", "-1"}, "invalid --spares"},
+                      // A template decides the guest, its RAM, vCPUs and disks.
+                      ArgError{{"--template"}, "--template needs a value"},
+                      ArgError{{"--template", "/t", "--cpus", "2"}, "--cpus cannot go with --template"},
+                      ArgError{{"--disk", "a.img", "--template", "/t"}, "--disk cannot go with --template"},
+                      ArgError{{"--template", "/t", "--kernel", "k"}, "--kernel cannot go with --template"}));
+
+TEST(VmmArgs, ATemplateNamesTheVmUnlessNameIsGiven)
+{
+    auto a = parseVmmArgs({"--template", "/srv/t"});
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->config.templateDir, "/srv/t");
+    EXPECT_EQ(a->config.name, "") << "empty: the template's source name";
+    auto b = parseVmmArgs({"--name", "web", "--template", "/srv/t"});
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->config.name, "web");
+}
 
 TEST(VmmArgs, DisksAreKeptInOrderWithTheirOption)
 {
