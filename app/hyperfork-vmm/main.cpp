@@ -23,7 +23,8 @@ int main(int argc, char** argv)
         return 0;
     }
     hf::vm::VmConfig config = parsed->config;
-    hf::setLogTag("hyperfork-vmm[" + config.name + "]");
+    // From a template, the name may be the template's (set once it is read).
+    hf::setLogTag("hyperfork-vmm[" + (config.name.empty() ? std::string("template") : config.name) + "]");
 
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
