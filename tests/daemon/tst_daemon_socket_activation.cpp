@@ -220,6 +220,13 @@ TEST_F(SocketActivation, AClosedDescriptorIsRefused)
     expectRefused({.fd = -1}, "(LISTEN_FDS, fd 3) is not open");
 }
 
+TEST_F(SocketActivation, MalformedVariablesAreRefused)
+{
+    hf::UniqueFd listening = systemdSocket(m_socket);
+    ASSERT_TRUE(listening);
+    expectRefused({.fd = listening.get(), .listenFds = "one"}, "LISTEN_PID or LISTEN_FDS is malformed");
+}
+
 TEST_F(SocketActivation, MoreThanOneSocketIsRefused)
 {
     hf::UniqueFd listening = systemdSocket(m_socket);

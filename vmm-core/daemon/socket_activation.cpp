@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/file.h"
+
 namespace hf::daemon {
 
 namespace {
@@ -23,11 +25,7 @@ std::string describe(int fd)
     if (::fstat(fd, &st) != 0)
         return std::string("fstat: ") + std::strerror(errno);
     if (!S_ISSOCK(st.st_mode))
-        return S_ISREG(st.st_mode)    ? "a regular file"
-               : S_ISDIR(st.st_mode)  ? "a directory"
-               : S_ISFIFO(st.st_mode) ? "a pipe"
-               : S_ISCHR(st.st_mode)  ? "a character device"
-                                      : "not a socket";
+        return fileTypeName(st.st_mode);
     int domain = 0, type = 0, listening = 0;
     socklen_t len = sizeof(int);
     ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
@@ -59,8 +57,10 @@ Result<UniqueFd> takeActivatedSocket(const std::string& expectedPath)
 {
     // unset_environment=1: the variables go whatever the outcome.
     int n = sd_listen_fds(1);
-    if (n < 0)
+    if (n == -EBADF)
         return fail(Error::fromErrno(-n, "sd_listen_fds: " + std::string(kPassed) + " is not open"));
+    if (n < 0)
+        return fail(Error::fromErrno(-n, "sd_listen_fds: LISTEN_PID or LISTEN_FDS is malformed"));
     if (n == 0)
         return UniqueFd{};
     // Owned from here, so none is left open whatever is wrong with them.
