@@ -19,7 +19,7 @@ for prog in hyperfork-vmm hyperforkd hyperforkctl hyperfork; do
 done
 # hyperforkctl's commands: the first word of each indented usage line.
 for cmd in $("$bin/hyperforkctl" --help | sed -nE 's/^  ([a-z]+) .*/\1/p' | sort -u); do
-  grep -qE "^\*$cmd\*|, \*$cmd\*" "$scd/hyperforkctl.1.scd" || { echo "FAIL: hyperforkctl command $cmd is not in its man page"; failed=1; }
+  grep -qE "^\*$cmd[* ]|, \*$cmd\*" "$scd/hyperforkctl.1.scd" || { echo "FAIL: hyperforkctl command $cmd is not in its man page"; failed=1; }
 done
 [[ $failed -eq 0 ]] && echo "man pages: every option of every --help is documented"
 exit $failed

@@ -37,7 +37,7 @@ export INITRD=No
 t=$(now)
 apt-get install -y -q --no-install-recommends "$deb" > /tmp/apt-install.log 2>&1 \
   || { cat /tmp/apt-install.log; echo "FAIL: apt install $deb"; exit 1; }
-echo "install-test: apt install ./$(basename "$deb"): $(took "$t") s, $(grep -oE '^[0-9]+ newly installed' /tmp/apt-install.log)"
+echo "install-test: apt install ./$(basename "$deb"): $(took "$t") s, $(grep -oE '[0-9]+ newly installed' /tmp/apt-install.log)"
 
 hyperforkctl --version | grep -qx 'hyperforkctl [0-9.]*' || fail "hyperforkctl --version: $(hyperforkctl --version 2>&1)"
 hyperforkd --version | grep -qx 'hyperforkd [0-9.]*' || fail "hyperforkd --version"
@@ -77,17 +77,31 @@ left=$(find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \) 
 exit $failed
 INROOT
 
+# The package cache, in and out of the root by hard links (the same file
+# system as a rule; else copies): nothing is copied twice.
+cat > "$work/cache-in.sh" <<'HOOK'
+mkdir -p "$1/var/cache/apt/archives"
+cp -al "$2/." "$1/var/cache/apt/archives/" 2>/dev/null || cp -a "$2/." "$1/var/cache/apt/archives/"
+HOOK
+cat > "$work/cache-out.sh" <<'HOOK'
+for f in "$1"/var/cache/apt/archives/*.deb; do
+  [ -e "$2/${f##*/}" ] || ln "$f" "$2/" 2>/dev/null || cp "$f" "$2/"
+done
+HOOK
+
 start=$(date +%s.%N)
 # --variant=apt: Essential packages and apt, no more; man-db because
-# `man -w` is part of the check (a desktop has it). The host's apt settings
-# for its snapshot mirror apply (Check-Valid-Until).
+# `man -w` is part of the check (a desktop has it). eatmydata: dpkg without
+# fsync, for a root that is thrown away (a run took 136 s without, 20 s with,
+# for the base system). The host's apt settings for its snapshot mirror
+# apply (Check-Valid-Until).
 mmdebstrap --variant=apt --include=man-db --skip=essential/unlink \
+  --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
   --aptopt='Acquire::Check-Valid-Until "false"' \
-  --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-  --setup-hook="sync-in $cache /var/cache/apt/archives/" \
+  --setup-hook="sh $work/cache-in.sh \"\$1\" $cache" \
   --customize-hook="copy-in $work/$name $work/in-root.sh /tmp/" \
   --customize-hook="chroot \"\$1\" sh /tmp/in-root.sh /tmp/$name" \
-  --customize-hook="sync-out /var/cache/apt/archives $cache" \
+  --customize-hook="sh $work/cache-out.sh \"\$1\" $cache" \
   bookworm /dev/null > "$work/mmdebstrap.log" 2>&1
 rc=$?
 grep -E '^(install-test|FAIL)' "$work/mmdebstrap.log"
