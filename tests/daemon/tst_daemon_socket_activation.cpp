@@ -76,14 +76,16 @@ protected:
         int log = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         ::dup2(log, 1);
         ::dup2(log, 2);
-        if (a.fd < 0)
+        // Out of the way first (either may be 3 or 4 already), then into
+        // place: a dup2 copy is not close-on-exec.
+        int fd3 = a.fd < 0 ? -1 : ::fcntl(a.fd, F_DUPFD_CLOEXEC, 100);
+        int fd4 = a.fd4 < 0 ? -1 : ::fcntl(a.fd4, F_DUPFD_CLOEXEC, 100);
+        if (fd3 < 0)
             ::close(3);
-        else if (a.fd == 3)
-            ::fcntl(3, F_SETFD, 0);
         else
-            ::dup2(a.fd, 3);  // the copy is not close-on-exec
-        if (a.fd4 >= 0)
-            ::dup2(a.fd4, 4);
+            ::dup2(fd3, 3);
+        if (fd4 >= 0)
+            ::dup2(fd4, 4);
         ::setenv("LISTEN_FDS", a.listenFds.c_str(), 1);
         ::setenv("LISTEN_PID", std::to_string(a.forThisPid ? ::getpid() : ::getppid()).c_str(), 1);
         ::execl(HYPERFORKD_PATH, HYPERFORKD_PATH, "--runtime-dir", m_runtime.c_str(), "--vmm", HF_FAKE_VMM_PATH,
@@ -181,6 +183,33 @@ TEST_F(SocketActivation, LeavesTheSocketToSystemdAndTheNextDaemonServesIt)
     EXPECT_EQ((*answer)["result"]["pid"], m_pid);
 }
 
+TEST_F(SocketActivation, SystemdsOwnActivatorStartsIt)
+{
+    // systemd-socket-activate(1) (package systemd) listens and passes the
+    // socket exactly as the user manager does for hyperforkd.socket.
+    const char* activator = "/usr/bin/systemd-socket-activate";
+    if (::access(activator, X_OK) != 0)
+        GTEST_SKIP() << activator << " is missing (package systemd); the tests above pass the socket by hand";
+    m_pid = ::fork();
+    if (m_pid == 0) {
+        int log = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+        ::execl(activator, activator, "-l", m_socket.c_str(), HYPERFORKD_PATH, "--runtime-dir", m_runtime.c_str(),
+                "--vmm", HF_FAKE_VMM_PATH, static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 500 && !fs::exists(m_socket); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The first connection makes it exec hyperforkd, in the same process.
+    RawClient c(m_socket);
+    ASSERT_TRUE(c.hello()) << log();
+    auto list = c.call("vm.list");
+    ASSERT_TRUE(list && list->contains("result"));
+    EXPECT_NE(log().find("(socket from systemd)"), std::string::npos) << log();
+    EXPECT_EQ(stop(), 0) << log();
+}
+
 TEST_F(SocketActivation, SocketsForAnotherProcessAreNotTaken)
 {
     // LISTEN_PID names another process: the variables are not ours, fd 3 is
@@ -217,7 +246,7 @@ TEST_F(SocketActivation, ASocketThatDoesNotListenIsRefused)
 
 TEST_F(SocketActivation, AClosedDescriptorIsRefused)
 {
-    expectRefused({.fd = -1}, "(LISTEN_FDS, fd 3) is not open");
+    expectRefused({.fd = -1}, "LISTEN_FDS names a descriptor that is not open");
 }
 
 TEST_F(SocketActivation, MalformedVariablesAreRefused)

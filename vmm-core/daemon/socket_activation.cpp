@@ -58,7 +58,7 @@ Result<UniqueFd> takeActivatedSocket(const std::string& expectedPath)
     // unset_environment=1: the variables go whatever the outcome.
     int n = sd_listen_fds(1);
     if (n == -EBADF)
-        return fail(Error::fromErrno(-n, "sd_listen_fds: " + std::string(kPassed) + " is not open"));
+        return fail(Error::fromErrno(-n, "sd_listen_fds: LISTEN_FDS names a descriptor that is not open"));
     if (n < 0)
         return fail(Error::fromErrno(-n, "sd_listen_fds: LISTEN_PID or LISTEN_FDS is malformed"));
     if (n == 0)
