@@ -100,9 +100,17 @@ cat > "$work/cache-in.sh" <<'HOOK'
 mkdir -p "$1/var/cache/apt/archives"
 cp -al "$2/." "$1/var/cache/apt/archives/" 2>/dev/null || cp -a "$2/." "$1/var/cache/apt/archives/"
 HOOK
+# Out: new packages in (a copy is renamed into place, so that a run at the
+# same time never links a half-written file), and versions the mirror no
+# longer has (apt-get autoclean) out, so the cache does not grow forever.
 cat > "$work/cache-out.sh" <<'HOOK'
+chroot "$1" apt-get autoclean -qq >/dev/null 2>&1
 for f in "$1"/var/cache/apt/archives/*.deb; do
-  [ -e "$2/${f##*/}" ] || ln "$f" "$2/" 2>/dev/null || cp "$f" "$2/"
+  n=${f##*/}
+  [ -e "$2/$n" ] || ln "$f" "$2/$n" 2>/dev/null || { cp "$f" "$2/.$n.$$" && mv "$2/.$n.$$" "$2/$n"; }
+done
+for f in "$2"/*.deb; do
+  [ -e "$1/var/cache/apt/archives/${f##*/}" ] || rm -f "$f"
 done
 HOOK
 
