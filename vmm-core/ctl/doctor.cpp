@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 #include "base/file.h"
 #include "base/unique_fd.h"
