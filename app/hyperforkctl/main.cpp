@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "base/version.h"
 #include "ctl/ctl_args.h"
 #include "ctl/ctl_main.h"
 
@@ -15,6 +16,10 @@ int main(int argc, char** argv)
     }
     if (command->help) {
         std::fputs(hf::ctl::ctlUsage(), stdout);
+        return 0;
+    }
+    if (command->version) {
+        std::printf("hyperforkctl %s\n", hf::hyperforkVersion());
         return 0;
     }
     return hf::ctl::runCtl(*command);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/version.h"
 #include "daemon/daemon.h"
 
 int main(int argc, char** argv)
@@ -17,6 +18,10 @@ int main(int argc, char** argv)
     }
     if (parsed->help) {
         std::fputs(hf::daemon::daemonUsage(), stdout);
+        return 0;
+    }
+    if (parsed->version) {
+        std::printf("hyperforkd %s\n", hf::hyperforkVersion());
         return 0;
     }
     hf::setLogTag("hyperforkd");

@@ -37,6 +37,8 @@ TEST(CtlArgs, ValidCommandsBecomeRequests)
         {{"watch"}, "", json::object()},
         {{"watch", "--metrics", "2"}, "metrics.subscribe", {{"hz", 2.0}}},
         {{"--json", "--socket", "/s", "list"}, "vm.list", json::object()},
+        {{"list", "--names"}, "vm.list", json::object()},
+        {{"doctor"}, "", json::object()},
     };
     for (const auto& c : cases) {
         auto got = parseCtlArgs(c.args);
@@ -50,6 +52,9 @@ TEST(CtlArgs, ValidCommandsBecomeRequests)
     EXPECT_TRUE(j->attach);
     EXPECT_EQ(j->socket, "/s");
     EXPECT_TRUE(parseCtlArgs({"--help"})->help);
+    EXPECT_TRUE(parseCtlArgs({"--version"})->version);
+    EXPECT_TRUE(parseCtlArgs({"list", "--names"})->names);
+    EXPECT_FALSE(parseCtlArgs({"list"})->names);
 }
 
 TEST(CtlArgs, BadCommandsAreRefusedWithAReason)
@@ -75,6 +80,8 @@ TEST(CtlArgs, BadCommandsAreRefusedWithAReason)
         {{"boot", "--wait", "never"}, "expected ready or started"},
         {{"boot", "--fast"}, "unknown argument '--fast'"},
         {{"list", "extra"}, "unexpected argument 'extra'"},
+        {{"list", "--names", "--names"}, "unexpected argument '--names'"},
+        {{"doctor", "now"}, "unexpected argument 'now'"},
         {{"pause"}, "pause needs a VM"},
         {{"stats", "1", "2"}, "unexpected argument '2'"},
         {{"stop", "1", "--now"}, "unknown argument '--now'"},
@@ -107,6 +114,8 @@ TEST(CtlOutput, TreeNestsClonesToAnyDepth)
         "└── w-2 (3)  running (not responding)  pid 102\n"
         "lost (9)  running  pid 109\n";
     EXPECT_EQ(renderTree(vms), want);
+    EXPECT_EQ(renderNames(vms), "ref\nw-1\nww-1\nwww-1\nw-2\nlost\n");
+    EXPECT_EQ(renderNames(json::array()), "");
     EXPECT_EQ(renderTree(json::array()), "no VMs\n");
     // A cycle (never sent by the daemon) still ends.
     EXPECT_FALSE(renderTree(json::parse(R"([{"id":1,"parent":2},{"id":2,"parent":1}])")).find("no VMs") == 0);

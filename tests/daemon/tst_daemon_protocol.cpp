@@ -505,10 +505,17 @@ TEST(DaemonProtocol, DaemonClientAndHyperforkctl)
         {{"--socket", "/nonexistent/hyperforkd.sock", "list"}, 1, "hyperforkd is not running"},
         {{"--socket", d.socket(), "fork"}, 2, "fork needs a VM"},
         {{"--help"}, 0, "usage: hyperforkctl"},
+        {{"--version"}, 0, "hyperforkctl 0."},
+        {{"--socket", d.socket(), "list", "--names"}, 0, ""},
     };
     for (const auto& c : cases) {
         auto [status, out] = runToEnd(HYPERFORKCTL_PATH, c.args);
         EXPECT_EQ(status, c.status) << c.args.back() << ": " << out;
         EXPECT_NE(out.find(c.outputHas), std::string::npos) << out;
     }
+    // doctor's verdict on KVM depends on the machine; its daemon line does not.
+    auto [status, out] = runToEnd(HYPERFORKCTL_PATH, {"--socket", d.socket(), "doctor"});
+    EXPECT_TRUE(status == 0 || status == 1) << out;
+    EXPECT_NE(out.find("hyperforkd: hyperforkd 0."), std::string::npos) << out;
+    EXPECT_NE(out.find("(pid " + std::to_string(d.pid()) + ") on " + d.socket()), std::string::npos) << out;
 }

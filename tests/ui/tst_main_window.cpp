@@ -154,6 +154,8 @@ private Q_SLOTS:
         // No KVM: a warning naming the reason; Boot disabled, the rest usable.
         QVERIFY(!window.banner()->isHidden());
         QVERIFY2(window.banner()->text().contains("No such file"), qPrintable(window.banner()->text()));
+        // ...and where to find what to do about it, installed or not.
+        QVERIFY2(window.banner()->text().contains("hyperforkctl doctor"), qPrintable(window.banner()->text()));
         QVERIFY(!window.action("boot")->isEnabled());
 
         // The daemon dies: an error banner, the tree emptied, no crash.

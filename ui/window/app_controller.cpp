@@ -123,7 +123,8 @@ void AppController::onConnected(const DaemonInfo& daemon)
         // the source tree); the way out for a user is scripts/run.
         QString detail = daemon.kvmDetail;
         detail.remove(QRegularExpression(QStringLiteral("\\s*\\([^()]*kvm-sandbox[^()]*\\)")));
-        setHealth(Health::NoKvm, tr("KVM is unavailable here, so VMs cannot boot (%1). To run VMs on this machine "
+        setHealth(Health::NoKvm, tr("KVM is unavailable here, so VMs cannot boot (%1). `hyperforkctl doctor` says "
+                                    "what this machine lacks and what to do. To run VMs on a machine without KVM "
                                     "anyway, start HyperFork with ./scripts/run from its source tree: it runs "
                                     "hyperforkd and its VMs in the KVM sandbox, nested KVM under emulation.")
                                      .arg(detail));

@@ -9,12 +9,12 @@ using nlohmann::json;
 
 const char* ctlUsage()
 {
-    return "usage: hyperforkctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+    return "usage: hyperforkctl [--socket PATH] [--json] COMMAND [ARGS]   (or --help, --version)\n"
            "  boot [--kernel F] [--initrd F] [--cmdline S] [--memory 512M] [--cpus N] [--name N]\n"
            "       [--huge-pages] [--guest-fork] [--wait ready|started] [--disk IMAGE[,readonly]]...\n"
            "                                         boot a VM (default: wait until ready); each --disk is a\n"
            "                                         virtio disk over IMAGE, writes kept per VM (never in IMAGE)\n"
-           "  list                                   the VM tree\n"
+           "  list [--names]                         the VM tree; --names: one VM name a line\n"
            "  fork VM [--count N] [--when now|on-guest-signal] [--pause-parent] [--prefix P]\n"
            "  pause VM | resume VM\n"
            "  template VM [--spares K]               keep VM paused as a template with K warm spares\n"
@@ -24,6 +24,8 @@ const char* ctlUsage()
            "  stats VM                               copy-on-write pages, RSS/PSS, CPU time, disk overlays\n"
            "  disk save VM PATH [--disk N]           write VM's view of its disk N (default 0) to a new image\n"
            "  watch [--metrics HZ]                   print events as they come, until interrupted\n"
+           "  doctor                                 check KVM, the kvm group, the default guest, huge pages\n"
+           "                                         and the daemon: one line each, with what to do\n"
            "VM is an id or a name. --json prints the daemon's answer (or each event) as one JSON line.\n"
            "The daemon: hyperforkd, on $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock.\n";
 }
@@ -79,6 +81,10 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
         const std::string& a = args[i];
         if (a == "-h" || a == "--help") {
             c.help = true;
+            return c;
+        }
+        if (a == "--version") {
+            c.version = true;
             return c;
         }
         if (a == "--json") {
@@ -187,6 +193,12 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
             c.params["disk"] = 0;
     } else if (c.verb == "list") {
         c.method = "vm.list";
+        if (k < rest.size() && rest[k] == "--names") {
+            c.names = true;
+            ++k;
+        }
+    } else if (c.verb == "doctor") {
+        // Runs its checks itself (ctl/doctor.h), the daemon's among them.
     } else if (c.verb == "fork") {
         c.method = "vm.fork";
         for (; k < rest.size(); ++k) {

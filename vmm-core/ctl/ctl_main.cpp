@@ -2,9 +2,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "ctl/console_attach.h"
 #include "ctl/ctl_output.h"
+#include "ctl/doctor.h"
 #include "daemon/daemon_client.h"
 #include "daemon/runtime_paths.h"
 
@@ -49,6 +51,14 @@ int watch(daemon::DaemonClient& client, const CtlCommand& c)
 int runCtl(const CtlCommand& c)
 {
     std::string socket = c.socket.empty() ? daemon::RuntimePaths::forUser().socket : c.socket;
+    if (c.verb == "doctor") {
+        // hyperfork-vmm is installed (and built) next to hyperforkctl.
+        std::error_code ec;
+        auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        auto findings = runDoctor(DoctorHost::real(ec ? "." : exe.parent_path().string(), socket));
+        print(renderFindings(findings));
+        return doctorExitStatus(findings);
+    }
     auto client = daemon::DaemonClient::connect(socket, "hyperforkctl");
     if (!client)
         return failWith(client.error().message);
@@ -78,7 +88,7 @@ int runCtl(const CtlCommand& c)
     if (c.verb == "boot")
         print(renderBoot(result));
     else if (c.verb == "list")
-        print(renderTree(result.value("vms", json::array())));
+        print((c.names ? renderNames : renderTree)(result.value("vms", json::array())));
     else if (c.verb == "fork")
         print(renderFork(result));
     else if (c.verb == "stats")

@@ -95,6 +95,16 @@ std::string vmLine(const json& vm)
 
 } // namespace
 
+std::string renderNames(const json& vms)
+{
+    std::string out;
+    if (vms.is_array())
+        for (const json& vm : vms)
+            if (auto name = vm.value("name", json()); name.is_string())
+                out += name.get<std::string>() + "\n";
+    return out;
+}
+
 std::string renderTree(const json& vms)
 {
     if (!vms.is_array() || vms.empty())

@@ -10,6 +10,8 @@ namespace hf::ctl {
 // vm.list's "vms" as a tree; a VM whose parent is not in the list is shown
 // at the top level.
 std::string renderTree(const nlohmann::json& vms);
+// vm.list's "vms" as one name a line, in the daemon's order (completion).
+std::string renderNames(const nlohmann::json& vms);
 std::string renderBoot(const nlohmann::json& result);
 std::string renderFork(const nlohmann::json& result);
 std::string renderStats(const nlohmann::json& result);

@@ -20,6 +20,8 @@
 #include "base/names.h"
 #include "base/unix_socket.h"
 #include "base/line_channel.h"
+#include "base/version.h"
+#include "daemon/socket_activation.h"
 #include "fork/fork_request.h"
 #include "kvm/kvm_system.h"
 #include "vm/vm_config.h"
@@ -33,7 +35,6 @@ namespace {
 
 constexpr size_t kMaxSessions = 128;       // clients on hyperforkd.sock
 constexpr size_t kMinRegistrations = 64;   // VMMs registering at once on register.sock (or max_vms)
-constexpr const char* kVersion = "0.1.0";
 
 tl::unexpected<RpcError> rpcError(int code, std::string message, json data = nullptr)
 {
@@ -137,7 +138,9 @@ const char* daemonUsage()
            "Serves docs/protocol.md on $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock (or DIR/hyperforkd.sock)\n"
            "until SIGTERM or SIGINT, then stops every VM. One instance per runtime directory.\n"
            "Defaults: --max-vms 256, --max-clones-per-vm 64, --min-available-mib 256,\n"
-           "--vmm: hyperfork-vmm next to hyperforkd (or $HYPERFORK_VMM).\n";
+           "--vmm: hyperfork-vmm next to hyperforkd (or $HYPERFORK_VMM).\n"
+           "Started by systemd's hyperforkd.socket, it serves the socket passed to it (sd_listen_fds)\n"
+           "instead of creating one. --version prints the version.\n";
 }
 
 Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args)
@@ -164,6 +167,8 @@ Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args)
         };
         if (a == "-h" || a == "--help") {
             out.help = true;
+        } else if (a == "--version") {
+            out.version = true;
         } else if (a == "--runtime-dir" || a == "--vmm") {
             auto v = value();
             if (!v)
@@ -206,6 +211,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options)
 
 Status Daemon::init()
 {
+    // First: whatever happens next, the variables must not reach the VMMs.
+    auto activated = takeActivatedSocket(m_paths.socket);
+    if (!activated)
+        return fail(activated.error());
     HF_TRY(ensurePrivateDir(m_paths.dir));
 
     // One daemon per runtime directory: the lock is held for the process's life.
@@ -262,11 +271,22 @@ Status Daemon::init()
 
     // The sockets are born 0600 (and their directory is 0700); SO_PEERCRED
     // checks each peer anyway. A stale socket of a killed daemon is replaced.
-    auto clients = listenUnix(m_paths.socket, 128, 0600);
-    if (!clients)
-        return fail(clients.error());
-    m_clientSocket = std::move(*clients);
-    m_ownSocket = true;
+    // A socket systemd passed stays systemd's: never removed here, so the
+    // next client starts the next daemon.
+    m_activated = activated->valid();
+    if (m_activated) {
+        m_clientSocket = std::move(*activated);
+    } else {
+        auto clients = listenUnix(m_paths.socket, 128, 0600);
+        if (!clients && clients.error().code == EADDRINUSE)
+            return fail(clients.error().withContext(
+                "no hyperforkd runs, yet its socket is live: systemd's hyperforkd.socket? "
+                "(`systemctl --user stop hyperforkd.socket` to run hyperforkd by hand)"));
+        if (!clients)
+            return fail(clients.error());
+        m_clientSocket = std::move(*clients);
+        m_ownSocket = true;
+    }
     auto registrations = listenUnix(m_paths.registerSocket, 128, 0600);
     if (!registrations)
         return fail(registrations.error());
@@ -288,7 +308,7 @@ Status Daemon::init()
                          .maxClonesPerVm = m_opt.maxClonesPerVm,
                          .minAvailableMib = m_opt.minAvailableMib};
     m_vms = std::make_unique<VmSupervisor>(*m_loop, so, [this](const std::string& m, json p) { broadcast(m, p); });
-    logInfo("listening on " + m_paths.socket + (m_kvmAvailable ? "" : " (KVM unavailable: " + m_kvmDetail + ")"));
+    logInfo("listening on " + m_paths.socket + (m_activated ? " (socket from systemd)" : "") + (m_kvmAvailable ? "" : " (KVM unavailable: " + m_kvmDetail + ")"));
     // VMMs of a daemon that was killed run on: list them again before serving.
     m_vms->adopt([this](size_t) {
         if (m_shuttingDown)
@@ -536,7 +556,7 @@ json Daemon::helloResult() const
 {
     return {{"protocol", rpc::kProtocolVersion},
             {"daemon", "hyperforkd"},
-            {"version", kVersion},
+            {"version", hyperforkVersion()},
             {"pid", ::getpid()},
             {"kvm", {{"available", m_kvmAvailable}, {"detail", m_kvmDetail}}},
             {"limits",
@@ -573,7 +593,7 @@ void Daemon::dispatch(Session& s, const rpc::Request& req, Respond respond)
         if (*version != rpc::kProtocolVersion)
             return respond(rpcError(rpc::UnsupportedProtocol,
                                     "protocol version " + std::to_string(*version) + " is not supported (hyperforkd " +
-                                        kVersion + " speaks " + std::to_string(rpc::kProtocolVersion) + ")",
+                                        hyperforkVersion() + " speaks " + std::to_string(rpc::kProtocolVersion) + ")",
                                     {{"supported", {rpc::kProtocolVersion}}}));
         s.hello = true;
         s.client = client.value_or("");

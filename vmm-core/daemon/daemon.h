@@ -36,6 +36,7 @@ struct DaemonOptions {
 struct DaemonArgs {
     DaemonOptions options;
     bool help = false;
+    bool version = false;
 };
 Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args);
 const char* daemonUsage();
@@ -100,6 +101,7 @@ private:
     UniqueFd m_clientSocket, m_registerSocket;
     std::unique_ptr<Listener> m_clients, m_registrations;
     bool m_ownSocket = false, m_ownRegisterSocket = false;  // bound by us: ours to remove
+    bool m_activated = false;  // the client socket came from systemd (socket_activation.h)
     bool m_serveFailed = false;
     std::unique_ptr<VmSupervisor> m_vms;
     std::map<uint64_t, std::unique_ptr<Session>> m_sessions;

@@ -1,6 +1,7 @@
 #include "vm/vm_config.h"
 
 #include "base/names.h"
+#include "vm/installed_guest.h"
 
 #include <glob.h>
 #include <unistd.h>
@@ -208,6 +209,7 @@ static std::string firstMatch(const std::string& pattern)
 Status resolveDefaultGuest(VmConfig& c, const std::string& executableDir)
 {
     namespace fs = std::filesystem;
+    useInstalledGuestKernel(c, executableDir);  // an install's, next to its initramfs
     if (c.kernelPath.empty()) {
         if (const char* k = std::getenv("HYPERFORK_KERNEL"); k && *k) {
             c.kernelPath = k;

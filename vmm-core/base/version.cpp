@@ -1,0 +1,7 @@
+#include "base/version.h"
+
+namespace hf {
+
+const char* hyperforkVersion() { return HYPERFORK_VERSION; }
+
+} // namespace hf
