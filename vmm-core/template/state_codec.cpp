@@ -547,6 +547,33 @@ Status sealState(std::span<uint8_t> blob)
     return {};
 }
 
+// Debian's libfdt 1.6.1 dereferences a NULL name in fdt_check_full() when a
+// top-level node's name runs off the structure block (the fuzzer found it:
+// tests/fuzz/corpus-template/crash-root-name.dtb). So the same walk first,
+// checking each top-level node's name with fdt_get_name().
+static Status checkRootNames(const void* fdt)
+{
+    if (int rc = fdt_check_header(fdt); rc < 0)
+        return failMsg(std::string("corrupted: ") + fdt_strerror(rc));
+    int depth = 0, offset = 0;
+    for (int steps = 0; steps < (1 << 24); ++steps) {
+        int next = 0;
+        const uint32_t tag = fdt_next_tag(fdt, offset, &next);
+        if (tag == FDT_END || next < 0)
+            return {};  // the end, or an error fdt_check_full() reports itself
+        if (tag == FDT_BEGIN_NODE && ++depth == 1) {
+            int len = 0;
+            if (!fdt_get_name(fdt, offset, &len))
+                return failMsg(std::string("corrupted: a top-level node's name: ") + fdt_strerror(len));
+        } else if (tag == FDT_END_NODE) {
+            if (--depth < 0)
+                return {};
+        }
+        offset = next;
+    }
+    return failMsg("corrupted: too many tags");
+}
+
 namespace {
 
 Result<Template> decode(std::span<const uint8_t> in, ChecksumCheck check)
@@ -569,6 +596,8 @@ Result<Template> decode(std::span<const uint8_t> in, ChecksumCheck check)
                        " bytes");
     if (fdt_totalsize(data) < blob.size())
         return failMsg(std::to_string(blob.size() - fdt_totalsize(data)) + " bytes after the device tree's end");
+    if (auto r = checkRootNames(data); !r)
+        return fail(r.error());
     if (int rc = fdt_check_full(data, blob.size()); rc < 0)
         return failMsg(std::string("corrupted: ") + fdt_strerror(rc));
 
