@@ -198,6 +198,7 @@ private Q_SLOTS:
     {
         AppFixture app(m_dir.path());
         QVERIFY(app.start({templateJson(1, "ref", 2, 2)}));
+        QCOMPARE(stateText(app, 1), "template · 2/2 spares ready");
         app.window->selectVm(1);
         QAction* resume = app.window->action("resume");
         QVERIFY(resume->isEnabled());
