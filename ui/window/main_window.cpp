@@ -55,7 +55,8 @@ namespace {
 
 // Column widths for the tree's first layout: Name, ID, State, CPU, Memory,
 // Shared, Private, Disk, Fork latency, vCPUs, Uptime.
-constexpr int treeWidths[] = {150, 40, 125, 55, 70, 75, 75, 70, 90, 50, 60};
+// State and Fork latency fit "template · 2/2 spares ready" and "12.5 ms (warm)".
+constexpr int treeWidths[] = {150, 40, 210, 55, 70, 75, 75, 70, 110, 50, 60};
 static_assert(std::size(treeWidths) == VmTreeModel::ColumnCount);
 // Versioned with the tree's columns: a header saved before the Disk column
 // would put its widths and order on the wrong columns.
@@ -340,11 +341,13 @@ void MainWindow::createDock()
     auto* forksLayout = new QVBoxLayout(forksPage);
     forksLayout->setContentsMargins(0, 0, 0, 0);
     forksLayout->addWidget(m_latencyTable, 1);
-    // Cold phases, then a warm spare's, each list named.
+    // Cold phases, then a warm spare's, each list named; a line breaks
+    // between entries only, never between a colour and its name.
     QString legend = tr("Cold:");
     for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p) {
         if (p == ForkLatencyTable::coldPhases().size()) legend += tr(" &nbsp; Warm (from a spare):");
-        legend += QStringLiteral(" &nbsp;<span style='color:%1'>&#9632;</span> %2")
+        legend += QStringLiteral(" &nbsp;<span style='white-space:nowrap'><span style='color:%1'>&#9632;</span>"
+                                 "&nbsp;%2</span>")
                       .arg(phaseColors().value(p).name(), ForkLatencyTable::phases()[p]);
     }
     auto* legendLabel = new QLabel(legend, forksPage);
