@@ -131,7 +131,10 @@ private:
 // `vms` and leaves the window shown and active.
 class AppFixture {
 public:
-    explicit AppFixture(const QString& socketDir, bool kvm = true)
+    // `options` may change the controller's options (the socket and
+    // startDaemon are the fixture's).
+    explicit AppFixture(const QString& socketDir, bool kvm = true,
+                        const std::function<void(AppController::Options&)>& options = {})
         : m_socket(socketDir + "/hyperforkd.sock")
     {
         QLocalServer::removeServer(m_socket);
@@ -143,6 +146,7 @@ public:
         AppController::Options o;
         o.socketPath = m_socket;
         o.startDaemon = false;
+        if (options) options(o);
         controller = std::make_unique<AppController>(o);
         window = std::make_unique<MainWindow>(controller.get());
     }

@@ -1,7 +1,7 @@
 // BackendClient against a QLocalServer standing in for hyperforkd: the
 // handshake, framing across partial reads, malformed lines, replies matched by
-// id, errors, and the daemon going away and coming back. LineFramer's own
-// cases are at the end.
+// id, errors, and the daemon going away and coming back; vm.template's answer
+// and the spares refresh. LineFramer's own cases are at the end.
 #include "backend/backend_client.h"
 #include "backend/line_framer.h"
 #include "fake_daemon.h"
@@ -154,6 +154,43 @@ private Q_SLOTS:
         QCOMPARE(stats1.sample.sharedPages, 10);
         QCOMPARE(stats2.sample.sharedPages, 20);
         QCOMPARE(daemon.received.at(1).value("params").toObject().value("vm").toInt(), 1);
+    }
+
+    // vm.template's answer is news for every model (the daemon's vm.state
+    // came before the spares were known); a refresh is no new list.
+    void templateAndSparesRefresh()
+    {
+        FakeDaemon daemon(path());
+        BackendClient client;
+        connectBoth(daemon, client);
+        if (QTest::currentTestFailed()) return;
+        QSignalSpy state(&client, &BackendClient::vmStateChanged);
+        VmInfo answered;
+        client.makeTemplate(TemplateRequest{1, 3}, this, [&](const VmInfo& vm) { answered = vm; });
+        QTRY_VERIFY(!daemon.lastRequest("vm.template").isEmpty());
+        QCOMPARE(daemon.lastRequest("vm.template").value("params").toObject(), (QJsonObject{{"vm", 1}, {"spares", 3}}));
+        const QJsonObject spares{{"template", true}, {"wanted", 3}, {"ready", 1}, {"served", 0}};
+        daemon.reply(daemon.lastRequest("vm.template"),
+                     {{"vm", QJsonObject{{"id", 1}, {"name", "ref"}, {"state", "paused"}, {"spares", spares}}}});
+        QTRY_COMPARE(state.size(), 1);
+        const VmInfo vm = state.at(0).at(0).value<VmInfo>();
+        QVERIFY(vm.spares);
+        QCOMPARE(*vm.spares, (SparesInfo{3, 1, 0}));
+        QCOMPARE(answered.spares, vm.spares);
+
+        QSignalSpy listed(&client, &BackendClient::vmListReceived);
+        QSignalSpy refreshed(&client, &BackendClient::vmListRefreshed);
+        client.refreshVms();
+        client.refreshVms();  // the first is unanswered: not sent again
+        QTRY_COMPARE(daemon.received.size(), 3);
+        QTest::qWait(50);
+        QCOMPARE(daemon.received.size(), 3);
+        daemon.reply(daemon.lastRequest("vm.list"), {{"vms", QJsonArray{QJsonObject{{"id", 1}, {"spares", spares}}}}});
+        QTRY_COMPARE(refreshed.size(), 1);
+        QCOMPARE(listed.size(), 0);
+        QCOMPARE(refreshed.at(0).at(0).value<QList<VmInfo>>().size(), 1);
+        client.refreshVms();  // answered: the next one goes
+        QTRY_COMPARE(daemon.received.size(), 4);
     }
 
     void errorsReachTheirHandler()

@@ -44,6 +44,14 @@ VmInfo clone(VmId id, const QString& name, double total, QList<ForkPhase> phases
     return v;
 }
 
+// A clone a template's warm spare served: its own two phases (docs/fork.md).
+VmInfo warmClone(VmId id, const QString& name, double handover, double activate)
+{
+    VmInfo v = clone(id, name, handover + activate, {{"handover", handover}, {"activate", activate}});
+    v.forkWarm = true;
+    return v;
+}
+
 // Phases that add up to the total, as the daemon reports them.
 QList<ForkPhase> phasesOf(double fork) { return {{"pause", 9}, {"capture", 2}, {"fork", fork}, {"rebuild", 14}, {"restore", 3}, {"resume", 1}}; }
 
@@ -195,7 +203,7 @@ private Q_SLOTS:
         QVERIFY2(exportCsv(history, cow, &error), qPrintable(error));
         QCOMPARE(readAll(forks), csvOf(table));
         QCOMPARE(readAll(cow), csvOf(history));
-        QVERIFY(readAll(forks).contains(",\"odd, \"\"name\"\"\",command,41.500,9.500,"));
+        QVERIFY(readAll(forks).contains(",\"odd, \"\"name\"\"\",command,false,41.500,9.500,"));
         QCOMPARE(readAll(cow).count("\r\n"), 1 + 5 * 3);
         QVERIFY(readAll(cow).contains(",1,\"ref, \"\"main\"\"\",60000,"));
     }
@@ -257,7 +265,8 @@ private Q_SLOTS:
         QTRY_COMPARE(refreshed.size(), 1);
         QCOMPARE(chart.chartView()->barCategories(),
                  QStringList({"w-1", "w-2", "w-3", "w-4", "w-5", "x-1", "x-2", "x-3", "x-4"}));
-        QCOMPARE(chart.chartView()->barSetNames(), ForkLatencyTable::phases());  // they add up: no "other"
+        // They add up: no "other"; all cold: no warm phase in the legend.
+        QCOMPARE(chart.chartView()->barSetNames(), ForkLatencyTable::coldPhases());
         QCOMPARE(chart.chartView()->yRange(), qMakePair(0.0, 50.0));  // 43 ms, rounded up
         table.clear();
         QTRY_COMPARE(refreshed.size(), 2);
@@ -293,7 +302,7 @@ private Q_SLOTS:
         QCOMPARE(chart.chartView()->barCategoryCount(), 4);
         QCOMPARE(chart.chartView()->yRange().second, 50.0);
         chart.setShowPhases(true);
-        QCOMPARE(chart.chartView()->barSetNames(), ForkLatencyTable::phases());
+        QCOMPARE(chart.chartView()->barSetNames(), ForkLatencyTable::coldPhases());
     }
 
     void latencyChartShowsWhatPhasesMiss()
@@ -302,8 +311,65 @@ private Q_SLOTS:
         // A phase this client does not know makes the total larger than its phases.
         table.addFork(fork(1, {clone(2, "w-1", 45, phasesOf(11) << ForkPhase{"future", 5})}));
         ForkLatencyChart chart(&table);
-        QCOMPARE(chart.chartView()->barSetNames(), QStringList(ForkLatencyTable::phases()) << "other");
+        QCOMPARE(chart.chartView()->barSetNames(), QStringList(ForkLatencyTable::coldPhases()) << "other");
         QCOMPARE(chart.chartView()->yRange().second, 50.0);
+    }
+
+    // Warm clones (a template's spares) have their own phases and colours,
+    // their own set without phases, "warm" in their label, and a legend
+    // that says which is which.
+    void latencyChartSeparatesWarmAndCold()
+    {
+        ForkLatencyTable table;
+        table.addFork(fork(1, {clone(2, "w-1", 40, phasesOf(11))}));
+        table.addFork(fork(1, {warmClone(3, "w-2", 0.4, 0.5), clone(4, "w-3", 41, phasesOf(12))}));
+        ForkLatencyChart chart(&table);
+        ChartView* view = chart.chartView();
+        QCOMPARE(view->barCategories(), QStringList({"w-1", "w-2 · warm", "w-3"}));
+        const QString handover = ForkLatencyChart::warmPhaseName("handover");
+        const QString activate = ForkLatencyChart::warmPhaseName("activate");
+        QCOMPARE(handover, "handover (warm)");
+        QCOMPARE(view->barSetNames(), QStringList(ForkLatencyTable::coldPhases()) << handover << activate);
+        QCOMPARE(view->barValues("pause"), QList<double>({9, 0, 9}));
+        QCOMPARE(view->barValues("fork"), QList<double>({11, 0, 12}));
+        QCOMPARE(view->barValues(handover), QList<double>({0, 0.4, 0}));
+        QCOMPARE(view->barValues(activate), QList<double>({0, 0.5, 0}));
+
+        chart.setShowPhases(false);
+        QCOMPARE(view->barSetNames(), QStringList({ForkLatencyChart::coldTotalName(), ForkLatencyChart::warmTotalName()}));
+        QVERIFY(ForkLatencyChart::coldTotalName().startsWith("cold"));
+        QVERIFY(ForkLatencyChart::warmTotalName().startsWith("warm"));
+        QCOMPARE(view->barValues(ForkLatencyChart::coldTotalName()), QList<double>({40, 0, 41}));
+        QCOMPARE(view->barValues(ForkLatencyChart::warmTotalName()), QList<double>({0, 0.9, 0}));
+
+        // Once no warm clone is on show, neither is its legend.
+        chart.setShownForks(1);
+        QCOMPARE(view->barSetNames(), QStringList({"total"}));
+        chart.setShowPhases(true);
+        QCOMPARE(view->barSetNames(), ForkLatencyTable::coldPhases());
+    }
+
+    // Exported, the chart keeps what tells warm from cold: the legend in
+    // the SVG, the warm column in the CSV.
+    void warmAndColdSurviveExport()
+    {
+        ForkLatencyTable table;
+        table.addFork(fork(1, {warmClone(3, "w-2", 0.4, 0.5), clone(4, "w-3", 41, phasesOf(12))}));
+        ForkLatencyChart chart(&table);
+        QString error;
+        const QString svgPath = m_dir.filePath("warm.svg");
+        QVERIFY2(exportChartSvg(chart.chartView(), svgPath, &error), qPrintable(error));
+        const QByteArray svg = readAll(svgPath);
+        QVERIFY2(svg.contains("handover (warm)") && svg.contains("activate (warm)"), svg.left(400).constData());
+        chart.setShowPhases(false);
+        QVERIFY2(exportChartSvg(chart.chartView(), svgPath, &error), qPrintable(error));
+        QVERIFY(readAll(svgPath).contains(ForkLatencyChart::warmTotalName().toUtf8()));
+        const QString csvPath = m_dir.filePath("warm.csv");
+        QVERIFY2(exportCsv(table, csvPath, &error), qPrintable(error));
+        const QList<QByteArray> lines = readAll(csvPath).split('\n');
+        QVERIFY(lines[0].contains(",origin,warm,total_ms,"));
+        QVERIFY2(lines[1].contains(",w-2,command,true,0.900,"), lines[1].constData());
+        QVERIFY2(lines[2].contains(",w-3,command,false,41.000,"), lines[2].constData());
     }
 
     void latencyChartLabelsAreUnique()

@@ -1,10 +1,12 @@
 // The fork and boot dialogs' validation (the same rules as the protocol's),
-// the requests they build, the boot dialog's disks and remembered values.
+// the requests they build, the boot dialog's disks and remembered values;
+// vm.template's request and the Keep as Template dialog.
 #include "backend/backend_client.h"
 #include "backend/requests.h"
 #include "dialogs/boot_dialog.h"
 #include "dialogs/disk_list_editor.h"
 #include "dialogs/fork_dialog.h"
+#include "dialogs/template_dialog.h"
 #include "fake_daemon.h"
 
 #include <QCheckBox>
@@ -313,6 +315,47 @@ private Q_SLOTS:
         } else {
             QVERIFY2(r.validate().contains(error), qPrintable(r.validate()));
         }
+    }
+
+    void templateRequests_data()
+    {
+        QTest::addColumn<qint64>("vm");
+        QTest::addColumn<int>("spares");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("default") << 3ll << 2 << "";
+        QTest::newRow("none") << 3ll << 0 << "";
+        QTest::newRow("most") << 3ll << 8 << "";
+        QTest::newRow("too many") << 3ll << 9 << "0 to 8";
+        QTest::newRow("negative") << 3ll << -1 << "0 to 8";
+        QTest::newRow("no vm") << 0ll << 2 << "no VM";
+    }
+    void templateRequests()
+    {
+        QFETCH(qint64, vm);
+        QFETCH(int, spares);
+        QFETCH(QString, error);
+        const TemplateRequest r{vm, spares};
+        if (error.isEmpty()) {
+            QVERIFY2(r.validate().isEmpty(), qPrintable(r.validate()));
+            QCOMPARE(r.toParams(), (QJsonObject{{"vm", vm}, {"spares", spares}}));
+        } else {
+            QVERIFY2(r.validate().contains(error), qPrintable(r.validate()));
+        }
+    }
+
+    void templateDialogBuildsTheRequest()
+    {
+        TemplateDialog dialog(7, "ref");
+        QVERIFY(dialog.windowTitle().contains("ref"));
+        QCOMPARE(dialog.sparesBox()->value(), TemplateRequest::defaultSpares);
+        dialog.sparesBox()->setValue(12);  // clamped to the protocol's range
+        QCOMPARE(dialog.request().spares, TemplateRequest::maxSpares);
+        dialog.sparesBox()->setValue(0);
+        QCOMPARE(dialog.request().vm, VmId(7));
+        QCOMPARE(dialog.request().spares, 0);
+        QVERIFY(dialog.request().validate().isEmpty());
+        TemplateDialog again(7, "ref", 5);
+        QCOMPARE(again.sparesBox()->value(), 5);
     }
 };
 

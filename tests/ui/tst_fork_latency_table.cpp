@@ -1,6 +1,7 @@
 // ForkLatencyTable fed with vm.forked events as the daemon sends them
 // (parsed by ForkEvent::fromJson), always under QAbstractItemModelTester:
-// cells, times, the phases, the row limit and the CSV, byte for byte.
+// cells, times, the phases, warm and cold clones, the row limit and the CSV,
+// byte for byte.
 #include "charts/fork_latency_table.h"
 
 #include <QAbstractItemModelTester>
@@ -34,6 +35,24 @@ const char* const forkedEvents[] = {
     "{'parent':4,'origin':'command','clones':[{'id':5,'name':'w-1-1-1','pid':1500,'parent':4,'depth':3}]}",
 };
 
+// A fork of the template ref served partly by its warm spares: w-3 took a
+// spare (phases handover and activate), w-4 was forked cold in the same
+// request (docs/fork.md, "Warm spares").
+const char* const warmForkEvent =
+    "{'parent':1,'origin':'command','latency_ms':{'max':40.0,'mean':20.45},'clones':["
+    " {'id':6,'name':'w-3','pid':1601,'parent':1,'depth':1,'state':'running','created_unix_ms':1790000009000,"
+    "  'origin':'command','fork':{'latency_ms':0.9,'warm':true,'phases_ms':{'activate':0.5,'handover':0.4}}},"
+    " {'id':7,'name':'w-4','pid':1602,'parent':1,'depth':1,'state':'running','created_unix_ms':1790000009001,"
+    "  'origin':'command','fork':{'latency_ms':40.0,'warm':false,'phases_ms':{'pause':9.0,'capture':2.0,"
+    "  'fork':11.0,'rebuild':14.0,'restore':3.0,'resume':1.0}}}]}";
+
+ForkEvent parse(const char* text)
+{
+    const QJsonDocument json = QJsonDocument::fromJson(QByteArray(text).replace('\'', '"'));
+    if (!json.isObject()) qFatal("bad JSON: %s", text);
+    return ForkEvent::fromJson(json.object());
+}
+
 ForkEvent recorded(int i)
 {
     const QJsonDocument json = QJsonDocument::fromJson(QByteArray(forkedEvents[i]).replace('\'', '"'));
@@ -65,8 +84,8 @@ QByteArray csvOf(const ForkLatencyTable& table)
     return buffer.data();
 }
 
-const QByteArray csvHeader =
-    "time,parent,clone,name,origin,total_ms,pause_ms,capture_ms,fork_ms,rebuild_ms,restore_ms,resume_ms,parent_name\r\n";
+const QByteArray csvHeader = "time,parent,clone,name,origin,warm,total_ms,pause_ms,capture_ms,fork_ms,rebuild_ms,"
+                             "restore_ms,resume_ms,handover_ms,activate_ms,parent_name\r\n";
 
 }  // namespace
 
@@ -111,15 +130,20 @@ private Q_SLOTS:
 
     void columnsAndHeaders()
     {
-        QCOMPARE(ForkLatencyTable::phases(), QStringList({"pause", "capture", "fork", "rebuild", "restore", "resume"}));
+        QCOMPARE(ForkLatencyTable::coldPhases(), QStringList({"pause", "capture", "fork", "rebuild", "restore", "resume"}));
+        QCOMPARE(ForkLatencyTable::warmPhases(), QStringList({"handover", "activate"}));
+        QCOMPARE(ForkLatencyTable::phases(), ForkLatencyTable::coldPhases() + ForkLatencyTable::warmPhases());
         // Names first, then the numbers, then the ids in columns of their own.
         QCOMPARE(m_table->columnCount(), int(ForkLatencyTable::ColumnCount));
         QCOMPARE(m_table->rowCount(), 0);
         QStringList headers;
         for (int c = 0; c < m_table->columnCount(); ++c) headers << m_table->headerData(c, Qt::Horizontal).toString();
-        QCOMPARE(headers, QStringList({"Time", "Clone", "Parent", "Origin", "Total ms", "Phases", "ID", "Parent ID"}));
+        QCOMPARE(headers,
+                 QStringList({"Time", "Clone", "Parent", "Origin", "Warm", "Total ms", "Phases", "ID", "Parent ID"}));
         // What the phases are is in the tooltip.
-        QVERIFY(m_table->headerData(ForkLatencyTable::Phases, Qt::Horizontal, Qt::ToolTipRole).toString().contains("rebuild"));
+        const QString phasesTip = m_table->headerData(ForkLatencyTable::Phases, Qt::Horizontal, Qt::ToolTipRole).toString();
+        QVERIFY2(phasesTip.contains("rebuild") && phasesTip.contains("handover"), qPrintable(phasesTip));
+        QVERIFY(m_table->headerData(ForkLatencyTable::Warm, Qt::Horizontal, Qt::ToolTipRole).toString().contains("spare"));
         QVERIFY(!m_table->headerData(m_table->columnCount(), Qt::Horizontal).isValid());
         QVERIFY(!m_table->headerData(0, Qt::Vertical).isValid());
     }
@@ -152,6 +176,8 @@ private Q_SLOTS:
         QTest::newRow("clone id") << 1 << int(ForkLatencyTable::CloneId) << "3" << QVariant(VmId(3));
         QTest::newRow("clone") << 1 << int(ForkLatencyTable::Clone) << "odd, \"name\"" << QVariant("odd, \"name\"");
         QTest::newRow("origin") << 2 << int(ForkLatencyTable::Origin) << "guest" << QVariant("guest");
+        QTest::newRow("cold") << 0 << int(ForkLatencyTable::Warm) << "cold" << QVariant(false);
+        QTest::newRow("no fork object: cold") << 3 << int(ForkLatencyTable::Warm) << "cold" << QVariant(false);
         QTest::newRow("total") << 0 << int(ForkLatencyTable::Total) << "41.0" << QVariant(41.0);
         // Phases in their order whatever order the JSON had; not reported: left out.
         QTest::newRow("phases") << 0 << phases
@@ -167,7 +193,7 @@ private Q_SLOTS:
         feedRecorded();
         const QList<double> ms = m_table->data(m_table->index(1, ForkLatencyTable::Phases), ForkLatencyTable::PhasesRole)
                                      .value<QList<double>>();
-        QCOMPARE(ms.size(), 6);
+        QCOMPARE(ms.size(), 8);  // the cold phases, then the warm ones
         QCOMPARE(ms[0], 9.0);
         QVERIFY(std::isnan(ms[1]));  // capture not reported
         QCOMPARE(ms[2], 12.0);
@@ -215,7 +241,8 @@ private Q_SLOTS:
         QCOMPARE(r.clone, VmId(3));
         QCOMPARE(r.origin, "command");
         QCOMPARE(r.totalMs, 48.25);
-        QCOMPARE(r.phaseMs.size(), 6);
+        QCOMPARE(r.phaseMs.size(), 8);
+        QVERIFY(!r.warm);
     }
 
     void csvExactly()
@@ -225,14 +252,46 @@ private Q_SLOTS:
         const QList<QByteArray> lines = all.split('\n');
         QCOMPARE(lines.size(), 6);  // header, 4 rows, nothing after the last CRLF
         const QByteArray expected = csvHeader +
-                                    "2026-09-21T16:13:20.123+02:00,1,2,w-1,command,41.000,9.100,2.000,11.300,14.200,3.000,1.600,\r\n"
-                                    "2026-09-21T16:13:20.150+02:00,1,3,\"odd, \"\"name\"\"\",command,48.250,9.000,,12.000,,,,\r\n"
-                                    "2026-09-21T16:13:25.000+02:00,2,4,w-1-1,guest,39.000,,,,,,,w-1\r\n";
+                                    "2026-09-21T16:13:20.123+02:00,1,2,w-1,command,false,41.000,9.100,2.000,11.300,14.200,3.000,1.600,,,\r\n"
+                                    "2026-09-21T16:13:20.150+02:00,1,3,\"odd, \"\"name\"\"\",command,false,48.250,9.000,,12.000,,,,,,\r\n"
+                                    "2026-09-21T16:13:25.000+02:00,2,4,w-1-1,guest,false,39.000,,,,,,,,,w-1\r\n";
         QVERIFY2(all.startsWith(expected), all.constData());
         // The last row was stamped on arrival: only its time varies.
-        QVERIFY2(lines[4].endsWith(",4,5,w-1-1-1,command,,,,,,,,w-1-1\r"), lines[4].constData());
+        QVERIFY2(lines[4].endsWith(",4,5,w-1-1-1,command,false,,,,,,,,,,w-1-1\r"), lines[4].constData());
         QVERIFY(lines[4].contains("+02:00,"));
         QCOMPARE(lines[5], QByteArray());
+    }
+
+    // A fork of a template: the clone a warm spare served and the one forked
+    // cold in the same request stay apart in every column that says so.
+    void warmAndColdApart()
+    {
+        m_table->setVmName(1, "ref");
+        m_table->addFork(parse(warmForkEvent));
+        QCOMPARE(m_table->rowCount(), 2);
+        const QModelIndex warm = m_table->index(0, ForkLatencyTable::Warm);
+        const QModelIndex cold = m_table->index(1, ForkLatencyTable::Warm);
+        QCOMPARE(warm.data().toString(), "warm");
+        QCOMPARE(warm.data(Qt::EditRole), QVariant(true));
+        QVERIFY(warm.data(Qt::ToolTipRole).toString().contains("spare"));
+        QCOMPARE(cold.data().toString(), "cold");
+        QCOMPARE(cold.data(Qt::EditRole), QVariant(false));
+        QVERIFY(m_table->row(0).warm);
+        QVERIFY(!m_table->row(1).warm);
+        // A warm clone's phases are its own two, in their order, in the bar and the text.
+        QCOMPARE(m_table->index(0, ForkLatencyTable::Phases).data().toString(), "handover 0.4 ms, activate 0.5 ms");
+        const QList<double> ms =
+            m_table->index(0, ForkLatencyTable::Phases).data(ForkLatencyTable::PhasesRole).value<QList<double>>();
+        QCOMPARE(ms.size(), 8);
+        for (int p = 0; p < 6; ++p) QVERIFY(std::isnan(ms[p]));
+        QCOMPARE(ms[6], 0.4);
+        QCOMPARE(ms[7], 0.5);
+        QCOMPARE(m_table->index(0, ForkLatencyTable::Total).data().toString(), "0.9");
+        // The CSV keeps the distinction: the warm column and each kind's phases.
+        QCOMPARE(csvOf(*m_table),
+                 csvHeader + "2026-09-21T16:13:29.000+02:00,1,6,w-3,command,true,0.900,,,,,,,0.400,0.500,ref\r\n"
+                             "2026-09-21T16:13:29.001+02:00,1,7,w-4,command,false,40.000,9.000,2.000,11.000,14.000,"
+                             "3.000,1.000,,,ref\r\n");
     }
 
     void csvQuoting_data()
@@ -256,7 +315,7 @@ private Q_SLOTS:
         ForkEvent f = manyClones(1, 7, 1);
         f.clones[0].name = name;
         m_table->addFork(f, QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5), Qt::UTC));
-        QCOMPARE(csvOf(*m_table), csvHeader + "2026-01-02T03:04:05.000Z,1,7," + field + ",command,40.000,,,,,,,\r\n");
+        QCOMPARE(csvOf(*m_table), csvHeader + "2026-01-02T03:04:05.000Z,1,7," + field + ",command,false,40.000,,,,,,,,,\r\n");
     }
 
     void csvDecimalPointIgnoresLocale()

@@ -153,6 +153,95 @@ private Q_SLOTS:
         QVERIFY(VmInfo::fromJson(o).responsive);
     }
 
+    // A template shows its warm spares in the State column, from whichever
+    // VM object said so last: vm.list, vm.template's answer, vm.state, or
+    // a refresh (updateSpares, which changes only that cell).
+    void templateRowShowsItsSpares()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QJsonObject spares{{"template", true}, {"wanted", 2}, {"ready", 1}, {"served", 5}};
+        QJsonObject ref{{"id", 1}, {"name", "ref"}, {"parent", QJsonValue::Null}, {"state", "paused"},
+                        {"ready", true}, {"spares", spares}};
+        QJsonObject clone{{"id", 2}, {"name", "ref-1"}, {"parent", 1}, {"state", "running"}, {"ready", true},
+                          {"spares", QJsonValue::Null}};
+        model.resetFromList({VmInfo::fromJson(ref), VmInfo::fromJson(clone)});
+        const QModelIndex state = model.indexOf(1, VmTreeModel::State);
+        QCOMPARE(state.data().toString(), "template · 1/2 spares ready");
+        QVERIFY(state.data(VmTreeModel::TemplateRole).toBool());
+        QCOMPARE(state.data(VmTreeModel::StateRole).toString(), "paused");
+        const QString tip = state.data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains("template") && tip.contains("warm spares") && tip.contains("5 forks"), qPrintable(tip));
+        QCOMPARE(model.indexOf(2, VmTreeModel::State).data().toString(), "running");
+        QVERIFY(!model.indexOf(2).data(VmTreeModel::TemplateRole).toBool());
+        QVERIFY(model.hasPausedVms());
+
+        // A refresh: only the template's State cell changes; unknown VMs and
+        // unchanged spares do nothing.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        ref["spares"] = QJsonObject{{"template", true}, {"wanted", 2}, {"ready", 2}, {"served", 5}};
+        QJsonObject ghost = clone;
+        ghost["id"] = 9;
+        model.updateSpares({VmInfo::fromJson(ref), VmInfo::fromJson(clone), VmInfo::fromJson(ghost)});
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed[0].at(0).toModelIndex(), state);
+        QCOMPARE(changed[0].at(1).toModelIndex(), state);
+        QCOMPARE(state.data().toString(), "template · 2/2 spares ready");
+        model.updateSpares({VmInfo::fromJson(ref)});
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.rowCount(), 1);
+
+        // Not responding is still said.
+        ref["responsive"] = false;
+        model.updateVm(VmInfo::fromJson(ref));
+        QCOMPARE(state.data().toString(), "template · 2/2 spares ready (not responding)");
+        // No spares wanted: a template all the same.
+        ref["responsive"] = true;
+        ref["spares"] = QJsonObject{{"template", true}, {"wanted", 0}, {"ready", 0}, {"served", 0}};
+        model.updateVm(VmInfo::fromJson(ref));
+        QCOMPARE(state.data().toString(), "template · no spares");
+        // Resumed: the daemon says spares null.
+        ref["state"] = "running";
+        ref["spares"] = QJsonValue::Null;
+        model.updateVm(VmInfo::fromJson(ref));
+        QCOMPARE(state.data().toString(), "running");
+        QVERIFY(!state.data(VmTreeModel::TemplateRole).toBool());
+        QVERIFY(!model.hasPausedVms());
+        // Anything but {"template": true}: no template (a daemon older than spares sends nothing).
+        QVERIFY(!SparesInfo::fromJson(QJsonObject{{"template", false}, {"wanted", 2}}));
+        QVERIFY(!SparesInfo::fromJson(QJsonValue()));
+    }
+
+    void warmCloneSaysSo()
+    {
+        VmTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addVm(vmInfo(1, "ref", std::nullopt));
+        ForkEvent fork = ForkEvent::fromJson(QJsonObject{
+            {"parent", 1},
+            {"origin", "command"},
+            {"clones", QJsonArray{QJsonObject{{"id", 2}, {"name", "ref-1"}, {"parent", 1}, {"state", "running"},
+                                              {"fork", QJsonObject{{"latency_ms", 0.9}, {"warm", true},
+                                                                   {"phases_ms", QJsonObject{{"activate", 0.5},
+                                                                                             {"handover", 0.4}}}}}},
+                                  QJsonObject{{"id", 3}, {"name", "ref-2"}, {"parent", 1}, {"state", "running"},
+                                              {"fork", QJsonObject{{"latency_ms", 40.0}, {"warm", false}}}}}}});
+        model.addFork(fork);
+        QVERIFY(model.vm(2)->forkWarm);
+        QVERIFY(!model.vm(3)->forkWarm);
+        QStringList phases;
+        for (const ForkPhase& p : model.vm(2)->forkPhases) phases << p.name;
+        QCOMPARE(phases, (QStringList{"handover", "activate"}));
+        QCOMPARE(model.indexOf(2, VmTreeModel::ForkLatency).data().toString(), "0.9 ms (warm)");
+        QCOMPARE(model.indexOf(3, VmTreeModel::ForkLatency).data().toString(), "40.0 ms");
+        QCOMPARE(model.indexOf(2, VmTreeModel::ForkLatency).data(VmTreeModel::SortRole).toDouble(), 0.9);
+        const QString tip = model.indexOf(2, VmTreeModel::ForkLatency).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains("warm spare") && tip.contains("handover 0.4 ms"), qPrintable(tip));
+        // A later vm.state without the fork object keeps it warm.
+        model.updateVm(vmInfo(2, "ref-1", 1));
+        QCOMPARE(model.indexOf(2, VmTreeModel::ForkLatency).data().toString(), "0.9 ms (warm)");
+    }
+
     void listReplacesEverything()
     {
         VmTreeModel model;

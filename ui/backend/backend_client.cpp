@@ -236,13 +236,33 @@ qint64 BackendClient::call(const QString& method, const QJsonObject& params, QOb
     return id;
 }
 
+namespace {
+
+QList<VmInfo> vmsOf(const QJsonObject& listResult)
+{
+    QList<VmInfo> vms;
+    for (const QJsonValue& v : listResult.value("vms").toArray()) vms.append(VmInfo::fromJson(v.toObject()));
+    return vms;
+}
+
+}  // namespace
+
 void BackendClient::listVms()
 {
-    call("vm.list", {}, this, [this](const QJsonObject& result) {
-        QList<VmInfo> vms;
-        for (const QJsonValue& v : result.value("vms").toArray()) vms.append(VmInfo::fromJson(v.toObject()));
-        Q_EMIT vmListReceived(vms);
-    });
+    call("vm.list", {}, this, [this](const QJsonObject& result) { Q_EMIT vmListReceived(vmsOf(result)); });
+}
+
+void BackendClient::refreshVms()
+{
+    if (m_refreshing || m_state != State::Connected) return;
+    m_refreshing = true;
+    // Failures (the connection dropped) need no report: the next tick retries.
+    call("vm.list", {}, this,
+         [this](const QJsonObject& result) {
+             m_refreshing = false;
+             Q_EMIT vmListRefreshed(vmsOf(result));
+         },
+         [this](const RpcError&) { m_refreshing = false; });
 }
 
 void BackendClient::bootVm(const BootRequest& request, QObject* context, std::function<void(const VmInfo&)> onBooted,
@@ -269,6 +289,18 @@ void BackendClient::forkVm(const ForkRequest& request, QObject* context, ResultH
 
 void BackendClient::pauseVm(VmId vm) { call("vm.pause", {{"vm", vm}}); }
 void BackendClient::resumeVm(VmId vm) { call("vm.resume", {{"vm", vm}}); }
+
+void BackendClient::makeTemplate(const TemplateRequest& request, QObject* context,
+                                 std::function<void(const VmInfo&)> onDone, ErrorHandler onError)
+{
+    call("vm.template", request.toParams(), context,
+         [this, onDone = std::move(onDone)](const QJsonObject& result) {
+             const VmInfo vm = VmInfo::fromJson(result.value("vm").toObject());
+             Q_EMIT vmStateChanged(vm);
+             if (onDone) onDone(vm);
+         },
+         std::move(onError));
+}
 
 void BackendClient::stopVm(VmId vm, bool tree, bool force, QObject* context, ResultHandler onResult, ErrorHandler onError)
 {

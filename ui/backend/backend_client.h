@@ -64,11 +64,20 @@ public:
 
     // Typed requests; results arrive through the signals below or handlers.
     void listVms();
+    // vm.list again, for what the daemon refreshes without an event (a
+    // template's spares): answered through vmListRefreshed, never a reset.
+    // Skipped while the previous refresh is unanswered.
+    void refreshVms();
     void bootVm(const BootRequest& request, QObject* context = nullptr, std::function<void(const VmInfo&)> onBooted = {},
                 ErrorHandler onError = {});
     void forkVm(const ForkRequest& request, QObject* context = nullptr, ResultHandler onResult = {},
                 ErrorHandler onError = {});
     void pauseVm(VmId vm);
+    // vm.template. The answer's VM object (spares included) also goes out
+    // through vmStateChanged: the daemon's own vm.state came before its
+    // spares were known.
+    void makeTemplate(const TemplateRequest& request, QObject* context = nullptr,
+                      std::function<void(const VmInfo&)> onDone = {}, ErrorHandler onError = {});
     void resumeVm(VmId vm);
     void stopVm(VmId vm, bool tree = false, bool force = false, QObject* context = nullptr, ResultHandler onResult = {},
                 ErrorHandler onError = {});
@@ -86,6 +95,7 @@ Q_SIGNALS:
     // The connection ended or could not be made; `reason` is for people.
     void disconnected(const QString& reason);
     void vmListReceived(const QList<hf::ui::VmInfo>& vms);
+    void vmListRefreshed(const QList<hf::ui::VmInfo>& vms);  // refreshVms()' answer
     void vmBooted(const hf::ui::VmInfo& vm);
     void vmReady(hf::ui::VmId vm, double ms);
     void vmForked(const hf::ui::ForkEvent& fork);
@@ -132,6 +142,7 @@ private:
     QHash<qint64, Pending> m_pending;
     DaemonInfo m_daemon;
     QString m_lastReason;
+    bool m_refreshing = false;  // a refreshVms() is unanswered
 };
 
 }  // namespace hf::ui

@@ -14,10 +14,11 @@ std::optional<int> optionalInt(const QJsonValue& v)
     return std::nullopt;
 }
 
-// docs/fork.md's order; a phase this client does not know goes last.
+// docs/fork.md's order (a cold fork's six phases, then a warm spare's two);
+// a phase this client does not know goes last.
 QList<ForkPhase> phasesFrom(const QJsonObject& phases)
 {
-    static const QStringList order{"pause", "capture", "fork", "rebuild", "restore", "resume"};
+    static const QStringList order{"pause", "capture", "fork", "rebuild", "restore", "resume", "handover", "activate"};
     QList<ForkPhase> out;
     for (const QString& name : order)
         if (phases.contains(name)) out.append({name, phases.value(name).toDouble()});
@@ -27,6 +28,14 @@ QList<ForkPhase> phasesFrom(const QJsonObject& phases)
 }
 
 }  // namespace
+
+std::optional<SparesInfo> SparesInfo::fromJson(const QJsonValue& v)
+{
+    const QJsonObject o = v.toObject();
+    if (!o.value("template").toBool()) return std::nullopt;
+    auto count = [&](const char* key) { return static_cast<int>(integer(o.value(QLatin1String(key)))); };
+    return SparesInfo{count("wanted"), count("ready"), count("served")};
+}
 
 DiskInfo DiskInfo::fromJson(const QJsonObject& o)
 {
@@ -64,6 +73,8 @@ VmInfo VmInfo::fromJson(const QJsonObject& o)
     const QJsonObject fork = o.value("fork").toObject();
     if (fork.value("latency_ms").isDouble()) v.forkLatencyMs = fork.value("latency_ms").toDouble();
     v.forkPhases = phasesFrom(fork.value("phases_ms").toObject());
+    v.forkWarm = fork.value("warm").toBool();  // older daemons: every fork was cold
+    v.spares = SparesInfo::fromJson(o.value("spares"));
     for (const QJsonValue& d : o.value("disks").toArray()) v.disks.append(DiskInfo::fromJson(d.toObject()));
     return v;
 }

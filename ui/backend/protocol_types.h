@@ -3,6 +3,7 @@
 // backend client parses every line into these; models and charts only ever
 // see these types, never JSON.
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <optional>
@@ -15,6 +16,18 @@ using VmId = qint64;
 struct ForkPhase {
     QString name;
     double ms = 0;
+};
+
+// A template's warm spares (docs/fork.md, "Warm spares"): clones its VMM
+// built ahead of any request and parked, so that a fork of the template
+// takes one at once instead of copying the VM then.
+struct SparesInfo {
+    int wanted = 0;  // how many the template keeps ready
+    int ready = 0;   // built and parked now
+    int served = 0;  // forks served from spares so far
+    bool operator==(const SparesInfo&) const = default;
+    // Null or anything but {"template": true, ...}: not a template.
+    static std::optional<SparesInfo> fromJson(const QJsonValue& v);
 };
 
 // One of a VM's virtio-blk disks: a base image the VM never writes, and the
@@ -48,7 +61,10 @@ struct VmInfo {
     bool responsive = true;  // false: its VMM let a request pass its deadline (docs/protocol.md)
     QString origin;                      // clones: "command" or "guest"
     std::optional<double> forkLatencyMs;  // clones only
-    QList<ForkPhase> forkPhases;          // pause, capture, fork, rebuild, restore, resume
+    // Cold: pause, capture, fork, rebuild, restore, resume; warm: handover, activate.
+    QList<ForkPhase> forkPhases;
+    bool forkWarm = false;                // clones: a template's warm spare served the fork
+    std::optional<SparesInfo> spares;     // set while the VM is kept paused as a template
     QList<DiskInfo> disks;                // empty: no disks, or a daemon older than disks
 
     qint64 overlayBytes() const;  // summed over its disks

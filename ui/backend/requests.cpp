@@ -79,6 +79,15 @@ QJsonObject ForkRequest::toParams() const
     return p;
 }
 
+QString TemplateRequest::validate() const
+{
+    if (vm <= 0) return QStringLiteral("no VM selected");
+    if (spares < 0 || spares > maxSpares) return QStringLiteral("warm spares: 0 to %1").arg(maxSpares);
+    return {};
+}
+
+QJsonObject TemplateRequest::toParams() const { return {{"vm", vm}, {"spares", spares}}; }
+
 QString DiskSaveRequest::validate() const
 {
     if (vm <= 0) return QStringLiteral("no VM selected");

@@ -61,6 +61,18 @@ struct ForkRequest {
     QJsonObject toParams() const;
 };
 
+// vm.template: keep `vm` paused as a template with `spares` warm spares
+// (clones built ahead that serve its forks at once; docs/fork.md).
+struct TemplateRequest {
+    VmId vm = 0;
+    int spares = defaultSpares;
+
+    static constexpr int defaultSpares = 2;  // the VMM's own default (--spares)
+    static constexpr int maxSpares = 8;
+    QString validate() const;
+    QJsonObject toParams() const;
+};
+
 // A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-].
 bool isValidVmName(const QString& name);
 // "512M", "2G", "1048576" -> bytes; 0 when malformed.

@@ -505,6 +505,18 @@ QStringList ChartView::barSetNames() const
     return names;
 }
 
+QList<double> ChartView::barValues(const QString& set) const
+{
+    QList<double> values;
+    if (d->bars)
+        for (const QBarSet* bar : d->bars->barSets())
+            if (bar->label() == set) {
+                for (int i = 0; i < bar->count(); ++i) values << bar->at(i);
+                break;
+            }
+    return values;
+}
+
 QPair<double, double> ChartView::xRange() const
 {
     if (auto* time = qobject_cast<QDateTimeAxis*>(d->x))

@@ -64,6 +64,8 @@ public:
     int barCategoryCount() const;
     QStringList barCategories() const;
     QStringList barSetNames() const;
+    // The values of the set named `set`, one per category; empty: no such set.
+    QList<double> barValues(const QString& set) const;
 
     // The axis ranges as drawn: x of line mode (ms since the epoch for
     // DateTime), y of either mode.

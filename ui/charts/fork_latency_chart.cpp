@@ -15,6 +15,8 @@ namespace hf::ui {
 namespace {
 
 const QColor otherColor("#bab0ac");
+const QColor coldColor("#4e79a7");
+const QColor warmColor("#b07aa1");  // the warm phases' family (phaseColors())
 
 // Below this the total and the phases' sum differ only by rounding.
 constexpr double otherThresholdMs = 0.05;
@@ -24,7 +26,8 @@ constexpr qsizetype maxLabel = 16;
 
 double orZero(double v) { return std::isnan(v) ? 0.0 : v; }
 
-// The clone's name, with its id when the name is missing or shown twice.
+// The clone's name, with its id when the name is missing or shown twice,
+// and "warm" when a spare served it: its bar is a sliver next to cold ones.
 // Long names lose their middle: clones of one parent differ at the end.
 QStringList barLabels(const ForkLatencyTable& table, int first, int last)
 {
@@ -36,6 +39,7 @@ QStringList barLabels(const ForkLatencyTable& table, int first, int last)
         QString label = r.name.isEmpty() ? QStringLiteral("#%1").arg(r.clone) : r.name;
         if (label.size() > maxLabel) label = label.left(5) + QChar(0x2026) + label.right(maxLabel - 6);
         if (!r.name.isEmpty() && uses.value(r.name) > 1) label += QStringLiteral(" #%1").arg(r.clone);
+        if (r.warm) label += ForkLatencyChart::tr(" · warm");
         labels << label;
     }
     return labels;
@@ -66,6 +70,10 @@ ForkLatencyChart::ForkLatencyChart(ForkLatencyTable* table, QWidget* parent)
     refresh();
 }
 
+QString ForkLatencyChart::warmPhaseName(const QString& phase) { return tr("%1 (warm)").arg(phase); }
+QString ForkLatencyChart::coldTotalName() { return tr("cold: forked on request"); }
+QString ForkLatencyChart::warmTotalName() { return tr("warm: from a spare"); }
+
 void ForkLatencyChart::setShowPhases(bool phases) { m_phases->setChecked(phases); }
 
 bool ForkLatencyChart::showsPhases() const { return m_phases->isChecked(); }
@@ -81,10 +89,14 @@ void ForkLatencyChart::refresh()
     m_redraw.stop();
     const int rows = m_table->rowCount();
     const int first = std::max(0, rows - m_shown);
+    bool anyWarm = false;
+    for (int i = first; i < rows; ++i) anyWarm = anyWarm || m_table->row(i).warm;
     QList<ChartView::BarSet> sets;
     if (m_phases->isChecked()) {
         const QStringList& phases = ForkLatencyTable::phases();
-        for (qsizetype p = 0; p < phases.size(); ++p) sets.append({phases[p], phaseColors().value(p, Qt::gray), {}});
+        const qsizetype cold = ForkLatencyTable::coldPhases().size();
+        for (qsizetype p = 0; p < phases.size(); ++p)
+            sets.append({p < cold ? phases[p] : warmPhaseName(phases[p]), phaseColors().value(p, Qt::gray), {}});
         // What the total has beyond the known phases (a phase added later):
         // shown, so a bar's height is always the total.
         ChartView::BarSet other{tr("other"), otherColor, {}};
@@ -101,9 +113,21 @@ void ForkLatencyChart::refresh()
             other.values.append(rest > otherThresholdMs ? rest : 0.0);
             anyOther = anyOther || rest > otherThresholdMs;
         }
+        // The warm phases' sets only with warm clones on show: a legend of
+        // cold forks alone names no phase that cannot happen there.
+        if (!anyWarm) sets.remove(cold, phases.size() - cold);
         if (anyOther) sets.append(other);
+    } else if (anyWarm) {
+        ChartView::BarSet coldTotal{coldTotalName(), coldColor, {}};
+        ChartView::BarSet warmTotal{warmTotalName(), warmColor, {}};
+        for (int i = first; i < rows; ++i) {
+            const ForkLatencyTable::Row& r = m_table->row(i);
+            (r.warm ? warmTotal : coldTotal).values.append(orZero(r.totalMs));
+            (r.warm ? coldTotal : warmTotal).values.append(0.0);
+        }
+        sets << coldTotal << warmTotal;
     } else {
-        ChartView::BarSet total{tr("total"), QColor("#4e79a7"), {}};
+        ChartView::BarSet total{tr("total"), coldColor, {}};
         for (int i = first; i < rows; ++i) total.values.append(orZero(m_table->row(i).totalMs));
         sets.append(total);
     }

@@ -1,7 +1,9 @@
 #pragma once
 // Fork latency of the last forks, one bar per clone, newest right: stacked
-// phases (docs/fork.md) or only the total. Follows a ForkLatencyTable;
-// redraws at most every 200 ms, so a 64-clone fork is one redraw.
+// phases (docs/fork.md) or only the total. Warm clones (a template's spare
+// served them) have phases and a colour of their own and "warm" in their
+// label; the legend names both. Follows a ForkLatencyTable; redraws at most
+// every 200 ms, so a 64-clone fork is one redraw.
 #include <QTimer>
 #include <QWidget>
 
@@ -17,6 +19,11 @@ class ForkLatencyChart : public QWidget {
 public:
     static constexpr int shownForks = 50;  // the default number of bars
     static constexpr int redrawIntervalMs = 200;
+    // The legend's names: a warm phase is "handover (warm)"; without phases
+    // the bars are one set, or these two when warm clones are shown.
+    static QString warmPhaseName(const QString& phase);
+    static QString coldTotalName();
+    static QString warmTotalName();
 
     explicit ForkLatencyChart(ForkLatencyTable* table, QWidget* parent = nullptr);
     ChartView* chartView() const { return m_view; }

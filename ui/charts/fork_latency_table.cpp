@@ -25,9 +25,21 @@ QString csvNumber(double v) { return std::isnan(v) ? QString() : QString::number
 
 }  // namespace
 
-const QStringList& ForkLatencyTable::phases()
+const QStringList& ForkLatencyTable::coldPhases()
 {
     static const QStringList names{"pause", "capture", "fork", "rebuild", "restore", "resume"};
+    return names;
+}
+
+const QStringList& ForkLatencyTable::warmPhases()
+{
+    static const QStringList names{"handover", "activate"};
+    return names;
+}
+
+const QStringList& ForkLatencyTable::phases()
+{
+    static const QStringList names = coldPhases() + warmPhases();
     return names;
 }
 
@@ -78,6 +90,10 @@ QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
     if (role == PhasesRole && c == Phases) return QVariant::fromValue(r.phaseMs);
     if (role == Qt::ToolTipRole) {
         if (c == Time) return QLocale().toString(r.time.toLocalTime(), QLocale::LongFormat);
+        if (c == Warm)
+            return r.warm ? tr("A warm spare served this fork: a clone its template built ahead and parked, "
+                               "handed over and activated on request")
+                          : tr("A cold fork: the parent paused, captured and forked on request");
         if (c == Total && !std::isnan(r.totalMs)) return tr("%1 ms from the request to the clone running").arg(r.totalMs, 0, 'f', 3);
         if (c == Phases) {
             const QStringList parts = phaseTexts(r, 3);
@@ -93,6 +109,7 @@ QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
     case Clone: return name(r.name, r.clone);
     case Parent: return name(r.parentName, r.parent);
     case Origin: return r.origin;
+    case Warm: return raw ? QVariant(r.warm) : QVariant(r.warm ? tr("warm") : tr("cold"));
     case Total:
         if (std::isnan(r.totalMs)) return {};
         return raw ? QVariant(r.totalMs) : QVariant(QString::number(r.totalMs, 'f', 1));
@@ -106,18 +123,20 @@ QVariant ForkLatencyTable::data(const QModelIndex& index, int role) const
 QVariant ForkLatencyTable::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= columnCount()) return {};
-    static const char* const names[ColumnCount] = {QT_TR_NOOP("Time"),   QT_TR_NOOP("Clone"),  QT_TR_NOOP("Parent"),
-                                                   QT_TR_NOOP("Origin"), QT_TR_NOOP("Total ms"), QT_TR_NOOP("Phases"),
-                                                   QT_TR_NOOP("ID"),     QT_TR_NOOP("Parent ID")};
+    static const char* const names[ColumnCount] = {QT_TR_NOOP("Time"),     QT_TR_NOOP("Clone"),  QT_TR_NOOP("Parent"),
+                                                   QT_TR_NOOP("Origin"),   QT_TR_NOOP("Warm"),   QT_TR_NOOP("Total ms"),
+                                                   QT_TR_NOOP("Phases"),   QT_TR_NOOP("ID"),     QT_TR_NOOP("Parent ID")};
     if (role == Qt::DisplayRole) return tr(names[section]);
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case Origin: return tr("command: asked from the app or hyperforkctl; guest: the guest's hf-signal fork");
+        case Warm:
+            return tr("warm: a template's spare (a clone built ahead) served the fork; cold: forked on request");
         case Total: return tr("Fork latency: from the request to the clone running");
         case Phases:
-            return tr("The fork's phases (%1), each as its share of the total; the ms are in the tooltip "
-                      "and the CSV (docs/fork.md)")
-                .arg(phases().join(QStringLiteral(", ")));
+            return tr("The fork's phases, each as its share of the total: cold %1; warm %2. The ms are in the "
+                      "tooltip and the CSV (docs/fork.md)")
+                .arg(coldPhases().join(QStringLiteral(", ")), warmPhases().join(QStringLiteral(", ")));
         case CloneId: return tr("The clone's id in hyperforkd");
         case ParentId: return tr("The parent's id in hyperforkd");
         default: return {};
@@ -167,6 +186,7 @@ void ForkLatencyTable::append(const ForkEvent& fork, const QDateTime& when)
         r.name = clone.name;
         if (!clone.name.isEmpty()) m_names.insert(clone.id, clone.name);  // a parent later
         r.origin = clone.origin.isEmpty() ? fork.origin : clone.origin;
+        r.warm = clone.forkWarm;
         r.totalMs = clone.forkLatencyMs.value_or(unknown);
         r.phaseMs.fill(unknown, phases().size());
         for (const ForkPhase& p : clone.forkPhases) {
@@ -203,13 +223,18 @@ void ForkLatencyTable::clear()
 
 bool ForkLatencyTable::writeCsv(QIODevice* out, QString* error) const
 {
-    QStringList header{"time", "parent", "clone", "name", "origin", "total_ms"};
+    QStringList header{"time", "parent", "clone", "name", "origin", "warm", "total_ms"};
     for (const QString& p : phases()) header << p + "_ms";
     header << "parent_name";
     QByteArray bytes = header.join(',').toUtf8() + "\r\n";
     for (const Row& r : m_rows) {
-        QStringList fields{isoTime(r.time),  QString::number(r.parent), QString::number(r.clone),
-                           csvField(r.name), csvField(r.origin),        csvNumber(r.totalMs)};
+        QStringList fields{isoTime(r.time),
+                           QString::number(r.parent),
+                           QString::number(r.clone),
+                           csvField(r.name),
+                           csvField(r.origin),
+                           r.warm ? QStringLiteral("true") : QStringLiteral("false"),
+                           csvNumber(r.totalMs)};
         for (double ms : r.phaseMs) fields << csvNumber(ms);
         fields << csvField(r.parentName);
         bytes += fields.join(',').toUtf8() + "\r\n";

@@ -1,8 +1,8 @@
 #pragma once
-// Every clone forked while the app ran: when, from which parent, how long it
-// took and each phase's share (docs/fork.md). Feeds the latency chart, the
-// "Forks" table and the CSV export. VMs are shown by name; their ids have
-// columns of their own, last.
+// Every clone forked while the app ran: when, from which parent, warm (a
+// template's spare served it) or cold, how long it took and each phase's
+// share (docs/fork.md). Feeds the latency chart, the "Forks" table and the
+// CSV export. VMs are shown by name; their ids have columns of their own, last.
 #include "backend/protocol_types.h"
 
 #include <QAbstractTableModel>
@@ -18,14 +18,19 @@ namespace hf::ui {
 class ForkLatencyTable : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The six phases of docs/fork.md, in the order they happen. A phase the
+    // The phases of docs/fork.md in the order they happen: a cold fork's six
+    // (pause ... resume), then a warm spare's two (handover, activate).
+    // phases() is both lists, and a row's phaseMs follows it. A phase the
     // daemon adds later is not listed (the total still includes it, and the
     // chart shows the difference as "other"): the CSV's columns stay fixed.
+    static const QStringList& coldPhases();
+    static const QStringList& warmPhases();
     static const QStringList& phases();
     // Names first, then the numbers, then the ids in columns of their own.
-    // Phases: one column, drawn as a bar of the phases' shares
-    // (ForkPhasesDelegate); every phase's ms in its tooltip and the CSV.
-    enum Column { Time, Clone, Parent, Origin, Total, Phases, CloneId, ParentId, ColumnCount };
+    // Warm: "warm" or "cold" (EditRole: bool). Phases: one column, drawn as
+    // a bar of the phases' shares (ForkPhasesDelegate); every phase's ms in
+    // its tooltip and the CSV.
+    enum Column { Time, Clone, Parent, Origin, Warm, Total, Phases, CloneId, ParentId, ColumnCount };
     enum Role {
         PhasesRole = Qt::UserRole + 1,  // Phases: QList<double>, one per phases(), NaN when not reported
     };
@@ -38,6 +43,7 @@ public:
         QString name;        // the clone's
         QString parentName;  // empty while unknown
         QString origin;
+        bool warm = false;      // a template's warm spare served the fork
         double totalMs = 0;     // NaN when the daemon did not report it
         QList<double> phaseMs;  // one per phases(), NaN when not reported
     };
@@ -58,7 +64,8 @@ public:
     void setRowLimit(int limit);
     int rowLimit() const { return m_limit; }
 
-    // RFC 4180: a header row, CRLF, fields quoted when they hold a comma, a
+    // time,parent,clone,name,origin,warm,total_ms,<phase>_ms...,parent_name
+    // with warm as true or false. RFC 4180: a header row, CRLF, fields quoted when they hold a comma, a
     // quote or a line break; '.' as the decimal point whatever the locale;
     // times in ISO 8601 with their UTC offset.
     bool writeCsv(QIODevice* out, QString* error) const;

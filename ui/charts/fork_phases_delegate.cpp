@@ -11,8 +11,9 @@ namespace hf::ui {
 
 const QList<QColor>& phaseColors()
 {
-    static const QList<QColor> colors{QColor("#4e79a7"), QColor("#f28e2b"), QColor("#e15759"),
-                                      QColor("#76b7b2"), QColor("#59a14f"), QColor("#edc948")};
+    // The cold phases, then the warm ones in colours of their own family.
+    static const QList<QColor> colors{QColor("#4e79a7"), QColor("#f28e2b"), QColor("#e15759"), QColor("#76b7b2"),
+                                      QColor("#59a14f"), QColor("#edc948"), QColor("#b07aa1"), QColor("#ff9da7")};
     return colors;
 }
 

@@ -8,8 +8,8 @@
 
 namespace hf::ui {
 
-// One colour per phase of ForkLatencyTable::phases(), readable on white and
-// in print; the latency chart uses the same.
+// One colour per phase of ForkLatencyTable::phases() (cold, then warm),
+// readable on white and in print; the latency chart uses the same.
 const QList<QColor>& phaseColors();
 
 class ForkPhasesDelegate : public QStyledItemDelegate {

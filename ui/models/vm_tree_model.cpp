@@ -91,6 +91,19 @@ const VmInfo* VmTreeModel::vm(VmId vm) const
 
 QList<VmId> VmTreeModel::children(VmId vm) const { return m_nodes.value(vm).children; }
 
+bool VmTreeModel::hasPausedVms() const
+{
+    for (const Node& n : m_nodes)
+        if (n.info.state == "paused" || n.info.spares) return true;
+    return false;
+}
+
+QString VmTreeModel::templateText(const SparesInfo& spares)
+{
+    if (spares.wanted == 0) return tr("template · no spares");
+    return tr("template · %1/%2 spares ready").arg(spares.ready).arg(spares.wanted);
+}
+
 namespace {
 
 QString formatBytes(qint64 bytes)
@@ -124,7 +137,9 @@ QVariant VmTreeModel::display(const Node& node, int column) const
     case Name: return vm.name;
     case Id: return QString::number(vm.id);
     case State: {
-        QString state = vm.state == "running" && !vm.ready ? tr("running (booting)") : vm.state;
+        QString state = vm.spares                            ? templateText(*vm.spares)
+                        : vm.state == "running" && !vm.ready ? tr("running (booting)")
+                                                             : vm.state;
         if (!vm.responsive) state += tr(" (not responding)");
         if (node.armed > 0) state += tr(" · armed ×%1").arg(node.armed);
         return state;
@@ -138,7 +153,9 @@ QVariant VmTreeModel::display(const Node& node, int column) const
         return bytes ? overlayText(*bytes) : QString();
     }
     case ForkLatency:
-        return vm.forkLatencyMs ? QStringLiteral("%1 ms").arg(*vm.forkLatencyMs, 0, 'f', 1) : QString();
+        if (!vm.forkLatencyMs) return QString();
+        return vm.forkWarm ? tr("%1 ms (warm)").arg(*vm.forkLatencyMs, 0, 'f', 1)
+                           : QStringLiteral("%1 ms").arg(*vm.forkLatencyMs, 0, 'f', 1);
     case Cpus: return vm.cpus > 0 ? QVariant(vm.cpus) : QVariant();
     case Uptime:
         return vm.createdUnixMs > 0 ? durationText(QDateTime::currentMSecsSinceEpoch() - vm.createdUnixMs) : QString();
@@ -152,7 +169,7 @@ QVariant VmTreeModel::sortKey(const Node& node, int column) const
     switch (column) {
     case Name: return vm.name;
     case Id: return vm.id;
-    case State: return vm.state;
+    case State: return vm.spares ? QStringLiteral("template") : vm.state;
     case Cpu: return node.cpuPercent.value_or(-1.0);
     case Memory: return vm.memoryBytes;
     case Shared: return node.sample ? node.sample->sharedPages : -1;
@@ -170,12 +187,23 @@ QVariant VmTreeModel::toolTip(const Node& node, int column) const
     const VmInfo& vm = node.info;
     if (column == ForkLatency && vm.forkLatencyMs) {
         // One line per phase, in the order they happen (docs/fork.md).
-        QStringList lines{tr("Forked from its parent in %1 ms:").arg(*vm.forkLatencyMs, 0, 'f', 1)};
+        QStringList lines{vm.forkWarm ? tr("Forked from a warm spare of its parent (a clone built ahead, "
+                                           "parked until this fork took it) in %1 ms:")
+                                            .arg(*vm.forkLatencyMs, 0, 'f', 1)
+                                      : tr("Forked from its parent in %1 ms:").arg(*vm.forkLatencyMs, 0, 'f', 1)};
         for (const ForkPhase& p : vm.forkPhases) lines << QStringLiteral("  %1 %2 ms").arg(p.name).arg(p.ms, 0, 'f', 1);
         if (!vm.origin.isEmpty())
             lines << (vm.origin == "guest" ? tr("asked by the guest (hf-signal fork)") : tr("asked from the app or hyperforkctl"));
         return lines.join('\n');
     }
+    if (column == State && vm.spares)
+        return tr("%1 is kept paused as a template. Its warm spares are clones built ahead of any request and "
+                  "parked, so a fork of it takes one and runs at once instead of copying the VM then. "
+                  "%2 of %3 ready; %4 served from spares so far. Resume ends template mode and drops the spares.")
+            .arg(vm.name)
+            .arg(vm.spares->ready)
+            .arg(vm.spares->wanted)
+            .arg(countText(vm.spares->served, tr("fork"), tr("forks")));
     if (column == State && node.armed > 0)
         return tr("Armed: the guest's next hf-signal fork makes %1.").arg(countText(node.armed, tr("clone"), tr("clones")));
     if ((column == Shared || column == Private) && node.sample)
@@ -215,6 +243,7 @@ QVariant VmTreeModel::data(const QModelIndex& index, int role) const
     case SortRole: return sortKey(node, index.column());
     case ArmedRole: return node.armed;
     case HasDisksRole: return !node.info.disks.isEmpty();
+    case TemplateRole: return node.info.spares.has_value();
     default: return {};
     }
 }
@@ -236,7 +265,8 @@ QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int r
     static const char* const tips[ColumnCount] = {
         QT_TR_NOOP("The VM's name; clones are listed under the VM they were forked from"),
         QT_TR_NOOP("hyperforkd's number for the VM (hyperforkctl takes it, or the name)"),
-        QT_TR_NOOP("booting, running, paused or stopping; \"armed\": the guest's next hf-signal fork makes clones"),
+        QT_TR_NOOP("booting, running, paused or stopping; \"template\": kept paused, with warm spares (clones "
+                   "built ahead) ready to serve its forks; \"armed\": the guest's next hf-signal fork makes clones"),
         QT_TR_NOOP("CPU use over the last sample interval, from the VMM's CPU time (100 % = one host CPU busy)"),
         QT_TR_NOOP("Guest RAM size"),
         QT_TR_NOOP("Guest memory still shared copy-on-write with its parent or clones: one copy in host RAM for all "
@@ -245,7 +275,8 @@ QVariant VmTreeModel::headerData(int section, Qt::Orientation orientation, int r
                    "its own (in MiB)"),
         QT_TR_NOOP("What the VM wrote to its disks: the size of its copy-on-write overlays (a clone starts with its "
                    "parent's); the tooltip lists each disk"),
-        QT_TR_NOOP("How long the fork that made this clone took; the tooltip splits it into its phases"),
+        QT_TR_NOOP("How long the fork that made this clone took (\"warm\": a template's spare served it); the "
+                   "tooltip splits it into its phases"),
         QT_TR_NOOP("Virtual CPUs"),
         QT_TR_NOOP("Time since the VM was booted or forked")};
     if (role == Qt::DisplayRole) return tr(names[section]);
@@ -325,6 +356,7 @@ void VmTreeModel::updateVm(const VmInfo& vm)
     if (!info.forkLatencyMs) {
         info.forkLatencyMs = it->info.forkLatencyMs;
         info.forkPhases = it->info.forkPhases;
+        info.forkWarm = it->info.forkWarm;
     }
     if (info.createdUnixMs == 0) info.createdUnixMs = it->info.createdUnixMs;
     if (info.memoryBytes == 0) info.memoryBytes = it->info.memoryBytes;
@@ -389,6 +421,16 @@ void VmTreeModel::setArmed(VmId vm, int count)
     if (it == m_nodes.end() || it->armed == count) return;
     it->armed = count;
     emitRowChanged(vm, State, State);
+}
+
+void VmTreeModel::updateSpares(const QList<VmInfo>& vms)
+{
+    for (const VmInfo& vm : vms) {
+        const auto it = m_nodes.find(vm.id);
+        if (it == m_nodes.end() || it->info.spares == vm.spares) continue;
+        it->info.spares = vm.spares;
+        emitRowChanged(vm.id, State, State);
+    }
 }
 
 void VmTreeModel::clear()

@@ -22,6 +22,7 @@ public:
         SortRole,                     // a number or string that sorts right
         ArmedRole,                    // clones the guest's next hf-signal fork makes; 0: not armed
         HasDisksRole,                 // bool: the VM has disks (Save Disk As…)
+        TemplateRole,                 // bool: kept paused as a template (its spares in the State column)
     };
 
     explicit VmTreeModel(QObject* parent = nullptr);
@@ -39,6 +40,12 @@ public:
     int vmCount() const { return static_cast<int>(m_nodes.size()); }
     QList<VmId> roots() const { return m_roots; }
     QList<VmId> children(VmId vm) const;
+    // Paused VMs may be templates, or become one (a fork with parent
+    // "pause"): their spares are worth refreshing (updateSpares).
+    bool hasPausedVms() const;
+
+    // "template · 2/2 spares ready": what the State column says of a template.
+    static QString templateText(const SparesInfo& spares);
 
     // The state icon for a protocol state ("running", ...), from resources/.
     static QIcon stateIcon(const QString& state);
@@ -52,6 +59,10 @@ public Q_SLOTS:
     void removeVm(const hf::ui::ExitInfo& exit);            // vm.exited
     void applyMetrics(const hf::ui::MetricsSample& sample); // metrics.sample
     void setArmed(hf::ui::VmId vm, int count);              // vm.fork's answer with armed
+    // vm.list asked again (BackendClient::refreshVms): only the templates'
+    // spares, which the daemon refreshes without an event; no reset, no
+    // rows added or removed (events do that).
+    void updateSpares(const QList<hf::ui::VmInfo>& vms);
     void clear();                                           // the daemon went away
 
 private:

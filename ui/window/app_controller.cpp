@@ -25,6 +25,12 @@ AppController::AppController(Options options, QObject* parent) : QObject(parent)
     connect(&m_backend, &BackendClient::vmExited, &m_tree, &VmTreeModel::removeVm);
     connect(&m_backend, &BackendClient::metricsSampled, &m_tree, &VmTreeModel::applyMetrics);
     connect(&m_backend, &BackendClient::vmArmed, &m_tree, &VmTreeModel::setArmed);
+    connect(&m_backend, &BackendClient::vmListRefreshed, &m_tree, &VmTreeModel::updateSpares);
+    // Only while something is paused: a tree of running VMs costs no requests.
+    m_sparesRefresh.setInterval(m_options.sparesRefreshMs);
+    connect(&m_sparesRefresh, &QTimer::timeout, this, [this] {
+        if (m_tree.hasPausedVms()) m_backend.refreshVms();
+    });
 
     auto nameVm = [this](const VmInfo& vm) {
         m_metrics.setVmName(vm.id, vm.name);
@@ -118,6 +124,7 @@ void AppController::onConnected(const DaemonInfo& daemon)
     m_metrics.clear();     // a new daemon numbers its VMs from 1 again
     m_backend.listVms();
     m_backend.subscribeMetrics(m_options.metricsHz);
+    m_sparesRefresh.start();
     if (!daemon.kvmAvailable) {
         // The daemon's reason, without its hint for developers (a path in
         // the source tree); the way out for a user is scripts/run.
@@ -135,6 +142,7 @@ void AppController::onConnected(const DaemonInfo& daemon)
 
 void AppController::onDisconnected(const QString& reason)
 {
+    m_sparesRefresh.stop();
     m_tree.clear();
     switch (maybeStartDaemon()) {
     case Start::Started: return;  // "Started hyperforkd; connecting…" says it

@@ -10,6 +10,7 @@
 #include "models/vm_tree_model.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <functional>
 
@@ -24,6 +25,9 @@ public:
         QString daemonProgram;     // empty: DaemonLauncher::findDaemon()
         QStringList daemonArguments;
         double metricsHz = 2;
+        // How often a template's spares are asked again while a VM is paused
+        // (the daemon refreshes them every 2 s and sends no event for it).
+        int sparesRefreshMs = 2000;
     };
 
     enum class Health { Connecting, Connected, NoKvm, DaemonDown };
@@ -74,6 +78,7 @@ private:
     Health m_health = Health::Connecting;
     QString m_healthText;
     bool m_triedStart = false;
+    QTimer m_sparesRefresh;
 };
 
 }  // namespace hf::ui

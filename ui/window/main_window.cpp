@@ -15,10 +15,12 @@
 #include "dialogs/help_dialog.h"
 #include "dialogs/quit_dialog.h"
 #include "dialogs/stop_dialog.h"
+#include "dialogs/template_dialog.h"
 #include "models/vm_tree_sort_model.h"
 #include "window/app_controller.h"
 #include "window/connection_banner.h"
 #include "window/console_tabs.h"
+#include "window/fork_status_text.h"
 #include "window/placeholder_label.h"
 
 #include <QAction>
@@ -53,7 +55,8 @@ namespace {
 
 // Column widths for the tree's first layout: Name, ID, State, CPU, Memory,
 // Shared, Private, Disk, Fork latency, vCPUs, Uptime.
-constexpr int treeWidths[] = {150, 40, 125, 55, 70, 75, 75, 70, 90, 50, 60};
+// State and Fork latency fit "template · 2/2 spares ready" and "12.5 ms (warm)".
+constexpr int treeWidths[] = {150, 40, 210, 55, 70, 75, 75, 70, 110, 50, 60};
 static_assert(std::size(treeWidths) == VmTreeModel::ColumnCount);
 // Versioned with the tree's columns: a header saved before the Disk column
 // would put its widths and order on the wrong columns.
@@ -132,12 +135,7 @@ MainWindow::MainWindow(AppController* controller, QWidget* parent)
     connect(m_banner, &ConnectionBanner::retryClicked, controller, &AppController::retryNow);
     connect(controller->backend(), &BackendClient::vmForked, this, [this](const ForkEvent& f) {
         const VmInfo* parent = m_controller->vmTree()->vm(f.parent);
-        const QString clones = countText(f.clones.size(), tr("clone"), tr("clones"));
-        const QString of = parent ? parent->name : tr("VM %1").arg(f.parent);
-        statusBar()->showMessage(f.origin == "guest"
-                                     ? tr("The guest of %1 forked: %2, the slowest in %3 ms").arg(of, clones).arg(f.maxMs, 0, 'f', 1)
-                                     : tr("Forked %1 of %2, the slowest in %3 ms").arg(clones, of).arg(f.maxMs, 0, 'f', 1),
-                                 15000);
+        statusBar()->showMessage(forkStatusText(f, parent ? parent->name : tr("VM %1").arg(f.parent)), 15000);
     });
 
     restoreSettings();
@@ -198,6 +196,7 @@ void MainWindow::createActions()
     };
     add("boot", ":/icons/action-boot.svg", tr("&Boot VM…"), QKeySequence(tr("Ctrl+B")), [this] { boot(); });
     add("fork", ":/icons/action-fork.svg", tr("&Fork VM…"), QKeySequence(tr("Ctrl+F")), [this] { fork(); });
+    add("template", "", tr("Keep as &Template…"), {}, [this] { keepSelectedAsTemplate(); });
     add("pause", ":/icons/action-pause.svg", tr("&Pause"), QKeySequence(tr("Ctrl+P")), [this] { pauseSelected(); });
     add("resume", ":/icons/action-resume.svg", tr("&Resume"), QKeySequence(tr("Ctrl+R")), [this] { resumeSelected(); });
     add("stop", ":/icons/action-stop.svg", tr("&Stop…"), QKeySequence(tr("Ctrl+Del")), [this] { stopSelected(false); });
@@ -227,6 +226,8 @@ void MainWindow::createActions()
     });
     add("quit", "", tr("&Quit"), QKeySequence(tr("Ctrl+Q")), [this] { close(); });
     m_actions["stop"]->setToolTip(tr("Stop the selected VMs cleanly; asks first, and whether their clones stop too"));
+    m_actions["template"]->setToolTip(tr("Keep the selected VM paused as a template with warm spares: clones built "
+                                         "ahead, so its forks run at once; Resume ends it"));
     m_actions["forceOff"]->setToolTip(tr("Kill the selected VMs at once, like pulling the plug; asks first"));
     m_actions["saveDisk"]->setToolTip(tr("Write what the selected VM sees on a disk (its image with its own writes) "
                                          "to a new image file"));
@@ -285,7 +286,7 @@ void MainWindow::createMenusAndToolbar()
     view->addAction(charts);
 
     QMenu* vm = menuBar()->addMenu(tr("&VM"));
-    for (const char* name : {"boot", "fork"}) vm->addAction(m_actions[name]);
+    for (const char* name : {"boot", "fork", "template"}) vm->addAction(m_actions[name]);
     vm->addSeparator();
     for (const char* name : {"pause", "resume", "stop", "forceOff"}) vm->addAction(m_actions[name]);
     vm->addSeparator();
@@ -340,12 +341,18 @@ void MainWindow::createDock()
     auto* forksLayout = new QVBoxLayout(forksPage);
     forksLayout->setContentsMargins(0, 0, 0, 0);
     forksLayout->addWidget(m_latencyTable, 1);
-    QString legend = tr("Phases:");
-    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p)
-        legend += QStringLiteral(" &nbsp;<span style='color:%1'>&#9632;</span> %2")
+    // Cold phases, then a warm spare's, each list named; a line breaks
+    // between entries only, never between a colour and its name.
+    QString legend = tr("Cold:");
+    for (qsizetype p = 0; p < ForkLatencyTable::phases().size(); ++p) {
+        if (p == ForkLatencyTable::coldPhases().size()) legend += tr(" &nbsp; Warm (from a spare):");
+        legend += QStringLiteral(" &nbsp;<span style='white-space:nowrap'><span style='color:%1'>&#9632;</span>"
+                                 "&nbsp;%2</span>")
                       .arg(phaseColors().value(p).name(), ForkLatencyTable::phases()[p]);
+    }
     auto* legendLabel = new QLabel(legend, forksPage);
     legendLabel->setContentsMargins(6, 2, 6, 4);
+    legendLabel->setWordWrap(true);  // eight phases: wraps rather than widen the dock
     forksLayout->addWidget(legendLabel);
     m_forksPage = forksPage;
     m_chartTabs->addTab(forksPage, tr("Forks"));
@@ -400,6 +407,7 @@ void MainWindow::updateActions()
     const bool one = vms.size() == 1;
     m_actions["boot"]->setEnabled(connected && m_controller->backend()->daemonInfo().kvmAvailable);
     m_actions["fork"]->setEnabled(connected && one && anyIn({"running", "paused"}));
+    m_actions["template"]->setEnabled(connected && one && anyIn({"running", "paused"}));
     m_actions["pause"]->setEnabled(connected && anyIn({"running"}));
     m_actions["resume"]->setEnabled(connected && anyIn({"paused"}));
     m_actions["stop"]->setEnabled(connected && anyIn({"booting", "running", "paused"}));
@@ -494,6 +502,7 @@ void MainWindow::showContextMenu(const QPoint& pos)
     QMenu menu(this);
     if (index.isValid()) {
         menu.addAction(m_actions["fork"]);
+        menu.addAction(m_actions["template"]);
         menu.addSeparator();
         for (const char* name : {"pause", "resume", "stop", "forceOff"}) menu.addAction(m_actions[name]);
         menu.addSeparator();
@@ -599,6 +608,36 @@ void MainWindow::sendFork(const ForkRequest& request)
             // when:"now": the clones come with the vm.forked event, like everyone else's.
         },
         [this, name](const RpcError& e) { showError(tr("Forking %1 failed: %2").arg(name, e.text())); });
+}
+
+void MainWindow::keepSelectedAsTemplate()
+{
+    const QList<VmId> vms = selectedVms();
+    const VmInfo* vm = vms.size() == 1 ? m_controller->vmTree()->vm(vms.first()) : nullptr;
+    if (!vm) return;
+    // A template already: offer its count, to change it.
+    auto* dialog = new TemplateDialog(vm->id, vm->name, vm->spares ? vm->spares->wanted : TemplateRequest::defaultSpares,
+                                      this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { keepAsTemplate(dialog->request()); });
+    dialog->open();
+}
+
+void MainWindow::keepAsTemplate(const TemplateRequest& request)
+{
+    const VmInfo* vm = m_controller->vmTree()->vm(request.vm);
+    const QString name = vm ? vm->name : tr("VM %1").arg(request.vm);
+    if (const QString error = request.validate(); !error.isEmpty())
+        return showError(tr("Cannot keep %1 as a template: %2").arg(name, error));
+    m_controller->backend()->makeTemplate(
+        request, this,
+        [this, name, spares = request.spares](const VmInfo&) {
+            statusBar()->showMessage(spares == 0 ? tr("Kept %1 paused as a template, without spares").arg(name)
+                                                 : tr("Kept %1 paused as a template; building %2")
+                                                       .arg(name, countText(spares, tr("warm spare"), tr("warm spares"))),
+                                     15000);
+        },
+        [this, name](const RpcError& e) { showError(tr("Keeping %1 as a template failed: %2").arg(name, e.text())); });
 }
 
 void MainWindow::pauseSelected()

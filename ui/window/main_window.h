@@ -44,7 +44,7 @@ public:
     ~MainWindow() override;
 
     // The actions, named so tests and scripts find them: "boot", "fork",
-    // "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk", "sendKey"
+    // "template", "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk", "sendKey"
     // (its menu: "sendCtrlC", "sendCtrlAltDel", ...), "exportChart",
     // "exportChartPng", ..., "resetLayout", "documentation", "shortcuts", "quit".
     QAction* action(const QString& name) const;
@@ -65,6 +65,9 @@ public:
     void bootDefaultGuestWhenIdle();
     // Forks `vm` with the dialog's defaults, no dialog (tests, scripting).
     void forkSelected(int count, const QString& prefix);
+    // Keeps `vm` paused as a template with `spares` warm spares (vm.template);
+    // the answer goes to the status bar, or an error box.
+    void keepAsTemplate(const TemplateRequest& request);
     // Asks the daemon to write what `vm` sees on disk `disk` to the new file
     // `path` (vm.disk_save); the answer goes to the status bar, or an error box.
     void saveDisk(VmId vm, int disk, const QString& path);
@@ -94,6 +97,7 @@ private:
     void showBootedVm(const VmInfo& vm);
     void fork();
     void sendFork(const ForkRequest& request);
+    void keepSelectedAsTemplate();
     void pauseSelected();
     void resumeSelected();
     void stopSelected(bool force);
