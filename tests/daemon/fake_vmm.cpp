@@ -81,12 +81,13 @@ int main(int argc, char** argv)
     uint64_t overlay = 0;
     // A template's spares, as the real VMM reports them (they are "ready" at once here).
     bool isTemplate = false;
-    uint64_t sparesWanted = 0;
+    uint64_t sparesWanted = 0, sparesReady = 0;
+    // Spares become ready one status later, as real ones are built after the answer.
     auto sparesJson = [&] {
         return json{{"template", isTemplate},
                     {"pids", json::array()},
                     {"wanted", isTemplate ? sparesWanted : 0},
-                    {"ready", isTemplate ? sparesWanted : 0},
+                    {"ready", isTemplate ? sparesReady : 0},
                     {"building", 0},
                     {"served", 0}};
     };
@@ -121,6 +122,8 @@ int main(int argc, char** argv)
         }
         if (cmd == "status") {
             overlay += 4096;
+            json spares = sparesJson();
+            sparesReady = sparesWanted;
             double up = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             return {{"ok", true},
                     {"name", name},
@@ -140,7 +143,7 @@ int main(int argc, char** argv)
                     {"ready_ms", 1.0},
                     {"ready", true},
                     {"disks", disksJson()},
-                    {"spares", sparesJson()}};
+                    {"spares", spares}};
         }
         if (cmd == "pause" || cmd == "resume") {
             state = cmd == "pause" ? "paused" : "running";
@@ -152,6 +155,7 @@ int main(int argc, char** argv)
             state = "paused";
             isTemplate = true;
             sparesWanted = req.value("spares", uint64_t(2));
+            sparesReady = 0;
             return {{"ok", true}, {"state", state}, {"spares", sparesJson()}};
         }
         if (cmd == "stop") {

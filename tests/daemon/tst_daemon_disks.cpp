@@ -195,6 +195,13 @@ TEST(DaemonTemplates, VmTemplateShowsSparesAndResumeEndsIt)
     EXPECT_EQ((*r)["result"]["vm"]["state"], "paused");
     EXPECT_EQ((*r)["result"]["vm"]["spares"]["template"], true) << r->dump();
     EXPECT_EQ((*r)["result"]["vm"]["spares"]["wanted"], 3) << r->dump();
+    EXPECT_EQ((*r)["result"]["vm"]["spares"]["ready"], 0) << r->dump();
+    // The daemon's refresh finds them ready and says so in an event.
+    auto ev = c.waitEvent("vm.state", [](const json& p) {
+        const json& s = p["vm"]["spares"];
+        return s.is_object() && s.value("ready", 0) == 3;
+    }, 10s);
+    ASSERT_TRUE(ev) << "no vm.state event when the spares became ready";
     EXPECT_EQ(listedVm(c, "tpl")["spares"]["ready"], 3);
 
     auto resumed = c.call("vm.resume", {{"vm", "tpl"}}, 10s);

@@ -946,8 +946,15 @@ void VmSupervisor::refreshStatus()
             VmNode* n = m_tree.find(p->vm);
             if (n && r && r->contains("disks") && (*r)["disks"].is_array())
                 n->disks = (*r)["disks"];
-            if (n && r)
-                n->spares = sparesFromStatus(*r);
+            // A template's spares are part of its state: a change is a
+            // vm.state event, so clients need not poll vm.list.
+            if (n && r) {
+                json spares = sparesFromStatus(*r);
+                if (spares != n->spares) {
+                    n->spares = std::move(spares);
+                    emit("vm.state", {{"vm", m_tree.toJson(*n)}});
+                }
+            }
         });
     }
 }
