@@ -119,17 +119,25 @@ INSTANTIATE_TEST_SUITE_P(Cases, BzImageBad,
                                            BadImage{"notHigh", without(fakeBzImage(), 0x211), "LOADED_HIGH"}),
                          [](const auto& info) { return info.param.name; });
 
-TEST(BzImage, ParsesDebiansKernelWhenPresent)
+// The first kernel file scripts/setup left in the cache matching `name`
+// ("vmlinuz-*", "vmlinux-*"), or empty.
+std::string cachedKernel(const std::string& name)
 {
     glob_t g{};
     std::string home = getenv("HOME") ? getenv("HOME") : "/root";
-    std::string pattern = home + "/.cache/hyperfork/linux/boot/vmlinuz-*";
-    if (::glob(pattern.c_str(), 0, nullptr, &g) != 0) {
-        ::globfree(&g);
-        GTEST_SKIP() << "no kernel in " << pattern << " (scripts/setup provides it)";
-    }
-    std::string path = g.gl_pathv[0];
+    std::string pattern = home + "/.cache/hyperfork/linux/boot/" + name;
+    std::string found;
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0 && g.gl_pathc > 0)
+        found = g.gl_pathv[0];
     ::globfree(&g);
+    return found;
+}
+
+TEST(BzImage, ParsesDebiansKernelWhenPresent)
+{
+    const std::string path = cachedKernel("vmlinuz-*");
+    if (path.empty())
+        GTEST_SKIP() << "no vmlinuz in the kernel cache (scripts/setup provides it)";
     auto f = readFile(path, 256u << 20);
     ASSERT_TRUE(f) << f.error().message();
     auto k = parseBzImage(*f);
@@ -292,15 +300,9 @@ TEST(BootParams, LoadsAVmlinuxAtItsPhysicalAddressesWithASetupHeader)
 
 TEST(Vmlinux, ParsesAndLoadsTheVmlinuxSetupExtractsWhenPresent)
 {
-    glob_t g{};
-    std::string home = getenv("HOME") ? getenv("HOME") : "/root";
-    std::string pattern = home + "/.cache/hyperfork/linux/boot/vmlinux-*";
-    if (::glob(pattern.c_str(), 0, nullptr, &g) != 0) {
-        ::globfree(&g);
-        GTEST_SKIP() << "no kernel in " << pattern << " (scripts/setup extracts it)";
-    }
-    std::string path = g.gl_pathv[0];
-    ::globfree(&g);
+    const std::string path = cachedKernel("vmlinux-*");
+    if (path.empty())
+        GTEST_SKIP() << "no vmlinux in the kernel cache (scripts/setup extracts it)";
     auto f = readFile(path, 256u << 20);
     ASSERT_TRUE(f) << f.error().message();
     auto k = parseKernel(*f);
