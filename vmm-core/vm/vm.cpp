@@ -112,15 +112,7 @@ Status Vm::build()
     m_mem.emplace(std::move(*mem));
     HF_TRY(m_mem->registerWith(*m_vm));
 
-    auto loop = EventLoop::create();
-    if (!loop)
-        return fail(loop.error());
-    m_loop.emplace(std::move(*loop));
-
-    auto console = m_config.console == ConsoleMode::Pty ? Console::createPty() : Console::createStdio();
-    if (!console)
-        return fail(console.error());
-    m_console = std::move(*console);
+    HF_TRY(createLoopAndConsole());
 
     HF_TRY(createDevices());
     m_links.emplace(*m_vm, *m_loop);
@@ -128,6 +120,19 @@ Status Vm::build()
 
     HF_TRY(loadGuest());
     return startVcpus();
+}
+
+Status Vm::createLoopAndConsole()
+{
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error());
+    m_loop.emplace(std::move(*loop));
+    auto console = m_config.console == ConsoleMode::Pty ? Console::createPty() : Console::createStdio();
+    if (!console)
+        return fail(console.error());
+    m_console = std::move(*console);
+    return {};
 }
 
 Status Vm::createKvmVm(fork::StepLog* steps)

@@ -85,6 +85,8 @@ private:
     // and again in every clone.
     // With `steps`, each ioctl's time is recorded (a clone's breakdown).
     Status createKvmVm(fork::StepLog* steps = nullptr);
+    // The event loop and the console, at boot and from a template.
+    Status createLoopAndConsole();
     // Every device, on the buses, its interrupt lines wired (vm_devices.cpp).
     Status createDevices();
     Status loadGuest();
@@ -128,6 +130,9 @@ private:
     void becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::string& name, int reportFd,
                      const PendingFork& request);
     void dropInherited();
+    // After resumeAll() in a new clone: when the last vCPU entered KVM_RUN
+    // (waiting up to 2 s; 0 if one never did).
+    int64_t lastFirstRunNs() const;
     Status rebuildKvm(fork::StepLog& steps);
     Status restoreSnapshot(const ForkSnapshot& snap, fork::StepLog& steps);
     nlohmann::json collectClone(CloneChild& child, int64_t deadlineNs);

@@ -389,14 +389,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
     resumeAll();
     steps.mark("resume_vcpus");
     const int64_t resumeCalled = fork::nowNs();
-    // "Resumed" = every vCPU has entered KVM_RUN, the last point userspace
-    // sees before the guest's next instruction.
-    const int64_t waitUntil = fork::nowNs() + 2'000'000'000;
-    for (auto& v : m_vcpus) {
-        while (v->firstRunNs() == 0 && fork::nowNs() < waitUntil)
-            ::usleep(50);
-        t.resumed = std::max(t.resumed, v->firstRunNs());
-    }
+    t.resumed = lastFirstRunNs();
     t.steps = steps.steps();
     // From the resume call to the last vCPU's first KVM_RUN.
     if (t.resumed > 0)
@@ -436,6 +429,20 @@ void Vm::dropInherited()
     m_loop.reset();  // closes the epoll fd and eventfd; the parent keeps its own
     m_vm.reset();
     m_kvm.reset();
+}
+
+int64_t Vm::lastFirstRunNs() const
+{
+    // "Resumed" = every vCPU has entered KVM_RUN, the last point userspace
+    // sees before the guest's next instruction.
+    const int64_t waitUntil = fork::nowNs() + 2'000'000'000;
+    int64_t last = 0;
+    for (const auto& v : m_vcpus) {
+        while (v->firstRunNs() == 0 && fork::nowNs() < waitUntil)
+            ::usleep(20);
+        last = std::max(last, v->firstRunNs());
+    }
+    return last;
 }
 
 Status Vm::rebuildKvm(fork::StepLog& steps)

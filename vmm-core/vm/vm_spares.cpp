@@ -360,12 +360,7 @@ void Vm::becomeSpare(const ForkSnapshot& snap, int64_t capturedNs, int channelFd
     resumeAll();
     live.mark("resume_vcpus");
     const int64_t resumeCalled = fork::nowNs();
-    const int64_t waitUntil = resumeCalled + 2'000'000'000;
-    for (auto& v : m_vcpus) {
-        while (v->firstRunNs() == 0 && fork::nowNs() < waitUntil)
-            ::usleep(20);
-        t.resumed = std::max(t.resumed, v->firstRunNs());
-    }
+    t.resumed = lastFirstRunNs();
     t.steps = live.steps();
     if (t.resumed > 0)
         t.steps.emplace_back("first_kvm_run", std::max<int64_t>(0, t.resumed - resumeCalled));

@@ -119,14 +119,7 @@ Status Vm::buildFromTemplate(const tmpl::Template& t)
     m_mem.emplace(std::move(*mem));
     HF_TRY(m_mem->registerWith(*m_vm));
 
-    auto loop = EventLoop::create();
-    if (!loop)
-        return fail(loop.error());
-    m_loop.emplace(std::move(*loop));
-    auto console = m_config.console == ConsoleMode::Pty ? Console::createPty() : Console::createStdio();
-    if (!console)
-        return fail(console.error());
-    m_console = std::move(*console);
+    HF_TRY(createLoopAndConsole());
 
     // The devices are built as at boot, over the template's base images;
     // each writable disk's overlay gets the blocks the VM had written.
