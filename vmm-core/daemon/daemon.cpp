@@ -835,7 +835,7 @@ void Daemon::templateDelete(const json& params, Respond respond)
     if (auto path = m_templates.pathOf(*name); !path)
         return respond(rpcError(rpc::InvalidParams, "\"name\": " + path.error().message(), {{"param", "name"}}));
     if (auto r = m_templates.remove(*name); !r) {
-        if (r.error().code == ENOENT)
+        if (r.error().code == ENOENT || r.error().code == ENOTDIR)
             return respond(rpcError(rpc::InvalidParams, r.error().what, {{"param", "name"}}));
         return respond(rpcError(rpc::InternalError, r.error().message(), {{"name", *name}}));
     }

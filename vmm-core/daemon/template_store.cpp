@@ -112,7 +112,7 @@ Status TemplateStore::remove(const std::string& name) const
         return failErrno("stat " + *path);
     }
     if (!S_ISDIR(st.st_mode))
-        return failMsg(*path + " is not a template directory");
+        return fail(Error{ENOTDIR, *path + " is not a template directory"});
     // VMs started from it keep running: their RAM is a mapping of the open
     // memory.raw and their overlays were read into memory at start.
     std::error_code ec;

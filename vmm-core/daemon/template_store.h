@@ -34,7 +34,8 @@ public:
     // describeTemplate() says (hidden entries, such as a save's work
     // directory, and plain files are left out). A missing directory: none.
     nlohmann::json list() const;
-    // Removes template NAME's directory and what it holds.
+    // Removes template NAME's directory and what it holds. ENOENT: no such
+    // template; ENOTDIR: not a directory (both with a message in `what`).
     Status remove(const std::string& name) const;
 
 private:
