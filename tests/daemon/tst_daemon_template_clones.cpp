@@ -5,8 +5,9 @@
 // VMs from it (vm.boot with "template", wait ready: ready at once, the flag
 // was saved). Each goes on counting from where the guest was, finds the file,
 // has its own identity (VM Generation ID, random bytes) and a clock that did
-// not go back. One of them becomes a template with a warm spare, which
-// serves a fork (warm spares work for VMs from file templates too).
+// not go back. The template is deleted and the four run on; one of them
+// becomes a template with a warm spare, which serves a fork (warm spares
+// work for VMs from file templates too).
 //
 // One guest boot for every check: 35 s in the nested sandbox (1 vCPU;
 // the save of 256 MiB took 1.2 s, each start from the template to its
@@ -204,6 +205,12 @@ TEST(DaemonTemplateClones, SavedGuestGoesOnInFourVmsOfANewDaemon)
     EXPECT_EQ(genIds.size(), 5u) << "each VM from the template has its own VM Generation ID";
     EXPECT_EQ(randoms.size(), 4u) << "the guests' random bytes are their own";
     EXPECT_EQ(randoms.count(""), 0u);
+
+    // Deleting the template leaves the VMs started from it running (their RAM
+    // maps the open file): everything below runs after it is gone.
+    EXPECT_EQ(resultOf(c.call("template.delete", {{"name", "ref"}}), "delete")["deleted"], "ref");
+    EXPECT_FALSE(fs::exists(templates + "/ref"));
+    EXPECT_EQ(resultOf(c.call("template.list"), "template.list")["templates"], json::array());
     std::this_thread::sleep_for(2500ms);
     for (size_t i = 0; i < vms.size(); ++i) {
         auto later = guestNumber(*vms[i], "c", "$(cat /tmp/counter)");
