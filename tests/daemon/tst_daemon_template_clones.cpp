@@ -9,9 +9,9 @@
 // becomes a template with a warm spare, which serves a fork (warm spares
 // work for VMs from file templates too).
 //
-// One guest boot for every check: 35 s in the nested sandbox (1 vCPU;
-// the save of 256 MiB took 1.2 s, each start from the template to its
-// answer with wait ready 0.6-0.7 s).
+// One guest boot for every check: 35-45 s in the nested sandbox (1 vCPU;
+// the save of 256 MiB took 1.2-1.4 s, each start from the template to its
+// answer with wait ready 0.5-0.9 s).
 #include <gtest/gtest.h>
 #include <dirent.h>
 #include <sys/wait.h>
