@@ -38,7 +38,10 @@ expect() {
 }
 
 stub=$work/hyperforkctl
-expect "boot console disk doctor fork list pause resume stats stop watch" "$ctl" ""
+expect "boot console disk doctor fork list pause resume save stats stop template templates watch" "$ctl" ""
+expect "rm" "$stub" templates ""
+expect "ref ref-1" "$stub" save "re"
+expect "--spares" "$stub" template ref "--s"
 expect "doctor" "$ctl" "do"
 expect "--help --json --socket --version" "$ctl" "--"
 expect "ref ref-1" "$stub" fork "re"

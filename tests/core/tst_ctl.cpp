@@ -187,3 +187,68 @@ TEST(CtlDisks, ListAndStatsShowOverlays)
     EXPECT_EQ(renderDiskSave({{"vm", 1}, {"disk", 0}, {"path", "/s.img"}, {"bytes", 16777216}, {"overlay_bytes", 4096}}),
               "saved disk 0 of VM 1 to /s.img (16.0 MiB, of which 4 KiB written by the VM)\n");
 }
+
+// Templates on disk (issue 17): save by name or directory, boot --template,
+// templates and templates rm, and what they print.
+TEST(CtlTemplates, CommandsBecomeRequests)
+{
+    const std::string cwd = std::filesystem::current_path().string();
+    struct Case {
+        std::vector<std::string> args;
+        std::string method;
+        json params;
+    };
+    const std::vector<Case> cases = {
+        {{"save", "ref", "web"}, "vm.save", {{"vm", "ref"}, {"name", "web"}}},
+        {{"save", "3", "/srv/tpl/web"}, "vm.save", {{"vm", 3}, {"dir", "/srv/tpl/web"}}},
+        {{"save", "ref", "./web"}, "vm.save", {{"vm", "ref"}, {"dir", cwd + "/web"}}},
+        {{"boot", "--template", "web"}, "vm.boot", {{"template", "web"}, {"wait", "ready"}}},
+        {{"boot", "--template", "tpl/web", "--name", "a", "--wait", "started"},
+         "vm.boot",
+         {{"template", cwd + "/tpl/web"}, {"name", "a"}, {"wait", "started"}}},
+        {{"templates"}, "template.list", json::object()},
+        {{"--json", "templates"}, "template.list", json::object()},
+        {{"templates", "rm", "web"}, "template.delete", {{"name", "web"}}},
+    };
+    for (const auto& c : cases) {
+        auto got = parseCtlArgs(c.args);
+        ASSERT_TRUE(got) << c.args[0] << ": " << got.error().message();
+        EXPECT_EQ(got->method, c.method) << c.args[0];
+        EXPECT_EQ(got->params, c.params) << got->params.dump();
+    }
+    const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+        {{"save"}, "save needs a VM"},
+        {{"save", "ref"}, "save needs a template NAME or a new directory DIR"},
+        {{"save", "ref", "web", "more"}, "unexpected argument 'more'"},
+        {{"templates", "rm"}, "templates rm needs the NAME"},
+        {{"templates", "rm", "a", "b"}, "unexpected argument 'b'"},
+        {{"templates", "ls"}, "unexpected argument 'ls'"},
+        {{"boot", "--template"}, "--template needs a value"},
+    };
+    for (const auto& [args, says] : bad) {
+        auto got = parseCtlArgs(args);
+        ASSERT_FALSE(got) << args[0];
+        EXPECT_NE(got.error().message().find(says), std::string::npos) << got.error().message();
+    }
+}
+
+TEST(CtlTemplates, SaveProgressAndTheTemplatesTable)
+{
+    EXPECT_EQ(renderSave({{"template",
+                           {{"name", "web"}, {"dir", "/t/web"}, {"bytes", 43253760}, {"memory", 268435456}}}}),
+              "saved template web in /t/web (41.2 MiB on disk, 256 MiB of RAM)\n");
+    EXPECT_EQ(renderSaveProgress({{"dir", "/t/web"}, {"done", 134217728}, {"total", 268435456}}),
+              "saving /t/web: 50% (128 of 256 MiB)\r");
+    EXPECT_EQ(renderTemplates(json::array()), "no templates\n");
+    json list = json::parse(R"([
+        {"name":"web","dir":"/t/web","bytes":43253760,"memory":268435456,"cpus":2,"created":0,"source_vm":"ref"},
+        {"name":"broken","dir":"/t/broken","error":"template /t/broken: state.dtb: truncated: 10 of 20 bytes"},
+        {"name":"db","dir":"/t/db","bytes":1048576,"memory":536870912,"cpus":1,"created":0,"source_vm":"pg"}])");
+    const std::string table = renderTemplates(list);
+    EXPECT_EQ(table.rfind("NAME  SIZE      RAM      CPUS  CREATED ", 0), 0u) << table;
+    EXPECT_NE(table.find("\nweb   41.2 MiB  256 MiB  2     "), std::string::npos) << table;
+    EXPECT_NE(table.find("  ref\n"), std::string::npos) << table;
+    EXPECT_NE(table.find("\ndb    1.0 MiB   512 MiB  1     "), std::string::npos) << table;
+    EXPECT_NE(table.find("broken  unreadable: template /t/broken: state.dtb: truncated"), std::string::npos) << table;
+    EXPECT_EQ(renderTemplates(json::array({list[1]})).find("NAME"), std::string::npos) << "no header for none";
+}

@@ -237,6 +237,40 @@ TEST(Template, RoundTripKeepsEveryField)
     }
 }
 
+// A template of a ready guest says so (an empty "guest-ready" at the root);
+// one without the property, as every template before it, reads as a guest
+// that was not ready. The format version stays: older readers ignore it.
+TEST(Template, GuestReadyIsSavedAndOptional)
+{
+    SavedVm vm;
+    vm.info.guestReady = false;
+    const std::string notReady = vm.save("not-ready");
+    vm.info.guestReady = true;
+    const std::string ready = vm.save("ready");
+
+    auto t = readTemplate(ready);
+    ASSERT_TRUE(t) << t.error().message();
+    EXPECT_TRUE(t->info.guestReady);
+    EXPECT_EQ(t->info.formatVersion, 1u);
+    auto blob = readBytes(ready + "/" + kStateFile);
+    int len = -1;
+    ASSERT_NE(fdt_getprop(blob.data(), 0, "guest-ready", &len), nullptr);
+    EXPECT_EQ(len, 0) << "an empty property means true";
+
+    auto n = readTemplate(notReady);
+    ASSERT_TRUE(n) << n.error().message();
+    EXPECT_FALSE(n->info.guestReady);
+    auto plain = readBytes(notReady + "/" + kStateFile);
+    EXPECT_EQ(fdt_getprop(plain.data(), 0, "guest-ready", nullptr), nullptr) << "written only when true";
+
+    // A ready template whose property was removed (an older writer's file)
+    // still reads, as not ready.
+    editState(ready, [](void* fdt) { ASSERT_EQ(fdt_delprop(fdt, 0, "guest-ready"), 0); });
+    auto old = readTemplate(ready);
+    ASSERT_TRUE(old) << old.error().message();
+    EXPECT_FALSE(old->info.guestReady);
+}
+
 TEST(Template, UntouchedRamIsAHoleInTheFile)
 {
     TempDir work;

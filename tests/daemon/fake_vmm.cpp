@@ -1,10 +1,14 @@
 // A stand-in for hyperfork-vmm that speaks enough of its control socket
 // (docs/vmm-control.md) for hyperforkd's supervision to be tested without
-// KVM: status, pause, resume, stop, console, arm, disk-save. It runs no guest
-// and refuses to fork. Each --disk SPEC is a 1 MiB disk in its status whose
-// overlay grows by 4 KiB at every status; disk-save writes a small new file. A test starts it itself (to be adopted, or with
-// --register) or lets the daemon start it (`hyperforkd --vmm`), and can
-// SIGSTOP it to play a hung VMM.
+// KVM: status, pause, resume, stop, console, arm, disk-save, save. It runs no
+// guest and refuses to fork. Each --disk SPEC is a 1 MiB disk in its status
+// whose overlay grows by 4 KiB at every status; disk-save writes a small new
+// file; save writes a real template (the template library over the synthetic
+// state of tests/core/template_sample.h: 64 MiB of RAM, a ready guest) and,
+// asked for progress, sends a progress line every tenth whatever the size.
+// --template DIR shows in its status. A test starts it itself (to be
+// adopted, or with --register) or lets the daemon start it (`hyperforkd
+// --vmm`), and can SIGSTOP it to play a hung VMM.
 //
 //   hf-fake-vmm --control PATH [--name N] [--parent-pid PID] [--register PATH] [...]
 //
@@ -25,8 +29,11 @@
 #include <cstring>
 #include <string>
 
+#include "../core/template_sample.h"
+#include "arch/x86/layout.h"
 #include "base/event_loop.h"
 #include "base/log.h"
+#include "template/template_writer.h"
 #include "vm/control_server.h"
 #include "vm/daemon_registration.h"
 
@@ -34,7 +41,7 @@ using nlohmann::json;
 
 int main(int argc, char** argv)
 {
-    std::string control, name = "fake", registerPath;
+    std::string control, name = "fake", registerPath, templateDir;
     int parentPid = 0;
     std::vector<std::string> disks;
     for (int i = 1; i < argc; ++i) {
@@ -48,6 +55,8 @@ int main(int argc, char** argv)
             registerPath = v;
         else if (a == "--disk")
             disks.push_back(v);
+        else if (a == "--template")
+            templateDir = v;
         else if (a == "--parent-pid")
             parentPid = std::atoi(v.c_str());
         else if (a.rfind("--", 0) != 0 || a == "--huge-pages" || a == "--guest-fork")
@@ -105,8 +114,33 @@ int main(int argc, char** argv)
         }
         return out;
     };
-    auto handler = [&](const json& req, hf::vm::ControlServer::ClientId) -> json {
+    // A template of the synthetic machine, written as the real VMM writes one.
+    auto saveTemplate = [&](const json& req, hf::vm::ControlServer::ClientId client) -> json {
+        const std::string dir = req.value("dir", std::string());
+        if (dir.empty() || dir.front() != '/')
+            return {{"ok", false}, {"error", "\"dir\" must be an absolute path"}};
+        auto mem = hf::memory::GuestMemory::create(hf::x86::ramRanges(64u << 20));
+        if (!mem)
+            return {{"ok", false}, {"error", mem.error().message()}};
+        (void)mem->write(hf::x86::kKernelLoadAddr, std::vector<uint8_t>(1u << 20, 0x5a));
+        const hf::state::MachineState machine = hf::sample::machine(1);
+        hf::tmpl::TemplateSource src{hf::tmpl::infoForThisHost(name, hf::sample::cpuid()), &machine, &*mem, {}};
+        src.info.guestReady = true;
+        uint64_t nextTenth = 1;
+        auto progress = [&](uint64_t done, uint64_t total) {
+            if (!req.value("progress", false) || done * 10 < nextTenth * total)
+                return;
+            nextTenth = done * 10 / total + 1;
+            server->reply(client, {{"progress", {{"done", done}, {"total", total}}}}, req.value("id", json()));
+        };
+        if (auto ok = hf::tmpl::writeTemplate(dir, src, progress); !ok)
+            return {{"ok", false}, {"error", ok.error().message()}};
+        return {{"ok", true}, {"dir", dir}, {"bytes", 1u << 20}, {"ms", 1.0}};
+    };
+    auto handler = [&](const json& req, hf::vm::ControlServer::ClientId client) -> json {
         const std::string cmd = req.value("cmd", std::string());
+        if (cmd == "save")
+            return saveTemplate(req, client);
         if (cmd == "disk-save") {
             const uint64_t index = req.value("disk", uint64_t(0));
             if (index >= disks.size())
@@ -137,6 +171,7 @@ int main(int argc, char** argv)
                     {"ram_host_range", {uint64_t(uintptr_t(ram)), uint64_t(uintptr_t(ram)) + ramSize}},
                     {"kernel", "/fake/vmlinuz"},
                     {"initrd", "/fake/initrd"},
+                    {"template", templateDir.empty() ? json(nullptr) : json(templateDir)},
                     {"console", "stdio"},
                     {"control", control},
                     {"uptime_ms", up},

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +60,21 @@ inline std::vector<std::unique_ptr<VmmProcess>> forkClones(VmmProcess& vm, int c
     for (auto& c : clones)
         EXPECT_TRUE(c->openConsole()) << "clone " << c->pid();
     return clones;
+}
+
+// The last number the guest printed for `expr` (a shell expression such as
+// "$(cat /tmp/counter)"); the marker is computed, so the echo of what was
+// typed never matches.
+inline std::optional<long long> guestNumber(VmmProcess& vm, const std::string& tag, const std::string& expr)
+{
+    if (!vm.shell("echo " + tag + "=" + expr + "=end$((40+2))", "=end42"))
+        return std::nullopt;
+    const std::regex re(tag + "=(-?[0-9]+)=end42");
+    std::optional<long long> last;
+    const std::string& text = vm.transcript();
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
+        last = std::stoll((*it)[1].str());
+    return last;
 }
 
 inline bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout)

@@ -11,7 +11,6 @@
 #include <ctime>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <thread>
 
 #include "guest_session.h"
@@ -22,19 +21,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The last number the guest printed for `expr` (a shell expression).
-std::optional<long long> guestNumber(VmmProcess& vm, const std::string& tag, const std::string& expr)
-{
-    if (!vm.shell("echo " + tag + "=" + expr + "=end$((40+2))", "=end42"))
-        return std::nullopt;
-    const std::regex re(tag + "=(-?[0-9]+)=end42");
-    std::optional<long long> last;
-    const std::string& text = vm.transcript();
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
-        last = std::stoll((*it)[1].str());
-    return last;
-}
 
 std::unique_ptr<VmmProcess> startFromTemplate(const std::string& dir, const std::string& name)
 {

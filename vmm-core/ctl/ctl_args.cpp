@@ -14,6 +14,8 @@ const char* ctlUsage()
            "       [--huge-pages] [--guest-fork] [--wait ready|started] [--disk IMAGE[,readonly]]...\n"
            "                                         boot a VM (default: wait until ready); each --disk is a\n"
            "                                         virtio disk over IMAGE, writes kept per VM (never in IMAGE)\n"
+           "  boot --template NAME|DIR [--name N] [--wait ready|started] [--guest-fork]\n"
+           "                                         start a VM from a template on disk (its RAM, vCPUs, disks)\n"
            "  list [--names]                         the VM tree; --names: one VM name a line\n"
            "  fork VM [--count N] [--when now|on-guest-signal] [--pause-parent] [--prefix P]\n"
            "  pause VM | resume VM\n"
@@ -23,6 +25,10 @@ const char* ctlUsage()
            "  console VM [--attach]                 the pty path; --attach relays this terminal (Ctrl-] detaches)\n"
            "  stats VM                               copy-on-write pages, RSS/PSS, CPU time, disk overlays\n"
            "  disk save VM PATH [--disk N]           write VM's view of its disk N (default 0) to a new image\n"
+           "  save VM NAME|DIR                       save VM as a template on disk: NAME in the daemon's templates\n"
+           "                                         directory, or a new directory DIR (a path with a '/')\n"
+           "  templates                              the templates: name, size on disk, RAM, vCPUs, created, source\n"
+           "  templates rm NAME                      delete a template (VMs started from it run on)\n"
            "  watch [--metrics HZ]                   print events as they come, until interrupted\n"
            "  doctor                                 check KVM, the kvm group, the default guest, huge pages\n"
            "                                         and the daemon: one line each, with what to do\n"
@@ -55,6 +61,15 @@ std::string absolutePath(const std::string& p)
     std::error_code ec;
     auto abs = std::filesystem::absolute(p, ec);
     return ec ? p : abs.lexically_normal().string();
+}
+
+// A template: a NAME (no '/') in the daemon's templates directory, or a
+// directory, made absolute here ("./web" is the directory web here).
+json templateRef(const std::string& v)
+{
+    if (v.find('/') == std::string::npos)
+        return v;
+    return absolutePath(v);
 }
 
 // --disk IMAGE or IMAGE,readonly (the VMM's own form).
@@ -109,11 +124,15 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
         c.verb = "disk save";
         ++i;
     }
+    if (c.verb == "templates" && i < args.size() && args[i] == "rm") {
+        c.verb = "templates rm";
+        ++i;
+    }
     std::vector<std::string> rest(args.begin() + long(i), args.end());
 
     // The positional VM argument of the commands that take one.
-    static const std::vector<std::string> onVm = {"fork",    "pause", "resume",   "stop",
-                                                  "console", "stats", "disk save", "template"};
+    static const std::vector<std::string> onVm = {"fork",  "pause",     "resume",   "stop", "console",
+                                                  "stats", "disk save", "template", "save"};
     size_t k = 0;
     if (std::find(onVm.begin(), onVm.end(), c.verb) != onVm.end()) {
         if (rest.empty() || rest[0].empty() || rest[0][0] == '-')
@@ -134,7 +153,8 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
             const std::string& o = rest[k];
             static const std::vector<std::pair<std::string, std::string>> strings = {
                 {"--kernel", "kernel"}, {"--initrd", "initrd"}, {"--cmdline", "cmdline"},
-                {"--memory", "memory"}, {"--name", "name"},     {"--wait", "wait"}};
+                {"--memory", "memory"}, {"--name", "name"},     {"--wait", "wait"},
+                {"--template", "template"}};
             bool matched = false;
             for (const auto& [opt, key] : strings) {
                 if (o == opt) {
@@ -173,6 +193,22 @@ Result<CtlCommand> parseCtlArgs(const std::vector<std::string>& args)
         }
         if (c.params["wait"] != "ready" && c.params["wait"] != "started")
             return failMsg("invalid --wait '" + c.params["wait"].get<std::string>() + "': expected ready or started");
+        // A template directory goes to the daemon absolute; a name as it is.
+        if (c.params.contains("template"))
+            c.params["template"] = templateRef(c.params["template"]);
+    } else if (c.verb == "save") {
+        c.method = "vm.save";
+        if (k >= rest.size() || rest[k].empty() || rest[k][0] == '-')
+            return failMsg("save needs a template NAME or a new directory DIR after the VM");
+        const json ref = templateRef(rest[k++]);
+        c.params[ref.get<std::string>().find('/') == std::string::npos ? "name" : "dir"] = ref;
+    } else if (c.verb == "templates") {
+        c.method = "template.list";
+    } else if (c.verb == "templates rm") {
+        c.method = "template.delete";
+        if (k >= rest.size() || rest[k].empty() || rest[k][0] == '-')
+            return failMsg("templates rm needs the NAME of a template");
+        c.params["name"] = rest[k++];
     } else if (c.verb == "disk save") {
         c.method = "vm.disk_save";
         if (k >= rest.size() || rest[k].empty() || rest[k][0] == '-')

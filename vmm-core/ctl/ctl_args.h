@@ -13,7 +13,7 @@ namespace hf::ctl {
 struct CtlCommand {
     std::string socket;          // empty: the user's default
     bool json = false;           // raw JSON output for scripts
-    std::string verb;            // boot, list, fork, pause, resume, stop, console, stats, watch, doctor
+    std::string verb;            // boot, list, fork, ..., "disk save", save, templates, "templates rm"
     std::string method;          // the protocol method it calls (watch: metrics.subscribe or none)
     nlohmann::json params = nlohmann::json::object();
     bool attach = false;         // console --attach

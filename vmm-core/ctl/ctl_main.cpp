@@ -1,5 +1,7 @@
 #include "ctl/ctl_main.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -65,9 +67,28 @@ int runCtl(const CtlCommand& c)
     if (c.verb == "watch")
         return watch(*client, c);
 
-    // A boot waits for the guest; a fork of many clones takes a while under emulation.
-    auto timeout = c.verb == "boot" || c.verb == "fork" ? std::chrono::seconds(600) : std::chrono::seconds(60);
-    auto r = client->call(c.method, c.params, timeout);
+    // A boot waits for the guest; a fork of many clones takes a while under
+    // emulation; a save may write gigabytes (the daemon gives it 600 s).
+    auto timeout = c.verb == "save"                     ? std::chrono::seconds(660)
+                   : c.verb == "boot" || c.verb == "fork" ? std::chrono::seconds(600)
+                                                          : std::chrono::seconds(60);
+    // A save's progress, redrawn on one line of a terminal (not in --json
+    // output or a pipe); the daemon sends every client every save's, so
+    // only this save's directory counts.
+    const bool showProgress = c.verb == "save" && !c.json && ::isatty(STDOUT_FILENO);
+    bool progressShown = false;
+    auto onEvent = [&](const std::string& method, const json& params) {
+        if (!showProgress || method != "vm.save_progress")
+            return;
+        const json& mine = c.params.contains("dir") ? c.params["dir"] : c.params["name"];
+        if (params.value(c.params.contains("dir") ? "dir" : "name", json()) != mine)
+            return;
+        print(renderSaveProgress(params));
+        progressShown = true;
+    };
+    auto r = client->call(c.method, c.params, timeout, onEvent);
+    if (progressShown)
+        print("\33[2K");  // clears the progress line
     if (!r)
         return failWith(c.method + ": " + r.error().message);
     const json& result = *r;
@@ -95,6 +116,12 @@ int runCtl(const CtlCommand& c)
         print(renderStats(result));
     else if (c.verb == "disk save")
         print(renderDiskSave(result));
+    else if (c.verb == "save")
+        print(renderSave(result));
+    else if (c.verb == "templates")
+        print(renderTemplates(result.value("templates", json::array())));
+    else if (c.verb == "templates rm")
+        print("deleted template " + result.value("deleted", std::string("?")) + "\n");
     else if (c.verb == "console")
         print(result.value("pty", json("(no pty)")).get<std::string>() + "\n");
     else if (c.verb == "stop")

@@ -1,6 +1,8 @@
 #include "ctl/ctl_output.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <set>
@@ -189,6 +191,63 @@ std::string renderDiskSave(const json& r)
     return "saved disk " + r.value("disk", json(0)).dump() + " of VM " + r.value("vm", json(0)).dump() + " to " +
            r.value("path", std::string("?")) + " (" + bytesText(r.value("bytes", uint64_t(0))) + ", of which " +
            bytesText(r.value("overlay_bytes", uint64_t(0))) + " written by the VM)\n";
+}
+
+std::string renderSave(const json& r)
+{
+    const json t = r.value("template", json::object());
+    if (t.contains("error"))
+        return "saved, but the template does not read back: " + t.value("error", std::string("?")) + "\n";
+    return "saved template " + t.value("name", std::string("?")) + " in " + t.value("dir", std::string("?")) + " (" +
+           bytesText(t.value("bytes", uint64_t(0))) + " on disk, " + mib(t.value("memory", json())) + " of RAM)\n";
+}
+
+std::string renderSaveProgress(const json& p)
+{
+    const uint64_t done = p.value("done", uint64_t(0)), total = p.value("total", uint64_t(0));
+    const int percent = total ? int(done * 100 / total) : 0;
+    return "saving " + p.value("dir", std::string("?")) + ": " + std::to_string(percent) + "% (" +
+           std::to_string(done >> 20) + " of " + std::to_string(total >> 20) + " MiB)\r";
+}
+
+std::string renderTemplates(const json& templates)
+{
+    if (!templates.is_array() || templates.empty())
+        return "no templates\n";
+    std::vector<std::vector<std::string>> rows = {{"NAME", "SIZE", "RAM", "CPUS", "CREATED", "SOURCE"}};
+    std::vector<std::string> broken;
+    for (const json& t : templates) {
+        if (!t.is_object())
+            continue;
+        const std::string name = t.value("name", std::string("?"));
+        if (t.contains("error")) {
+            broken.push_back(name + "  unreadable: " + t.value("error", std::string("?")));
+            continue;
+        }
+        std::string created = "?";
+        if (t.value("created", json()).is_number_integer()) {
+            const std::time_t when = t["created"].get<int64_t>();
+            char buf[32];
+            std::tm tm{};
+            if (::localtime_r(&when, &tm) && std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm))
+                created = buf;
+        }
+        rows.push_back({name, bytesText(t.value("bytes", uint64_t(0))), mib(t.value("memory", json())),
+                        t.value("cpus", json("?")).dump(), created, t.value("source_vm", std::string("?"))});
+    }
+    std::vector<size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+        for (size_t i = 0; i < row.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
+    std::string out;
+    if (rows.size() == 1)
+        rows.clear();  // only broken ones: no header
+    for (const auto& row : rows)
+        for (size_t i = 0; i < row.size(); ++i)
+            out += row[i] + (i + 1 < row.size() ? std::string(width[i] - row[i].size() + 2, ' ') : "\n");
+    for (const auto& b : broken)
+        out += b + "\n";
+    return out;
 }
 
 std::string renderEvent(const std::string& method, const json& p)

@@ -16,6 +16,12 @@ std::string renderBoot(const nlohmann::json& result);
 std::string renderFork(const nlohmann::json& result);
 std::string renderStats(const nlohmann::json& result);
 std::string renderDiskSave(const nlohmann::json& result);
+// vm.save's answer: the template's directory and its size on disk.
+std::string renderSave(const nlohmann::json& result);
+// vm.save_progress as one line ending in '\r' (a terminal redraws it).
+std::string renderSaveProgress(const nlohmann::json& params);
+// template.list's "templates" as a table; a broken one with its error.
+std::string renderTemplates(const nlohmann::json& templates);
 std::string renderEvent(const std::string& method, const nlohmann::json& params);
 
 } // namespace hf::ctl

@@ -133,12 +133,14 @@ tl::expected<std::vector<BootDisk>, RpcError> parseDisks(const json& params)
 
 const char* daemonUsage()
 {
-    return "usage: hyperforkd [--runtime-dir DIR] [--vmm PATH] [--max-vms N] [--max-clones-per-vm N]\n"
-           "                  [--min-available-mib N]\n"
+    return "usage: hyperforkd [--runtime-dir DIR] [--vmm PATH] [--templates DIR] [--max-vms N]\n"
+           "                  [--max-clones-per-vm N] [--min-available-mib N]\n"
            "Serves docs/protocol.md on $XDG_RUNTIME_DIR/hyperfork/hyperforkd.sock (or DIR/hyperforkd.sock)\n"
            "until SIGTERM or SIGINT, then stops every VM. One instance per runtime directory.\n"
            "Defaults: --max-vms 256, --max-clones-per-vm 64, --min-available-mib 256,\n"
            "--vmm: hyperfork-vmm next to hyperforkd (or $HYPERFORK_VMM).\n"
+           "--templates: where vm.save puts templates by name and template.list looks\n"
+           "(default $XDG_DATA_HOME/hyperfork/templates, ~/.local/share/hyperfork/templates).\n"
            "Started by systemd's hyperforkd.socket, it serves the socket passed to it (sd_listen_fds)\n"
            "instead of creating one. --version prints the version.\n";
 }
@@ -174,6 +176,18 @@ Result<DaemonArgs> parseDaemonArgs(const std::vector<std::string>& args)
             if (!v)
                 return fail(v.error());
             (a == "--vmm" ? o.vmmPath : o.runtimeDir) = *v;
+        } else if (a == "--templates") {
+            auto v = value();
+            if (!v)
+                return fail(v.error());
+            // Paths in answers and in VMM arguments are absolute.
+            std::error_code ec;
+            auto abs = std::filesystem::absolute(*v, ec);
+            if (v->empty() || ec)
+                return failMsg("invalid --templates '" + *v + "': expected a directory path");
+            o.templatesDir = abs.lexically_normal().string();
+            if (o.templatesDir.size() > 1 && o.templatesDir.back() == '/')
+                o.templatesDir.pop_back();
         } else if (a == "--max-vms") {
             auto n = number(1, 4096);
             if (!n)
@@ -555,6 +569,7 @@ void Daemon::broadcast(const std::string& method, const json& params)
 json Daemon::helloResult() const
 {
     return {{"protocol", rpc::kProtocolVersion},
+            {"protocol_minor", rpc::kProtocolMinor},
             {"daemon", "hyperforkd"},
             {"version", hyperforkVersion()},
             {"pid", ::getpid()},
@@ -564,7 +579,8 @@ json Daemon::helloResult() const
               {"max_clones_per_vm", m_opt.maxClonesPerVm},
               {"min_available_mib", m_opt.minAvailableMib},
               {"metrics_max_hz", 20}}},
-            {"vmm", m_opt.vmmPath}};
+            {"vmm", m_opt.vmmPath},
+            {"templates_dir", m_templates.dir()}};
 }
 
 tl::expected<VmId, RpcError> Daemon::vmParam(const rpc::Params& p) const
@@ -619,6 +635,12 @@ void Daemon::dispatch(Session& s, const rpc::Request& req, Respond respond)
                                     {{"param", "path"}}));
         return m_vms->saveDisk(id, uint32_t(disk), *path, std::move(respond));
     }
+    if (m == "vm.save")
+        return vmSave(p.raw(), std::move(respond));
+    if (m == "template.list")
+        return templateList(p.raw(), std::move(respond));
+    if (m == "template.delete")
+        return templateDelete(p.raw(), std::move(respond));
     if (m == "vm.template") {
         HF_RPC_CHECK(p.allowOnly({"vm", "spares"}));
         HF_RPC_TRY(spares, p.integer("spares", 0, vm::kMaxSpares));
@@ -651,12 +673,23 @@ void Daemon::vmBoot(const json& params, Respond respond)
 {
     HF_RPC_TRY(p, rpc::Params::of(params));
     HF_RPC_CHECK(p.allowOnly({"kernel", "initrd", "cmdline", "memory", "cpus", "name", "huge_pages", "guest_fork",
-                                "wait", "disks"}));
+                                "wait", "disks", "template"}));
+    HF_RPC_TRY(templateRef, p.string("template", 4096));
+    if (templateRef) {
+        // The template is the machine: what would describe another one is refused, named.
+        for (const char* other : {"kernel", "initrd", "cmdline", "memory", "cpus", "huge_pages", "disks"})
+            if (auto it = p.raw().find(other); it != p.raw().end() && !it->is_null())
+                return respond(rpcError(rpc::InvalidParams,
+                                        std::string("\"") + other +
+                                            "\" cannot be given with \"template\": the template decides it",
+                                        {{"param", other}}));
+    }
     BootRequest r;
     HF_RPC_TRY(kernel, orDefault(p.string("kernel", 4096), std::string()));
     HF_RPC_TRY(initrd, orDefault(p.string("initrd", 4096), std::string()));
     HF_RPC_TRY(cmdline, orDefault(p.string("cmdline", 2048), std::string()));
-    HF_RPC_TRY(name, orDefault(p.string("name", 64), std::string("vm")));
+    HF_RPC_TRY(givenName, p.string("name", 64));
+    std::string name = givenName.value_or("vm");
     HF_RPC_TRY(cpus, orDefault(p.integer("cpus", 1, vm::kMaxCpus), int64_t(1)));
     HF_RPC_TRY(huge, orDefault(p.boolean("huge_pages"), false));
     HF_RPC_TRY(guestFork, orDefault(p.boolean("guest_fork"), false));
@@ -664,6 +697,26 @@ void Daemon::vmBoot(const json& params, Respond respond)
     HF_RPC_TRY(disks, parseDisks(p.raw()));
     if (!isSafeName(name, vm::kMaxNameLength))
         return respond(rpcError(rpc::InvalidParams, "\"name\" must be " + safeNameRule(vm::kMaxNameLength)));
+    if (templateRef) {
+        // Checked here as the VMM would before KVM, so that a missing or
+        // broken template is the client's -32602, not a VMM's exit.
+        HF_RPC_TRY(dir, templateParam(*templateRef));
+        auto t = checkTemplateForBoot(dir);
+        if (!t)
+            return respond(rpcError(rpc::InvalidParams, t.error().message(), {{"param", "template"}, {"dir", dir}}));
+        if (!givenName)  // as the VMM names it: after the VM it was saved from
+            name = isSafeName(t->info.sourceVm, vm::kMaxNameLength) ? t->info.sourceVm : "vm";
+        if (auto e = m_vms->admissionError(1))
+            return respond(tl::unexpected(*e));
+        if (!m_kvmAvailable)
+            return respond(
+                rpcError(rpc::KvmUnavailable, "KVM is unavailable: " + m_kvmDetail, {{"detail", m_kvmDetail}}));
+        r.templateDir = dir;
+        r.name = name;
+        r.guestFork = guestFork;
+        r.waitReady = wait == "ready";
+        return m_vms->boot(std::move(r), std::move(respond));
+    }
     r.memory = 512ull << 20;
     if (auto mem = p.raw().find("memory"); mem != p.raw().end() && !mem->is_null()) {
         if (!mem->is_number_unsigned() && !mem->is_string())
@@ -697,6 +750,97 @@ void Daemon::vmBoot(const json& params, Respond respond)
     r.waitReady = wait == "ready";
     r.disks = std::move(disks);
     m_vms->boot(std::move(r), std::move(respond));
+}
+
+tl::expected<std::string, RpcError> Daemon::templateParam(const std::string& value) const
+{
+    // A name has no '/'; anything else is a directory, which must be absolute
+    // (the daemon's working directory is not the client's).
+    if (value.find('/') == std::string::npos) {
+        auto path = m_templates.pathOf(value);
+        if (!path)
+            return rpcError(rpc::InvalidParams, "\"template\": " + path.error().message(), {{"param", "template"}});
+        return *path;
+    }
+    if (value.front() != '/')
+        return rpcError(rpc::InvalidParams,
+                        "\"template\" must be a template name or an absolute directory: " + value,
+                        {{"param", "template"}});
+    std::string dir = std::filesystem::path(value).lexically_normal().string();
+    if (dir.size() > 1 && dir.back() == '/')
+        dir.pop_back();
+    return dir;
+}
+
+void Daemon::vmSave(const json& params, Respond respond)
+{
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({"vm", "name", "dir"}));
+    HF_RPC_TRY(name, p.string("name", vm::kMaxNameLength));
+    HF_RPC_TRY(dirParam, p.string("dir", 4096));
+    HF_RPC_TRY(id, vmParam(p));
+    if (name.has_value() == dirParam.has_value())
+        return respond(rpcError(rpc::InvalidParams,
+                                "give exactly one of \"name\" (a template in " + m_templates.dir() +
+                                    ") and \"dir\" (an absolute directory)",
+                                {{"param", name ? "dir" : "name"}}));
+    std::string dir;
+    const char* param = name ? "name" : "dir";
+    if (name) {
+        auto path = m_templates.pathOf(*name);
+        if (!path)
+            return respond(rpcError(rpc::InvalidParams, "\"name\": " + path.error().message(), {{"param", "name"}}));
+        if (auto made = m_templates.ensureDir(); !made)
+            return respond(rpcError(rpc::InternalError, "templates directory: " + made.error().message(),
+                                    {{"dir", m_templates.dir()}}));
+        dir = *path;
+    } else {
+        if (dirParam->empty() || dirParam->front() != '/')
+            return respond(rpcError(rpc::InvalidParams, "\"dir\" must be an absolute directory path",
+                                    {{"param", "dir"}}));
+        dir = std::filesystem::path(*dirParam).lexically_normal().string();
+        if (dir.size() > 1 && dir.back() == '/')
+            dir.pop_back();
+        if (dir == "/")
+            return respond(rpcError(rpc::InvalidParams, "\"dir\" must name a directory to create, not /",
+                                    {{"param", "dir"}}));
+    }
+    // The VMM refuses it too, but only after pausing the VM: said here first.
+    struct stat st{};
+    std::error_code ec;
+    if (::lstat(dir.c_str(), &st) == 0 && !(S_ISDIR(st.st_mode) && std::filesystem::is_empty(dir, ec) && !ec))
+        return respond(rpcError(rpc::InvalidParams,
+                                (name ? "template '" + *name + "' already exists (" + dir + ")"
+                                      : dir + " already exists") +
+                                    "; a template is never written over",
+                                {{"param", param}, {"dir", dir}}));
+    m_vms->saveTemplate(id, dir, name ? json(*name) : json(nullptr), std::move(respond));
+}
+
+void Daemon::templateList(const json& params, Respond respond)
+{
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({}));
+    respond(json{{"templates", m_templates.list()}, {"dir", m_templates.dir()}});
+}
+
+void Daemon::templateDelete(const json& params, Respond respond)
+{
+    HF_RPC_TRY(p, rpc::Params::of(params));
+    HF_RPC_CHECK(p.allowOnly({"name"}));
+    HF_RPC_TRY(name, p.string("name", 4096));
+    if (!name)
+        return respond(rpcError(rpc::InvalidParams, "\"name\" is required: a template in " + m_templates.dir(),
+                                {{"param", "name"}}));
+    if (auto path = m_templates.pathOf(*name); !path)
+        return respond(rpcError(rpc::InvalidParams, "\"name\": " + path.error().message(), {{"param", "name"}}));
+    if (auto r = m_templates.remove(*name); !r) {
+        if (r.error().code == ENOENT || r.error().code == ENOTDIR)
+            return respond(rpcError(rpc::InvalidParams, r.error().what, {{"param", "name"}}));
+        return respond(rpcError(rpc::InternalError, r.error().message(), {{"name", *name}}));
+    }
+    logInfo("deleted template " + *name + " from " + m_templates.dir());
+    respond(json{{"deleted", *name}});
 }
 
 void Daemon::vmFork(const json& params, Respond respond)

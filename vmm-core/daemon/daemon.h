@@ -15,6 +15,7 @@
 #include "base/unique_fd.h"
 #include "daemon/json_rpc.h"
 #include "daemon/runtime_paths.h"
+#include "daemon/template_store.h"
 #include "daemon/vm_supervisor.h"
 
 namespace hf {
@@ -26,6 +27,7 @@ namespace hf::daemon {
 struct DaemonOptions {
     std::string runtimeDir;  // empty: RuntimePaths::forUser()
     std::string vmmPath;     // empty: hyperfork-vmm next to this executable
+    std::string templatesDir;  // empty: TemplateStore::defaultDir()
     uint32_t maxVms = 256;
     uint32_t maxClonesPerVm = 64;
     uint64_t minAvailableMib = 256;
@@ -71,7 +73,11 @@ private:
     };
     using Respond = std::function<void(tl::expected<nlohmann::json, rpc::RpcError>)>;
 
-    Daemon(DaemonOptions options, RuntimePaths paths) : m_opt(std::move(options)), m_paths(std::move(paths)) {}
+    Daemon(DaemonOptions options, RuntimePaths paths)
+        : m_opt(std::move(options)), m_paths(std::move(paths)),
+          m_templates(m_opt.templatesDir.empty() ? TemplateStore::defaultDir() : m_opt.templatesDir)
+    {
+    }
     Status init();
     // Adoption is over: the sockets are watched from now on.
     Status startServing();
@@ -89,11 +95,18 @@ private:
     // Method handlers: parse params, then call the supervisor.
     void vmBoot(const nlohmann::json& params, Respond respond);
     void vmFork(const nlohmann::json& params, Respond respond);
+    void vmSave(const nlohmann::json& params, Respond respond);
+    void templateList(const nlohmann::json& params, Respond respond);
+    void templateDelete(const nlohmann::json& params, Respond respond);
+    // vm.boot's "template": a name in the templates directory or an absolute
+    // directory, checked as the VMM would before KVM (-32602 when refused).
+    tl::expected<std::string, rpc::RpcError> templateParam(const std::string& value) const;
     void metricsSubscribe(Session& s, const nlohmann::json& params, Respond respond);
     tl::expected<VmId, rpc::RpcError> vmParam(const rpc::Params& p) const;
 
     DaemonOptions m_opt;
     RuntimePaths m_paths;
+    TemplateStore m_templates;
     std::optional<EventLoop> m_loop;
     UniqueFd m_lock, m_signals;
     // Bound and listening from init(); accepted from only once adoption is

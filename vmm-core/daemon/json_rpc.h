@@ -18,6 +18,9 @@
 namespace hf::daemon::rpc {
 
 inline constexpr int kProtocolVersion = 1;
+// Counts additions an old client can ignore (docs/protocol.md, Versioning):
+// a client may look at it to know what a daemon offers. 1: templates on disk.
+inline constexpr int kProtocolMinor = 1;
 inline constexpr size_t kMaxLine = 1 << 20;  // bytes per line, newline excluded
 inline constexpr int kMaxDepth = 64;         // nesting of arrays and objects (base/json_nesting.h)
 

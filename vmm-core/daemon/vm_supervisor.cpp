@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "daemon/proc_stats.h"
+#include "daemon/template_store.h"
 #include "daemon/vmm_deadlines.h"
 #include "daemon/vmm_spawn.h"
 #include "memory/cow_stats.h"
@@ -155,11 +156,14 @@ void VmSupervisor::boot(BootRequest r, Done done)
         control = m_opt.paths.vmDir + "/" + r.name + ".boot" + std::to_string(++m_bootSeq) + ".sock";
     } while (::lstat(control.c_str(), &st) == 0);
     std::vector<std::string> args = {"--name",     r.name,
-                                     "--mem",      std::to_string(r.memory),
-                                     "--cpus",     std::to_string(r.cpus),
                                      "--control",  control,
                                      "--register", m_opt.paths.registerSocket,
                                      "--max-clones", std::to_string(m_opt.maxClonesPerVm)};
+    // A template decides RAM, vCPUs and disks itself (the VMM refuses them with it).
+    if (!r.templateDir.empty())
+        args.insert(args.end(), {"--template", r.templateDir});
+    else
+        args.insert(args.end(), {"--mem", std::to_string(r.memory), "--cpus", std::to_string(r.cpus)});
     if (!r.kernel.empty())
         args.insert(args.end(), {"--kernel", r.kernel});
     if (!r.initrd.empty())
@@ -306,6 +310,7 @@ VmSupervisor::Answer VmSupervisor::registerVmm(const json& params, int peerPid)
             node.cpus = parent->cpus;
             node.kernel = parent->kernel;
             node.initrd = parent->initrd;
+            node.templateDir = parent->templateDir;
             node.state = VmState::Running;
         }
     }
@@ -382,6 +387,7 @@ void VmSupervisor::applyStatus(VmNode& n, const json& s)
     n.cpus = uint32_t(u64("cpus", n.cpus));
     n.kernel = str("kernel", n.kernel);
     n.initrd = str("initrd", n.initrd);
+    n.templateDir = str("template", n.templateDir);
     n.pty = str("pty", n.pty);
     n.cloneId = u64("clone_id", n.cloneId);
     if (auto range = s.find("ram_host_range"); range != s.end() && range->is_array() && range->size() == 2 &&
@@ -527,6 +533,7 @@ VmId VmSupervisor::ensureClone(const json& entry, VmId parentId, const std::stri
     node.cpus = parent->cpus;
     node.kernel = parent->kernel;
     node.initrd = parent->initrd;
+    node.templateDir = parent->templateDir;
     node.pty = entry.value("pty", std::string());
     node.control = entry.value("control", std::string());
     node.createdUnixMs = unixMs();
@@ -743,6 +750,42 @@ void VmSupervisor::saveDisk(VmId id, uint32_t disk, const std::string& path, Don
                      });
 }
 
+void VmSupervisor::saveTemplate(VmId id, const std::string& dir, const json& name, Done done)
+{
+    VmNode* n = m_tree.find(id);
+    Proc* p = n ? proc(n->pid) : nullptr;
+    if (!p || !p->link)
+        return done(rpcError(rpc::NoSuchVm, "no connected VM with id " + std::to_string(id), {{"vm", id}}));
+    const std::string vmLabel = label(*n);
+    if (m_stopping || n->state == VmState::Stopping)
+        return done(rpcError(rpc::WrongState, vmLabel + " is stopping", {{"vm", id}}));
+    if (p->saving)
+        return done(rpcError(rpc::WrongState, vmLabel + " is already being saved", {{"vm", id}}));
+    p->saving = true;
+    std::shared_ptr<bool> alive = m_alive;
+    const int pid = n->pid;
+    p->link->request(
+        {{"cmd", "save"}, {"dir", dir}, {"progress", true}},
+        [this, id, pid, dir, vmLabel, done, alive](Result<json> a) {
+            if (!*alive)
+                return;
+            if (Proc* p = proc(pid))
+                p->saving = false;
+            if (!a)
+                return done(tl::unexpected(vmmError(id, vmLabel, "saving", a.error())));
+            done(json{{"template", describeTemplate(dir)}});
+        },
+        [this, id, dir, name, alive](const json& progress) {
+            if (!*alive)
+                return;
+            emit("vm.save_progress", {{"vm", id},
+                                      {"name", name},
+                                      {"dir", dir},
+                                      {"done", progress.value("done", uint64_t(0))},
+                                      {"total", progress.value("total", uint64_t(0))}});
+        });
+}
+
 VmSupervisor::Answer VmSupervisor::stats(VmId id) const
 {
     const VmNode* n = m_tree.find(id);
@@ -929,7 +972,7 @@ void VmSupervisor::refreshStatus()
         // parent forked with parent "pause" becomes a template by itself).
         const bool watched = n && ((n->disks.is_array() && !n->disks.empty()) || n->spares.is_object() ||
                                    n->state == VmState::Paused);
-        if (watched && p.link && p.link->open() && !p.diskStatusPending && n->responsive)
+        if (watched && p.link && p.link->open() && !p.diskStatusPending && !p.saving && n->responsive)
             ask.push_back(pid);
     }
     for (int pid : ask) {

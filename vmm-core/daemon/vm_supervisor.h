@@ -42,6 +42,7 @@ struct BootDisk {
 
 struct BootRequest {
     std::string kernel, initrd, cmdline, name = "vm";
+    std::string templateDir;  // not empty: hyperfork-vmm --template DIR (no kernel, RAM, vCPUs or disks)
     std::vector<BootDisk> disks;
     uint64_t memory = 512ull << 20;
     uint32_t cpus = 1;
@@ -80,6 +81,10 @@ public:
     // Writes VM `id`'s view of disk `disk` to a new image at `path` (the
     // VMM's disk-save).
     void saveDisk(VmId id, uint32_t disk, const std::string& path, Done done);
+    // Saves VM `id` as a template directory `dir` (the VMM's save, with its
+    // progress as vm.save_progress events naming `name`, null for a dir);
+    // answers {"template": describeTemplate(dir)}.
+    void saveTemplate(VmId id, const std::string& dir, const nlohmann::json& name, Done done);
     Answer stats(VmId id) const;
     // One metrics.sample entry per listed VM (all when `only` is empty).
     nlohmann::json sample(const std::vector<VmId>& only) const;
@@ -139,6 +144,10 @@ private:
         bool waitReady = false;
         std::optional<Clock::time_point> registerBy;
         bool diskStatusPending = false;      // a status asked for its overlay sizes is in flight
+        // A save is in flight: the VMM serves nothing else until it is
+        // written, so no periodic status is queued behind it (it would
+        // pass its deadline and mark the VM unresponsive for nothing).
+        bool saving = false;
     };
 
     Proc* proc(int pid);

@@ -228,6 +228,7 @@ json VmTree::toJson(const VmNode& n) const
               {"control", n.control},
               {"kernel", n.kernel},
               {"initrd", n.initrd},
+              {"template", n.templateDir.empty() ? json(nullptr) : json(n.templateDir)},
               {"created_unix_ms", n.createdUnixMs},
               {"clone_id", n.cloneId},
               {"disks", disksJson(n.disks)},

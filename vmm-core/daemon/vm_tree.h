@@ -33,6 +33,7 @@ struct VmNode {
     uint64_t memory = 0;
     uint32_t cpus = 0;
     std::string kernel, initrd, pty, control;
+    std::string templateDir;    // started with --template (its status' "template"); empty otherwise
     int64_t createdUnixMs = 0;
     uint64_t cloneId = 0;
     std::string origin;         // clones: "command" or "guest"

@@ -25,6 +25,9 @@ struct VmmDeadlines {
     // disk-save: the VMM copies a whole disk (its overlay over the base) into
     // a new image on its event thread; a few GiB at disk speed.
     static constexpr ms kDiskSave{600000};
+    // save: the VMM writes its RAM and disk overlays as a template, on its
+    // event thread; as long as a disk-save.
+    static constexpr ms kSave{600000};
     // A VM with disks is asked for its status this often, for its overlay sizes.
     static constexpr ms kDiskRefresh{2000};
     // A VMM marked unresponsive is asked for its status this often until it answers.
@@ -39,6 +42,8 @@ struct VmmDeadlines {
             return kPause;
         if (cmd == "disk-save")
             return kDiskSave;
+        if (cmd == "save")
+            return kSave;
         return kQuick;
     }
 };

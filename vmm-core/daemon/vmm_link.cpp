@@ -52,7 +52,7 @@ VmmLink::~VmmLink()
         p.reply(failMsg("the VMM connection closed"));
 }
 
-void VmmLink::request(json command, Reply reply)
+void VmmLink::request(json command, Reply reply, ProgressHandler progress)
 {
     if (!open()) {
         reply(failMsg("the VMM connection is closed"));
@@ -63,7 +63,7 @@ void VmmLink::request(json command, Reply reply)
     uint32_t count = command.value("count", json(1)).is_number_unsigned() ? command["count"].get<uint32_t>() : 1;
     auto timeout = VmmDeadlines::forCommand(cmd, count);
     command["id"] = id;
-    m_pending.emplace(id, Pending{std::move(reply), cmd, Clock::now() + timeout, timeout});
+    m_pending.emplace(id, Pending{std::move(reply), std::move(progress), cmd, Clock::now() + timeout, timeout});
     m_channel->send(command.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -126,6 +126,17 @@ void VmmLink::onLine(std::string_view line)
     auto it = m_pending.find(idIt->get<uint64_t>());
     if (it == m_pending.end())
         return;
+    if (auto progress = j.find("progress"); progress != j.end() && !j.contains("ok")) {
+        // Not the answer: the request runs on (and keeps its deadline).
+        if (progress->is_object() && it->second.progress) {
+            try {
+                it->second.progress(*progress);
+            } catch (const std::exception& e) {
+                logWarn(std::string("VMM progress ignored: ") + e.what());
+            }
+        }
+        return;
+    }
     Reply reply = std::move(it->second.reply);
     m_pending.erase(it);
     try {

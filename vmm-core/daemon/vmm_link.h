@@ -24,6 +24,9 @@ public:
     using EventHandler = std::function<void(const nlohmann::json& event)>;
     using ClosedHandler = std::function<void()>;
     using ResponsiveHandler = std::function<void(bool responsive)>;
+    // An interim line of a request still running: {"progress":{...},"id":N}
+    // (the VMM's save); gets the "progress" object.
+    using ProgressHandler = std::function<void(const nlohmann::json& progress)>;
 
     // Connects without blocking: a VMM whose backlog is full (hung) fails
     // with EAGAIN instead of stalling the daemon.
@@ -34,7 +37,7 @@ public:
     // Sends {"cmd":...} with a fresh id; `reply` gets the answer, or an error
     // when the VMM answers ok:false, the link closes first, or the command's
     // deadline passes (code ETIMEDOUT).
-    void request(nlohmann::json command, Reply reply);
+    void request(nlohmann::json command, Reply reply, ProgressHandler progress = {});
     // Fails the requests whose deadline passed; called from the daemon's tick.
     void expire(Clock::time_point now);
     bool open() const { return m_channel && m_channel->open(); }
@@ -43,6 +46,7 @@ public:
 private:
     struct Pending {
         Reply reply;
+        ProgressHandler progress;
         std::string cmd;
         Clock::time_point deadline;
         std::chrono::milliseconds timeout;

@@ -30,6 +30,7 @@ constexpr const char* hostCpuVendor = "host-cpu-vendor";
 constexpr const char* guestCpuid = "guest-cpuid";
 constexpr const char* created = "created";
 constexpr const char* sourceVm = "source-vm";
+constexpr const char* guestReady = "guest-ready";  // empty: true; absent: false
 constexpr const char* checksum = "checksum";
 constexpr const char* count = "count";
 constexpr const char* fileSize = "file-size";
@@ -168,6 +169,8 @@ void putTree(FdtBuilder& b, const Template& t)
     b.u64(prop::created, uint64_t(t.info.createdUnixSeconds));
     b.string(prop::hostCpuVendor, t.info.hostCpuVendor);
     b.rawArray(prop::guestCpuid, t.info.guestCpuid);
+    if (t.info.guestReady)
+        b.empty(prop::guestReady);
 
     b.beginNode("ram");
     b.u64(prop::fileSize, t.ram.totalSize());
@@ -330,6 +333,9 @@ Status readInfo(const FdtReader& r, TemplateInfo& info)
     if (!cpuid)
         return fail(cpuid.error());
     info.guestCpuid = std::move(*cpuid);
+    // Optional, added without a version bump: older readers ignore it, and
+    // a template without it reads as a guest that was not ready.
+    info.guestReady = r.has(root, prop::guestReady);
     return {};
 }
 

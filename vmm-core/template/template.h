@@ -23,6 +23,10 @@ struct TemplateInfo {
     std::vector<kvm_cpuid_entry2> guestCpuid;  // what the guest saw (vCPU 0's)
     int64_t createdUnixSeconds = 0;
     std::string sourceVm;               // the name of the VM it was saved from
+    // The guest had said READY when it was saved (optional "guest-ready";
+    // absent in older templates, which read as not ready): a VM started
+    // from it is ready at once, as a clone of a ready guest is.
+    bool guestReady = false;
 };
 
 // Guest RAM: the ranges in guest-physical order, stored back to back in

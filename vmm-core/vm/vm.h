@@ -115,7 +115,7 @@ private:
     // disk-save: the VM's view of one disk, written to a new image file.
     nlohmann::json saveDisk(const nlohmann::json& request);
     // save: the VM as a template directory (vm_template_save.cpp).
-    nlohmann::json saveTemplate(const nlohmann::json& request);
+    nlohmann::json saveTemplate(const nlohmann::json& request, ControlServer::ClientId client);
 
     // Guest signals (vm_guest_signals.cpp), on vCPU threads.
     uint32_t clonesLeft() const;

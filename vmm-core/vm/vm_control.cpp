@@ -114,7 +114,7 @@ json Vm::handleControl(const json& req, ControlServer::ClientId client)
     if (c == "disk-save")
         return saveDisk(req);
     if (c == "save")
-        return saveTemplate(req);
+        return saveTemplate(req, client);
     if (c == "fork") {
         auto spec = fork::parseForkSpec(req);
         if (!spec)

@@ -88,7 +88,12 @@ Result<std::unique_ptr<Vm>> Vm::createFromTemplate(const VmConfig& requested)
     setLogTag("hyperfork-vmm[" + config->name + "]");
 
     std::unique_ptr<Vm> vm(new Vm(*config));
-    vm->m_proc.emplace(VmProcess::Identity{.id = ::getpid(), .name = config->name, .controlPath = config->controlPath},
+    // Ready is a fact about the guest, saved with it: a VM from a template
+    // of a ready guest is ready at once, like a clone of one.
+    vm->m_proc.emplace(VmProcess::Identity{.id = ::getpid(),
+                                           .name = config->name,
+                                           .controlPath = config->controlPath,
+                                           .guestReady = t->info.guestReady},
                        std::chrono::milliseconds(config->guestForkIntervalMs));
     if (auto r = vm->buildFromTemplate(*t); !r)
         return fail(r.error());

@@ -17,8 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-// A save logs its progress from this much RAM and overlay on, every tenth.
-constexpr uint64_t kLogProgressFrom = 256ull << 20;
+// A save reports its progress from this much RAM and overlay on, every
+// tenth: smaller saves take well under a second.
+constexpr uint64_t kProgressFrom = 256ull << 20;
 
 // The disk space the template's files take (they are sparse).
 uint64_t allocatedBytes(const std::string& dir)
@@ -39,13 +40,24 @@ uint64_t allocatedBytes(const std::string& dir)
 // and the loop not serving device queues, nothing the template holds can
 // change while it is written (no request of any client is answered
 // meanwhile either: a large VM takes its time to answer).
-json Vm::saveTemplate(const json& req)
+//
+// With "progress":true the requester also gets interim lines
+// {"progress":{"done":N,"total":M},"id":...} before its answer: written to
+// its socket at once (LineChannel sends without waiting for the loop), so
+// they arrive while the save still runs.
+json Vm::saveTemplate(const json& req, ControlServer::ClientId client)
 {
     auto error = [](const std::string& m) { return json{{"ok", false}, {"error", m}}; };
     auto dirIt = req.find("dir");
     if (dirIt == req.end() || !dirIt->is_string() || dirIt->get<std::string>().empty())
         return error("missing \"dir\" string: the template directory to create");
     const std::string dir = *dirIt;
+    bool wantProgress = false;
+    if (auto p = req.find("progress"); p != req.end() && !p->is_null()) {
+        if (!p->is_boolean())
+            return error("\"progress\" must be true or false");
+        wantProgress = p->get<bool>();
+    }
     if (dir.front() != '/')
         return error("\"dir\" must be an absolute path (the VMM's working directory is not the caller's)");
     if (m_proc->stopRequested)
@@ -76,16 +88,19 @@ json Vm::saveTemplate(const json& req)
                              .machine = &*snap,
                              .ram = &*m_mem,
                              .disks = {}};
+    src.info.guestReady = m_proc->guestReady.load();
     for (const auto& d : m_disks)
         src.disks.push_back(&d.blk->disk());
 
     uint64_t nextTenth = 1;
     auto progress = [&](uint64_t done, uint64_t total) {
-        if (total < kLogProgressFrom || done * 10 < nextTenth * total)
+        if (total < kProgressFrom || done * 10 < nextTenth * total)
             return;
         nextTenth = done * 10 / total + 1;
         logInfo("saving template " + dir + ": " + std::to_string(done >> 20) + " of " + std::to_string(total >> 20) +
                 " MiB");
+        if (wantProgress && m_control)
+            m_control->reply(client, {{"progress", {{"done", done}, {"total", total}}}}, req.value("id", json()));
     };
     if (auto r = tmpl::writeTemplate(dir, src, progress); !r)
         return error(r.error().message());
