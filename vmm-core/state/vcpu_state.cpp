@@ -6,20 +6,30 @@
 
 namespace hf::state {
 
-CpuVendor hostVendor()
+std::string hostVendorString()
 {
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
-        return CpuVendor::Other;
+        return "unknown";
     char v[13] = {};
     std::memcpy(v, &ebx, 4);
     std::memcpy(v + 4, &edx, 4);
     std::memcpy(v + 8, &ecx, 4);
-    if (std::strcmp(v, "GenuineIntel") == 0)
+    return v;
+}
+
+CpuVendor vendorFromString(std::string_view vendor)
+{
+    if (vendor == "GenuineIntel")
         return CpuVendor::Intel;
-    if (std::strcmp(v, "AuthenticAMD") == 0)
+    if (vendor == "AuthenticAMD")
         return CpuVendor::Amd;
     return CpuVendor::Other;
+}
+
+CpuVendor hostVendor()
+{
+    return vendorFromString(hostVendorString());
 }
 
 void fixTaskRegister(kvm_sregs& sregs, CpuVendor host)

@@ -3,6 +3,8 @@
 // vCPU before fork(), restored into a new vCPU in the clone.
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -58,6 +60,10 @@ Status restoreVcpu(kvm::VcpuFd& vcpu, const VcpuState& s, CpuVendor host, fork::
 // elsewhere.
 void fixTaskRegister(kvm_sregs& sregs, CpuVendor host);
 
+// CPUID leaf 0's vendor string of this host ("GenuineIntel", "AuthenticAMD";
+// "unknown" without CPUID), and what it means for the fixes above.
+std::string hostVendorString();
+CpuVendor vendorFromString(std::string_view vendor);
 CpuVendor hostVendor();
 
 // The subset of `candidates` a fresh vCPU can read back one by one (some

@@ -1,11 +1,10 @@
 #include "template/host_check.h"
 
-#include <cpuid.h>
-
 #include <cstdio>
 #include <cstring>
 
 #include "kvm/kvm_system.h"
+#include "state/vcpu_state.h"
 
 namespace hf::tmpl {
 
@@ -74,14 +73,7 @@ std::string CpuidBit::text() const
 
 std::string hostCpuVendor()
 {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
-        return "unknown";
-    char v[13] = {};
-    std::memcpy(v, &ebx, 4);
-    std::memcpy(v + 4, &edx, 4);
-    std::memcpy(v + 8, &ecx, 4);
-    return v;
+    return state::hostVendorString();
 }
 
 Result<HostFacts> probeHost(const kvm::KvmSystem& kvm)

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "base/blocking_line.h"
 #include "base/log.h"
 #include "base/process_threads.h"
 #include "vm/vm.h"
@@ -20,22 +21,6 @@ namespace {
 
 // How long the parent waits for each clone to report that it runs.
 constexpr int64_t kCloneReportTimeoutNs = 20'000'000'000;
-
-Status writeLine(int fd, const std::string& line)
-{
-    const char* p = line.data();
-    size_t left = line.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return failErrno("write clone report");
-        p += n;
-        left -= size_t(n);
-    }
-    return {};
-}
 
 } // namespace
 
@@ -292,25 +277,10 @@ json Vm::collectClone(CloneChild& child, int64_t deadlineNs)
 {
     json entry = {{"pid", child.pid}, {"id", child.pid}, {"name", child.name}};
     std::string line;
-    for (;;) {
-        int64_t left = deadlineNs - fork::nowNs();
-        pollfd pfd{child.report.get(), POLLIN, 0};
-        int n = ::poll(&pfd, 1, left > 0 ? int(left / 1'000'000) : 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            entry["error"] = "the clone did not report within " + std::to_string(kCloneReportTimeoutNs / 1'000'000'000) + " s";
-            return entry;
-        }
-        char buf[4096];
-        ssize_t r = ::read(child.report.get(), buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        line.append(buf, size_t(r));
-        if (line.find('\n') != std::string::npos)
-            break;
+    auto wait = readLineBlocking(child.report.get(), deadlineNs, line);
+    if (wait && *wait == LineWait::TimedOut) {
+        entry["error"] = "the clone did not report within " + std::to_string(kCloneReportTimeoutNs / 1'000'000'000) + " s";
+        return entry;
     }
     json report = json::parse(line, nullptr, false);
     if (!report.is_object()) {
@@ -345,7 +315,8 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
 
     auto die = [&](const Error& e) {
         logError("clone failed: " + e.message());
-        (void)writeLine(report.get(), json{{"pid", self}, {"id", self}, {"error", e.message()}}.dump() + "\n");
+        (void)writeAllBlocking(report.get(), json{{"pid", self}, {"id", self}, {"error", e.message()}}.dump() + "\n",
+                               "the clone report");
         ::_exit(70);  // no destructors: they would act on the parent's objects
     };
 
@@ -405,7 +376,7 @@ void Vm::becomeClone(const ForkSnapshot& snap, fork::ForkTimeline t, const std::
               {"pty", m_console->ptyPath()},
               {"control", m_proc->controlPath.empty() ? json(nullptr) : json(m_proc->controlPath)},
               {"timeline", t.toJson()}};
-    if (auto w = writeLine(report.get(), r.dump() + "\n"); !w)
+    if (auto w = writeAllBlocking(report.get(), r.dump() + "\n", "the clone report"); !w)
         logWarn(w.error().message());
     logInfo("clone " + std::to_string(m_proc->cloneId) + " of " + std::to_string(m_proc->parentId) +
             " running; console on " + m_console->ptyPath());

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/blocking_line.h"
 #include "base/log.h"
 #include "base/process_threads.h"
 #include "vm/vm.h"
@@ -34,49 +35,20 @@ constexpr int64_t kActivationTimeoutNs = 10'000'000'000;
 
 Status writeAll(int fd, const std::string& s)
 {
-    size_t done = 0;
-    while (done < s.size()) {
-        ssize_t n = ::send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return failErrno("write to spare channel");
-        done += size_t(n);
-    }
-    return {};
+    return writeAllBlocking(fd, s, "the spare channel");
 }
 
-// One JSON line from `fd`, waiting up to `timeoutMs` in all (-1: forever).
+// One JSON line from `fd`, waiting up to `timeoutMs`.
 Result<json> readLine(int fd, int timeoutMs)
 {
     std::string line;
-    const int64_t deadline = timeoutMs < 0 ? 0 : fork::nowNs() + int64_t(timeoutMs) * 1'000'000;
-    while (line.find('\n') == std::string::npos) {
-        int wait = -1;
-        if (timeoutMs >= 0) {
-            int64_t left = deadline - fork::nowNs();
-            if (left <= 0)
-                return failMsg("no answer within " + std::to_string(timeoutMs) + " ms");
-            wait = int(left / 1'000'000) + 1;
-        }
-        pollfd p{fd, POLLIN, 0};
-        int r = ::poll(&p, 1, wait);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return failErrno("poll spare channel");
-        if (r == 0)
-            continue;
-        char buf[4096];
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            return failMsg("the other end closed the channel");
-        line.append(buf, size_t(n));
-        if (line.size() > (1u << 20))
-            return failMsg("line too long");
-    }
+    auto wait = readLineBlocking(fd, fork::nowNs() + int64_t(timeoutMs) * 1'000'000, line);
+    if (!wait)
+        return fail(wait.error().withContext("the spare channel"));
+    if (*wait == LineWait::TimedOut)
+        return failMsg("no answer within " + std::to_string(timeoutMs) + " ms");
+    if (*wait == LineWait::Closed)
+        return failMsg("the other end closed the channel");
     json j = json::parse(line.substr(0, line.find('\n')), nullptr, false);
     if (!j.is_object())
         return failMsg("not a JSON object");
@@ -313,14 +285,16 @@ void Vm::becomeSpare(const ForkSnapshot& snap, int64_t capturedNs, int channelFd
 
     // Parked until the template hands us a name, or goes away.
     json activation;
-    for (;;) {
-        auto line = readLine(channel.get(), kSparePollMs);
-        if (line) {
-            activation = *line;
-            break;
-        }
-        if (::getppid() != templateId || line.error().message().find("closed") != std::string::npos)
+    std::string line;
+    while (!activation.is_object()) {
+        auto wait = readLineBlocking(channel.get(), fork::nowNs() + int64_t(kSparePollMs) * 1'000'000, line);
+        if (!wait || *wait == LineWait::Closed || ::getppid() != templateId)
             ::_exit(0);
+        if (*wait == LineWait::Line) {
+            const size_t end = line.find('\n');
+            activation = json::parse(line.substr(0, end), nullptr, false);
+            line.erase(0, end + 1);
+        }
     }
     fork::ForkTimeline t;
     t.warm = true;
