@@ -13,6 +13,27 @@ bool isValidVmName(const QString& name)
     return pattern.match(name).hasMatch();
 }
 
+QString nameError(const QString& name)
+{
+    if (name.isEmpty()) return QStringLiteral("a name is needed");
+    if (name.toUtf8().size() > 64) return QStringLiteral("at most 64 characters");
+    if (!isValidVmName(name)) return QStringLiteral("only A-Z a-z 0-9 . _ - (no spaces)");
+    return {};
+}
+
+QString suggestCloneName(const QString& templateName, const QStringList& taken)
+{
+    // A broken listing may hand us anything: keep only what a name may hold.
+    QString base = templateName;
+    base.remove(QRegularExpression("[^A-Za-z0-9._-]"));
+    if (base.isEmpty()) base = QStringLiteral("vm");
+    for (int n = 1;; ++n) {
+        const QString suffix = QStringLiteral("-%1").arg(n);
+        const QString name = base.left(64 - suffix.size()) + suffix;
+        if (!taken.contains(name)) return name;
+    }
+}
+
 qint64 parseMemorySize(const QString& text)
 {
     static const QRegularExpression pattern("^\\s*(\\d{1,12})\\s*([KkMmGg]?)(i?[Bb])?\\s*$");
@@ -87,6 +108,25 @@ QString TemplateRequest::validate() const
 }
 
 QJsonObject TemplateRequest::toParams() const { return {{"vm", vm}, {"spares", spares}}; }
+
+QString SaveTemplateRequest::validate() const
+{
+    if (vm <= 0) return QStringLiteral("no VM selected");
+    if (const QString e = nameError(name); !e.isEmpty()) return QStringLiteral("template name: ") + e;
+    return {};
+}
+
+QJsonObject SaveTemplateRequest::toParams() const { return {{"vm", vm}, {"name", name}}; }
+
+QString TemplateBootRequest::validate() const
+{
+    if (const QString e = nameError(templateName); !e.isEmpty()) return QStringLiteral("template: ") + e;
+    if (const QString e = nameError(name); !e.isEmpty()) return QStringLiteral("VM name: ") + e;
+    if (wait != "started" && wait != "ready") return QStringLiteral("wait: started or ready");
+    return {};
+}
+
+QJsonObject TemplateBootRequest::toParams() const { return {{"template", templateName}, {"name", name}, {"wait", wait}}; }
 
 QString DiskSaveRequest::validate() const
 {
