@@ -407,6 +407,11 @@ void MainWindow::createTemplatesDock()
     addDockWidget(Qt::RightDockWidgetArea, m_templatesDock);
     tabifyDockWidget(m_dock, m_templatesDock);
     m_dock->raise();
+    // Shown (opened, or its tab chosen): what is on disk may have changed.
+    // A tab behind another is not hidden, so this is the dock's signal, not a show event.
+    connect(m_templatesDock, &QDockWidget::visibilityChanged, m_controller, [this](bool visible) {
+        if (visible) m_controller->refreshTemplates();
+    });
     connect(m_templates, &TemplatesPanel::vmStarted, this, &MainWindow::showBootedVm);
     connect(m_templates, &TemplatesPanel::errorOccurred, this, &MainWindow::showError);
     connect(m_templates, &TemplatesPanel::statusMessage, this, [this](const QString& text) {

@@ -144,13 +144,6 @@ void TemplatesPanel::selectTemplate(const QString& name)
     m_view->scrollTo(index);
 }
 
-void TemplatesPanel::showEvent(QShowEvent* event)
-{
-    QWidget::showEvent(event);
-    // Shown (the dock opened, its tab raised): what is on disk may have changed.
-    m_controller->refreshTemplates();
-}
-
 void TemplatesPanel::updateActions()
 {
     const BackendClient* backend = m_controller->backend();

@@ -3,8 +3,7 @@
 // (TemplateListModel), sortable, a broken one greyed with its error, and
 // what can be done with one: Start Clone (a new VM going on from it),
 // Delete (asks first) and Refresh, from its toolbar, its context menu, a
-// double click or Enter, the Delete key and F5. Re-asks the daemon whenever
-// it is shown. Templates on disk are not the VMs kept paused as templates in
+// double click or Enter, the Delete key and F5. Templates on disk are not the VMs kept paused as templates in
 // memory (Keep as Template…), which stay rows of the VM tree.
 #include "backend/protocol_types.h"
 
@@ -44,9 +43,6 @@ Q_SIGNALS:
     void vmStarted(const hf::ui::VmInfo& vm);
     void statusMessage(const QString& text);
     void errorOccurred(const QString& text);
-
-protected:
-    void showEvent(QShowEvent* event) override;
 
 private:
     void updateActions();
