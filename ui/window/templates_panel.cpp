@@ -178,14 +178,13 @@ void TemplatesPanel::spanBrokenRows()
 
 void TemplatesPanel::showContextMenu(const QPoint& pos)
 {
+    // A right click selects its row; the Menu key acts on the selection as it is.
     const QModelIndex index = m_view->indexAt(pos);
     if (index.isValid()) selectTemplate(index.data(TemplateListModel::NameRole).toString());
     QMenu menu(this);
-    if (index.isValid()) {
-        menu.addAction(m_startClone);
-        menu.addAction(m_delete);
-        menu.addSeparator();
-    }
+    menu.addAction(m_startClone);
+    menu.addAction(m_delete);
+    menu.addSeparator();
     menu.addAction(m_refresh);
     menu.exec(m_view->viewport()->mapToGlobal(pos));
 }
