@@ -70,8 +70,13 @@ public:
     }
     void answerHello(const QJsonObject& hello)
     {
-        reply(hello, {{"protocol", protocol}, {"daemon", "hyperforkd"}, {"version", "0.1.0"}, {"pid", 4242},
-                      {"kvm", QJsonObject{{"available", kvmAvailable}, {"detail", kvmDetail}}}});
+        QJsonObject result{{"protocol", protocol}, {"daemon", "hyperforkd"}, {"version", "0.1.0"}, {"pid", 4242},
+                           {"kvm", QJsonObject{{"available", kvmAvailable}, {"detail", kvmDetail}}}};
+        if (protocolMinor > 0) {
+            result["protocol_minor"] = protocolMinor;
+            result["templates_dir"] = "/var/lib/hyperfork/templates";
+        }
+        reply(hello, result);
     }
     QJsonObject lastRequest(const QString& method) const
     {
@@ -83,6 +88,7 @@ public:
     QList<QJsonObject> received;
     bool autoHello = true;
     int protocol = 1;
+    int protocolMinor = 1;  // 0: a daemon older than templates on disk (no protocol_minor in hello)
     bool kvmAvailable = true;
     QString kvmDetail = "/dev/kvm API 12";
     bool answerTemplates = false;

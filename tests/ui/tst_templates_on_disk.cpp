@@ -182,8 +182,14 @@ private Q_SLOTS:
         QTest::newRow("65") << QString(65, 'a') << "at most 64";
         QTest::newRow("empty") << "" << "a name is needed";
         QTest::newRow("space") << "my web" << "only A-Z";
-        QTest::newRow("slash") << "../etc" << "only A-Z";
+        QTest::newRow("slash") << "a/b" << "only A-Z";
         QTest::newRow("not ascii") << QString::fromUtf8("wéb") << "only A-Z";
+        // The daemon's rule (vmm-core/base/names.h): never a hidden file or an option.
+        QTest::newRow("leading dot") << ".web" << "not starting with . or -";
+        QTest::newRow("leading dash") << "-web" << "not starting with . or -";
+        QTest::newRow("dot dot") << ".." << "not starting with . or -";
+        QTest::newRow("leading underscore") << "_web" << "";
+        QTest::newRow("leading digit") << "1web" << "";
     }
     void names()
     {
@@ -218,6 +224,7 @@ private Q_SLOTS:
         QCOMPARE(suggested, QString(62, 'x') + "-2");
         QVERIFY(isValidVmName(suggestCloneName(longName, {})));
         QCOMPARE(suggestCloneName("", {}), "vm-1");
+        QCOMPARE(suggestCloneName("-.web", {}), "web-1");
     }
 
     void modelUnderTester()
@@ -341,7 +348,8 @@ private Q_SLOTS:
         QVERIFY(app.started);
         PlaceholderLabel* hint = app.panel->placeholder();
         QTRY_VERIFY(hint->isVisible());
-        QVERIFY2(hint->text().contains("Save as Template"), qPrintable(hint->text()));
+        QVERIFY2(hint->text().contains("Save as Template") && hint->text().contains("/var/lib/hyperfork/templates"),
+                 qPrintable(hint->text()));
         // An older daemon knows no template.list: said in the list, no box.
         app.fixture.daemon->answerTemplates = false;
         const int asked = app.fixture.requestCount("template.list");
@@ -355,6 +363,25 @@ private Q_SLOTS:
         app.fixture.daemon->stop();
         QTRY_VERIFY2(hint->text().contains("Not connected"), qPrintable(hint->text()));
         QVERIFY(!app.fixture.window->action("refreshTemplates")->isEnabled());
+    }
+
+    // A daemon older than templates on disk (no protocol_minor): never asked,
+    // and the list says why; nothing to save to.
+    void anOlderDaemonIsNotAsked()
+    {
+        AppFixture app(m_dir.path());
+        app.daemon->protocolMinor = 0;
+        QVERIFY(app.start({vmJson(1, "ref", QJsonValue())}));
+        app.window->findChild<QDockWidget*>("templatesDock")->raise();
+        PlaceholderLabel* hint = app.window->templatesPanel()->placeholder();
+        QTRY_VERIFY2(hint->text().contains("hyperforkd 0.1.0 has no templates on disk (protocol 1.0"),
+                     qPrintable(hint->text()));
+        QTest::qWait(100);
+        QCOMPARE(app.requestCount("template.list"), 0);
+        QVERIFY(!app.window->action("refreshTemplates")->isEnabled());
+        app.window->selectVm(1);
+        QVERIFY(app.window->action("template")->isEnabled());  // in memory: any daemon
+        QVERIFY(!app.window->action("saveTemplate")->isEnabled());
     }
 
     void startCloneSendsVmBootWithTheTemplate()

@@ -168,6 +168,8 @@ DaemonInfo DaemonInfo::fromJson(const QJsonObject& o)
 {
     DaemonInfo d;
     d.protocol = static_cast<int>(integer(o.value("protocol")));
+    d.protocolMinor = static_cast<int>(integer(o.value("protocol_minor")));
+    d.templatesDir = o.value("templates_dir").toString();
     d.version = o.value("version").toString();
     d.pid = integer(o.value("pid"));
     const QJsonObject kvm = o.value("kvm").toObject();

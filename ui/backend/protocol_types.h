@@ -166,6 +166,11 @@ struct SaveProgress {
 // The result of hello.
 struct DaemonInfo {
     int protocol = 0;
+    // Additions within `protocol` (docs/protocol.md, Versioning); absent: 0.
+    int protocolMinor = 0;
+    static constexpr int templatesMinor = 1;  // templates on disk: vm.save, template.*
+    bool hasTemplatesOnDisk() const { return protocolMinor >= templatesMinor; }
+    QString templatesDir;  // where templates saved by name go
     QString version;
     qint64 pid = 0;
     bool kvmAvailable = false;

@@ -9,7 +9,7 @@ namespace hf::ui {
 
 bool isValidVmName(const QString& name)
 {
-    static const QRegularExpression pattern("^[A-Za-z0-9._-]{1,64}$");
+    static const QRegularExpression pattern("^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$");
     return pattern.match(name).hasMatch();
 }
 
@@ -17,6 +17,7 @@ QString nameError(const QString& name)
 {
     if (name.isEmpty()) return QStringLiteral("a name is needed");
     if (name.toUtf8().size() > 64) return QStringLiteral("at most 64 characters");
+    if (name.startsWith('.') || name.startsWith('-')) return QStringLiteral("not starting with . or -");
     if (!isValidVmName(name)) return QStringLiteral("only A-Z a-z 0-9 . _ - (no spaces)");
     return {};
 }
@@ -26,6 +27,7 @@ QString suggestCloneName(const QString& templateName, const QStringList& taken)
     // A broken listing may hand us anything: keep only what a name may hold.
     QString base = templateName;
     base.remove(QRegularExpression("[^A-Za-z0-9._-]"));
+    while (base.startsWith('.') || base.startsWith('-')) base.remove(0, 1);
     if (base.isEmpty()) base = QStringLiteral("vm");
     for (int n = 1;; ++n) {
         const QString suffix = QStringLiteral("-%1").arg(n);
@@ -49,7 +51,7 @@ qint64 parseMemorySize(const QString& text)
 
 QString BootRequest::validate() const
 {
-    if (!isValidVmName(name)) return QStringLiteral("name: 1 to 64 of A-Z a-z 0-9 . _ -");
+    if (!isValidVmName(name)) return QStringLiteral("name: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . or -");
     if (cpus < 1 || cpus > 8) return QStringLiteral("vCPUs: 1 to 8");
     const qint64 bytes = parseMemorySize(memory);
     if (bytes < (64ll << 20)) return QStringLiteral("memory: at least 64M, written like 512M or 2G");
@@ -86,7 +88,7 @@ QString ForkRequest::validate() const
     if (vm <= 0) return QStringLiteral("no VM selected");
     if (count < 1 || count > maxCount) return QStringLiteral("clones: 1 to %1").arg(maxCount);
     if (!namePrefix.isEmpty() && !isValidVmName(namePrefix))
-        return QStringLiteral("name prefix: 1 to 64 of A-Z a-z 0-9 . _ -");
+        return QStringLiteral("name prefix: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . or -");
     return {};
 }
 

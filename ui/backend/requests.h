@@ -95,7 +95,9 @@ struct TemplateBootRequest {
     QJsonObject toParams() const;
 };
 
-// A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-].
+// A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-], not starting
+// with '.' or '-' (the daemon's one rule for names: never a hidden file or
+// an option).
 bool isValidVmName(const QString& name);
 // Template names follow the same rule (they name a directory).
 inline bool isValidTemplateName(const QString& name) { return isValidVmName(name); }

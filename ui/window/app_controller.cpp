@@ -159,6 +159,15 @@ void AppController::refreshTemplates()
 {
     if (!m_backend.isConnected()) return;
     const quint64 asked = ++m_templatesAsked;
+    // Asked only of a daemon that has them (protocol_minor), not by calling and reading -32601.
+    const DaemonInfo& daemon = m_backend.daemonInfo();
+    if (!daemon.hasTemplatesOnDisk())
+        return m_templates.setListError(tr("hyperforkd %1 has no templates on disk (protocol %2.%3; they came with "
+                                           "%2.%4): update HyperFork")
+                                            .arg(daemon.version)
+                                            .arg(daemon.protocol)
+                                            .arg(daemon.protocolMinor)
+                                            .arg(DaemonInfo::templatesMinor));
     m_backend.listTemplates(
         this,
         [this, asked](const QList<TemplateInfo>& templates) {

@@ -453,7 +453,8 @@ void MainWindow::updateActions()
     m_actions["boot"]->setEnabled(connected && m_controller->backend()->daemonInfo().kvmAvailable);
     m_actions["fork"]->setEnabled(connected && one && anyIn({"running", "paused"}));
     m_actions["template"]->setEnabled(connected && one && anyIn({"running", "paused"}));
-    m_actions["saveTemplate"]->setEnabled(connected && one && anyIn({"running", "paused"}));
+    m_actions["saveTemplate"]->setEnabled(connected && one && anyIn({"running", "paused"}) &&
+                                          m_controller->backend()->daemonInfo().hasTemplatesOnDisk());
     m_actions["pause"]->setEnabled(connected && anyIn({"running"}));
     m_actions["resume"]->setEnabled(connected && anyIn({"paused"}));
     m_actions["stop"]->setEnabled(connected && anyIn({"booting", "running", "paused"}));

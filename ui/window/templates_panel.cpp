@@ -150,9 +150,10 @@ void TemplatesPanel::updateActions()
     const bool connected = backend->isConnected();
     const QString name = selectedTemplate();
     const TemplateInfo* t = m_controller->templates()->find(name);
-    m_startClone->setEnabled(connected && backend->daemonInfo().kvmAvailable && t && !t->broken());
-    m_delete->setEnabled(connected && t);
-    m_refresh->setEnabled(connected);
+    const bool has = connected && backend->daemonInfo().hasTemplatesOnDisk();
+    m_startClone->setEnabled(has && backend->daemonInfo().kvmAvailable && t && !t->broken());
+    m_delete->setEnabled(has && t);
+    m_refresh->setEnabled(has);
 }
 
 void TemplatesPanel::updatePlaceholder()
@@ -165,7 +166,10 @@ void TemplatesPanel::updatePlaceholder()
     m_placeholder->setText(!m_controller->backend()->isConnected() ? tr("Not connected to hyperforkd")
                            : !model->listError().isEmpty()
                                ? tr("Cannot list the templates on disk: %1").arg(model->listError())
-                               : tr("No templates on disk — select a VM, then VM > Save as Template…"));
+                           : m_controller->backend()->daemonInfo().templatesDir.isEmpty()
+                               ? tr("No templates on disk — select a VM, then VM > Save as Template…")
+                               : tr("No templates in %1 — select a VM, then VM > Save as Template…")
+                                     .arg(m_controller->backend()->daemonInfo().templatesDir));
     m_placeholder->show();
 }
 
