@@ -1,6 +1,11 @@
 #pragma once
 // A QLocalServer playing hyperforkd for the ui tests: answers hello by
-// itself, records every request, and writes whatever the test says.
+// itself, records every request, and writes whatever the test says. With
+// answerTemplates it also keeps a folder of templates on disk of its own:
+// template.list lists `templates`, template.delete removes one by name (or
+// says there is none, as hyperforkd would). vm.save and vm.boot stay the
+// test's to answer: it decides on progress, errors and timing.
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocalServer>
@@ -22,7 +27,9 @@ public:
                 for (qsizetype nl; (nl = m_buffer.indexOf('\n')) >= 0;) {
                     received.append(QJsonDocument::fromJson(m_buffer.left(nl)).object());
                     m_buffer.remove(0, nl + 1);
-                    if (autoHello && received.last().value("method") == "hello") answerHello(received.last());
+                    const QString method = received.last().value("method").toString();
+                    if (autoHello && method == "hello") answerHello(received.last());
+                    if (answerTemplates && method.startsWith("template.")) answerTemplate(received.last());
                 }
             });
         });
@@ -44,10 +51,32 @@ public:
     {
         send({{"jsonrpc", "2.0"}, {"id", request.value("id")}, {"result", result}});
     }
+    void replyError(const QJsonObject& request, int code, const QString& message)
+    {
+        send({{"jsonrpc", "2.0"}, {"id", request.value("id")}, {"error", QJsonObject{{"code", code}, {"message", message}}}});
+    }
+    void answerTemplate(const QJsonObject& request)
+    {
+        const QString method = request.value("method").toString();
+        if (method == "template.list") return reply(request, {{"templates", templates}});
+        if (method != "template.delete") return replyError(request, -32601, "method not found: " + method);
+        const QString name = request.value("params").toObject().value("name").toString();
+        for (qsizetype i = 0; i < templates.size(); ++i)
+            if (templates[i].toObject().value("name") == name) {
+                templates.removeAt(i);
+                return reply(request, {{"deleted", name}});
+            }
+        replyError(request, -32602, QStringLiteral("no template named '%1'").arg(name));
+    }
     void answerHello(const QJsonObject& hello)
     {
-        reply(hello, {{"protocol", protocol}, {"daemon", "hyperforkd"}, {"version", "0.1.0"}, {"pid", 4242},
-                      {"kvm", QJsonObject{{"available", kvmAvailable}, {"detail", kvmDetail}}}});
+        QJsonObject result{{"protocol", protocol}, {"daemon", "hyperforkd"}, {"version", "0.1.0"}, {"pid", 4242},
+                           {"kvm", QJsonObject{{"available", kvmAvailable}, {"detail", kvmDetail}}}};
+        if (protocolMinor > 0) {
+            result["protocol_minor"] = protocolMinor;
+            result["templates_dir"] = "/var/lib/hyperfork/templates";
+        }
+        reply(hello, result);
     }
     QJsonObject lastRequest(const QString& method) const
     {
@@ -59,8 +88,11 @@ public:
     QList<QJsonObject> received;
     bool autoHello = true;
     int protocol = 1;
+    int protocolMinor = 1;  // 0: a daemon older than templates on disk (no protocol_minor in hello)
     bool kvmAvailable = true;
     QString kvmDetail = "/dev/kvm API 12";
+    bool answerTemplates = false;
+    QJsonArray templates;  // TemplateInfo objects (diskTemplateJson, brokenTemplateJson)
 
 private:
     QString m_path;
@@ -69,5 +101,21 @@ private:
     QByteArray m_buffer;
 };
 
+// A template on disk as template.list and vm.save describe it.
+inline QJsonObject diskTemplateJson(const QString& name, qint64 bytes, qint64 memory, qint64 createdUnixS,
+                                const QString& sourceVm)
+{
+    return {{"name", name},         {"dir", "/var/lib/hyperfork/templates/" + name},
+            {"bytes", bytes},       {"memory", memory},
+            {"cpus", 1},            {"created", createdUnixS},
+            {"source_vm", sourceVm}, {"hyperfork_version", "0.1.0"},
+            {"disks", QJsonArray{}}, {"ready", true}};
+}
+
+// A template folder hyperforkd cannot read.
+inline QJsonObject brokenTemplateJson(const QString& name, const QString& error)
+{
+    return {{"name", name}, {"dir", "/var/lib/hyperfork/templates/" + name}, {"error", error}};
+}
 
 }  // namespace hf::ui::test

@@ -25,6 +25,8 @@ BackendClient::BackendClient(QObject* parent)
     : QObject(parent), m_socket(new QLocalSocket(this)), m_socketPath(defaultSocketPath())
 {
     qRegisterMetaType<RpcError>();
+    // The daemon gives vm.save 600 s; template.* only read or remove a folder.
+    m_deadlines = {{"vm.save", 630'000}, {"template.list", 30'000}, {"template.delete", 30'000}};
     m_reconnect.setSingleShot(true);
     connect(&m_reconnect, &QTimer::timeout, this, &BackendClient::connectToDaemon);
     connect(m_socket, &QLocalSocket::connected, this, &BackendClient::onConnected);
@@ -173,8 +175,10 @@ void BackendClient::handleLine(const QByteArray& line)
 
 void BackendClient::handleReply(const QJsonObject& message)
 {
-    const auto it = m_pending.find(static_cast<qint64>(message.value("id").toDouble(-1)));
+    const qint64 id = static_cast<qint64>(message.value("id").toDouble(-1));
+    const auto it = m_pending.find(id);
     if (it == m_pending.end()) {
+        if (m_expired.remove(id)) return;  // its requester was told it timed out
         Q_EMIT protocolWarning(QStringLiteral("a reply to no request (id %1)").arg(message.value("id").toVariant().toString()));
         return;
     }
@@ -207,6 +211,8 @@ void BackendClient::handleEvent(const QString& method, const QJsonObject& params
         Q_EMIT vmExited(ExitInfo::fromJson(params));
     else if (method == "metrics.sample")
         Q_EMIT metricsSampled(MetricsSample::fromJson(params));
+    else if (method == "vm.save_progress")
+        Q_EMIT templateSaveProgress(SaveProgress::fromJson(params));
     // Unknown events are ignored: newer daemons may add some (docs/protocol.md, Versioning).
 }
 
@@ -233,7 +239,32 @@ qint64 BackendClient::call(const QString& method, const QJsonObject& params, QOb
     QJsonObject message{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
     if (!params.isEmpty()) message["params"] = params;
     send(message);
+    if (const int ms = m_deadlines.value(method); ms > 0) QTimer::singleShot(ms, this, [this, id] { expire(id); });
     return id;
+}
+
+void BackendClient::setDeadline(const QString& method, int ms)
+{
+    if (ms > 0)
+        m_deadlines.insert(method, ms);
+    else
+        m_deadlines.remove(method);
+}
+
+void BackendClient::expire(qint64 id)
+{
+    const auto it = m_pending.find(id);
+    if (it == m_pending.end()) return;  // answered, or failed with the connection
+    const Pending pending = it.value();
+    m_pending.erase(it);
+    m_expired.insert(id);
+    if (pending.hasContext && !pending.context) return;
+    const int ms = m_deadlines.value(pending.method);
+    const RpcError error{0, QStringLiteral("hyperforkd did not answer %1 within %2 s").arg(pending.method).arg(ms / 1000.0), {}};
+    if (pending.onError)
+        pending.onError(error);
+    else
+        Q_EMIT requestFailed(pending.method, error);
 }
 
 namespace {
@@ -332,6 +363,42 @@ void BackendClient::saveDisk(const DiskSaveRequest& request, QObject* context,
 
 void BackendClient::subscribeMetrics(double hz) { call("metrics.subscribe", {{"hz", hz}}); }
 
+void BackendClient::listTemplates(QObject* context, std::function<void(const QList<TemplateInfo>&)> onList,
+                                  ErrorHandler onError)
+{
+    call("template.list", {}, context,
+         [onList = std::move(onList)](const QJsonObject& r) {
+             QList<TemplateInfo> templates;
+             for (const QJsonValue& t : r.value("templates").toArray()) templates.append(TemplateInfo::fromJson(t.toObject()));
+             onList(templates);
+         },
+         std::move(onError));
+}
+
+void BackendClient::saveTemplate(const SaveTemplateRequest& request, QObject* context,
+                                 std::function<void(const TemplateInfo&)> onSaved, ErrorHandler onError)
+{
+    call("vm.save", request.toParams(), context,
+         [onSaved = std::move(onSaved)](const QJsonObject& r) { onSaved(TemplateInfo::fromJson(r.value("template").toObject())); },
+         std::move(onError));
+}
+
+void BackendClient::deleteTemplate(const QString& name, QObject* context,
+                                   std::function<void(const QString&)> onDeleted, ErrorHandler onError)
+{
+    call("template.delete", {{"name", name}}, context,
+         [onDeleted = std::move(onDeleted), name](const QJsonObject& r) { onDeleted(r.value("deleted").toString(name)); },
+         std::move(onError));
+}
+
+void BackendClient::bootFromTemplate(const TemplateBootRequest& request, QObject* context,
+                                     std::function<void(const VmInfo&)> onBooted, ErrorHandler onError)
+{
+    call("vm.boot", request.toParams(), context,
+         [onBooted = std::move(onBooted)](const QJsonObject& r) { onBooted(VmInfo::fromJson(r.value("vm").toObject())); },
+         std::move(onError));
+}
+
 void BackendClient::failAllPending(const QString& reason)
 {
     // Handlers may issue new calls or drop the client: work on a detached copy.
@@ -354,6 +421,7 @@ void BackendClient::dropConnection(const QString& reason, bool reconnect)
     m_socket->abort();
     m_framer.reset();
     failAllPending(reason);
+    m_expired.clear();  // ids are never reused: nothing late can come on a new connection
     // Reconnect attempts fail the same way every second: say it once.
     if (hadConnection || reason != m_lastReason) Q_EMIT disconnected(reason);
     m_lastReason = reason;

@@ -13,6 +13,7 @@
 #include <QLocalSocket>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <functional>
@@ -89,6 +90,25 @@ public:
                   ErrorHandler onError = {});
     void subscribeMetrics(double hz);
 
+    // Templates on disk (docs/protocol.md, vm.save and template.*).
+    void listTemplates(QObject* context, std::function<void(const QList<TemplateInfo>&)> onList,
+                       ErrorHandler onError = {});
+    // vm.save; vm.save_progress events come through templateSaveProgress meanwhile.
+    void saveTemplate(const SaveTemplateRequest& request, QObject* context,
+                      std::function<void(const TemplateInfo&)> onSaved, ErrorHandler onError = {});
+    void deleteTemplate(const QString& name, QObject* context, std::function<void(const QString& deleted)> onDeleted,
+                        ErrorHandler onError = {});
+    // vm.boot with `template`; the new VM also comes as vm.booted, as every boot's.
+    void bootFromTemplate(const TemplateBootRequest& request, QObject* context,
+                          std::function<void(const VmInfo&)> onBooted, ErrorHandler onError = {});
+
+    // The app's own deadline for `method`: a request the daemon has not
+    // answered after `ms` fails with code 0 and a late answer is dropped.
+    // It backs up the daemon's deadlines (docs/protocol.md, Deadlines), so
+    // it is longer than theirs. 0: none (every method without one).
+    void setDeadline(const QString& method, int ms);
+    int deadline(const QString& method) const { return m_deadlines.value(method); }
+
 Q_SIGNALS:
     void stateChanged(hf::ui::BackendClient::State state);
     void connected(const hf::ui::DaemonInfo& daemon);
@@ -105,6 +125,8 @@ Q_SIGNALS:
     void vmStateChanged(const hf::ui::VmInfo& vm);
     void vmExited(const hf::ui::ExitInfo& exit);
     void metricsSampled(const hf::ui::MetricsSample& sample);
+    // vm.save_progress: a save to a template on disk wrote `done` of `total` bytes.
+    void templateSaveProgress(const hf::ui::SaveProgress& progress);
     // A request without an error handler failed.
     void requestFailed(const QString& method, const hf::ui::RpcError& error);
     // The daemon sent something this client cannot read (logged, skipped).
@@ -131,6 +153,7 @@ private:
     void dropConnection(const QString& reason, bool reconnect = true);
     void failAllPending(const QString& reason);
     void scheduleReconnect();
+    void expire(qint64 id);
 
     QLocalSocket* m_socket;
     QTimer m_reconnect;
@@ -143,6 +166,8 @@ private:
     DaemonInfo m_daemon;
     QString m_lastReason;
     bool m_refreshing = false;  // a refreshVms() is unanswered
+    QHash<QString, int> m_deadlines;
+    QSet<qint64> m_expired;  // requests past their deadline: their late answers are dropped quietly
 };
 
 }  // namespace hf::ui

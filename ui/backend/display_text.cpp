@@ -15,6 +15,14 @@ QString mibText(double kib)
     return QStringLiteral("%1 MiB").arg(QLocale().toString(mib, 'f', mib < 10 ? 1 : 0));
 }
 
+QString bytesText(qint64 bytes)
+{
+    qint64 unit = 1;
+    while (unit <= bytes / 1024) unit *= 1024;
+    const int precision = bytes % unit == 0 ? 0 : 1;
+    return QLocale().formattedDataSize(bytes, precision, QLocale::DataSizeIecFormat);
+}
+
 QString durationText(qint64 ms)
 {
     const qint64 s = ms / 1000;

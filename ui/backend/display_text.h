@@ -10,6 +10,9 @@ namespace hf::ui {
 QString countText(qint64 n, const QString& one, const QString& many);
 // KiB as MiB: one decimal below 10 MiB ("2.5 MiB"), whole above ("116 MiB").
 QString mibText(double kib);
+// Bytes in the largest IEC unit they fill: whole when exact ("512 MiB"),
+// else one decimal ("1.5 GiB", "130.2 MiB").
+QString bytesText(qint64 bytes);
 // Guest pages of 4 KiB (the x86-64 page metrics.sample counts) in KiB.
 constexpr qint64 pageKib = 4;
 inline double pagesToMib(qint64 pages) { return static_cast<double>(pages * pageKib) / 1024.0; }

@@ -136,10 +136,40 @@ DiskSaveResult DiskSaveResult::fromJson(const QJsonObject& o)
             integer(o.value("bytes")), integer(o.value("overlay_bytes"))};
 }
 
+TemplateInfo TemplateInfo::fromJson(const QJsonObject& o)
+{
+    TemplateInfo t;
+    t.name = o.value("name").toString();
+    t.dir = o.value("dir").toString();
+    t.error = o.value("error").toString();
+    // An entry without a name cannot be started or deleted: broken, whatever it says.
+    if (t.name.isEmpty() && t.error.isEmpty()) t.error = QStringLiteral("the daemon listed a template without a name");
+    if (t.broken()) return t;
+    t.bytes = integer(o.value("bytes"));
+    t.memoryBytes = integer(o.value("memory"));
+    t.cpus = static_cast<int>(integer(o.value("cpus")));
+    t.createdUnixS = integer(o.value("created"));
+    t.sourceVm = o.value("source_vm").toString();
+    t.hyperforkVersion = o.value("hyperfork_version").toString();
+    // A count, or the list of the disks saved with it.
+    const QJsonValue disks = o.value("disks");
+    t.disks = disks.isArray() ? static_cast<int>(disks.toArray().size()) : static_cast<int>(integer(disks));
+    t.guestReady = o.value("ready").toBool();
+    return t;
+}
+
+SaveProgress SaveProgress::fromJson(const QJsonObject& o)
+{
+    return {integer(o.value("vm")), o.value("name").toString(), o.value("dir").toString(), integer(o.value("done")),
+            integer(o.value("total"))};
+}
+
 DaemonInfo DaemonInfo::fromJson(const QJsonObject& o)
 {
     DaemonInfo d;
     d.protocol = static_cast<int>(integer(o.value("protocol")));
+    d.protocolMinor = static_cast<int>(integer(o.value("protocol_minor")));
+    d.templatesDir = o.value("templates_dir").toString();
     d.version = o.value("version").toString();
     d.pid = integer(o.value("pid"));
     const QJsonObject kvm = o.value("kvm").toObject();

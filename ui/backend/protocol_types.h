@@ -131,9 +131,46 @@ struct DiskSaveResult {
     static DiskSaveResult fromJson(const QJsonObject& o);
 };
 
+// A template on disk (vm.save, template.list; docs/template-format.md): a
+// directory holding a saved VM, which vm.boot with `template` starts again.
+// Not a VM kept paused as a template in memory (vm.template, SparesInfo).
+// A directory the daemon cannot read is listed with `error`, its name and
+// dir; the other fields are then unknown.
+struct TemplateInfo {
+    QString name;
+    QString dir;
+    qint64 bytes = 0;          // disk space its files use (the RAM file is sparse)
+    qint64 memoryBytes = 0;    // the guest's RAM
+    int cpus = 0;
+    qint64 createdUnixS = 0;
+    QString sourceVm;          // the VM it was saved from
+    QString hyperforkVersion;  // of the HyperFork that saved it
+    int disks = 0;
+    bool guestReady = false;   // the guest had said READY when it was saved
+    QString error;             // non-empty: a broken template
+
+    bool broken() const { return !error.isEmpty(); }
+    static TemplateInfo fromJson(const QJsonObject& o);
+};
+
+// vm.save_progress: how much of a running save is written.
+struct SaveProgress {
+    VmId vm = 0;
+    QString name;  // empty: saved to a directory named by the request
+    QString dir;
+    qint64 done = 0;   // bytes
+    qint64 total = 0;  // bytes; 0: not known yet
+    static SaveProgress fromJson(const QJsonObject& o);
+};
+
 // The result of hello.
 struct DaemonInfo {
     int protocol = 0;
+    // Additions within `protocol` (docs/protocol.md, Versioning); absent: 0.
+    int protocolMinor = 0;
+    static constexpr int templatesMinor = 1;  // templates on disk: vm.save, template.*
+    bool hasTemplatesOnDisk() const { return protocolMinor >= templatesMinor; }
+    QString templatesDir;  // where templates saved by name go
     QString version;
     qint64 pid = 0;
     bool kvmAvailable = false;

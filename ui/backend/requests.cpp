@@ -9,8 +9,31 @@ namespace hf::ui {
 
 bool isValidVmName(const QString& name)
 {
-    static const QRegularExpression pattern("^[A-Za-z0-9._-]{1,64}$");
+    static const QRegularExpression pattern("^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$");
     return pattern.match(name).hasMatch();
+}
+
+QString nameError(const QString& name)
+{
+    if (name.isEmpty()) return QStringLiteral("a name is needed");
+    if (name.toUtf8().size() > 64) return QStringLiteral("at most 64 characters");
+    if (name.startsWith('.') || name.startsWith('-')) return QStringLiteral("not starting with . or -");
+    if (!isValidVmName(name)) return QStringLiteral("only A-Z a-z 0-9 . _ - (no spaces)");
+    return {};
+}
+
+QString suggestCloneName(const QString& templateName, const QStringList& taken)
+{
+    // A broken listing may hand us anything: keep only what a name may hold.
+    QString base = templateName;
+    base.remove(QRegularExpression("[^A-Za-z0-9._-]"));
+    while (base.startsWith('.') || base.startsWith('-')) base.remove(0, 1);
+    if (base.isEmpty()) base = QStringLiteral("vm");
+    for (int n = 1;; ++n) {
+        const QString suffix = QStringLiteral("-%1").arg(n);
+        const QString name = base.left(64 - suffix.size()) + suffix;
+        if (!taken.contains(name)) return name;
+    }
 }
 
 qint64 parseMemorySize(const QString& text)
@@ -28,7 +51,7 @@ qint64 parseMemorySize(const QString& text)
 
 QString BootRequest::validate() const
 {
-    if (!isValidVmName(name)) return QStringLiteral("name: 1 to 64 of A-Z a-z 0-9 . _ -");
+    if (!isValidVmName(name)) return QStringLiteral("name: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . or -");
     if (cpus < 1 || cpus > 8) return QStringLiteral("vCPUs: 1 to 8");
     const qint64 bytes = parseMemorySize(memory);
     if (bytes < (64ll << 20)) return QStringLiteral("memory: at least 64M, written like 512M or 2G");
@@ -65,7 +88,7 @@ QString ForkRequest::validate() const
     if (vm <= 0) return QStringLiteral("no VM selected");
     if (count < 1 || count > maxCount) return QStringLiteral("clones: 1 to %1").arg(maxCount);
     if (!namePrefix.isEmpty() && !isValidVmName(namePrefix))
-        return QStringLiteral("name prefix: 1 to 64 of A-Z a-z 0-9 . _ -");
+        return QStringLiteral("name prefix: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . or -");
     return {};
 }
 
@@ -87,6 +110,25 @@ QString TemplateRequest::validate() const
 }
 
 QJsonObject TemplateRequest::toParams() const { return {{"vm", vm}, {"spares", spares}}; }
+
+QString SaveTemplateRequest::validate() const
+{
+    if (vm <= 0) return QStringLiteral("no VM selected");
+    if (const QString e = nameError(name); !e.isEmpty()) return QStringLiteral("template name: ") + e;
+    return {};
+}
+
+QJsonObject SaveTemplateRequest::toParams() const { return {{"vm", vm}, {"name", name}}; }
+
+QString TemplateBootRequest::validate() const
+{
+    if (const QString e = nameError(templateName); !e.isEmpty()) return QStringLiteral("template: ") + e;
+    if (const QString e = nameError(name); !e.isEmpty()) return QStringLiteral("VM name: ") + e;
+    if (wait != "started" && wait != "ready") return QStringLiteral("wait: started or ready");
+    return {};
+}
+
+QJsonObject TemplateBootRequest::toParams() const { return {{"template", templateName}, {"name", name}, {"wait", wait}}; }
 
 QString DiskSaveRequest::validate() const
 {

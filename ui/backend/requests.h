@@ -73,8 +73,39 @@ struct TemplateRequest {
     QJsonObject toParams() const;
 };
 
-// A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-].
+// vm.save: write `vm` to a template on disk named `name`, in the daemon's
+// template folder (docs/template-format.md). Not vm.template, which keeps a
+// VM paused in memory with warm spares.
+struct SaveTemplateRequest {
+    VmId vm = 0;
+    QString name;
+
+    QString validate() const;
+    QJsonObject toParams() const;
+};
+
+// vm.boot with `template`: a new VM going on from the template on disk
+// `templateName`, named `name`.
+struct TemplateBootRequest {
+    QString templateName;
+    QString name;
+    QString wait = "started";  // or "ready"
+
+    QString validate() const;
+    QJsonObject toParams() const;
+};
+
+// A VM name or clone prefix: 1..64 bytes of [A-Za-z0-9._-], not starting
+// with '.' or '-' (the daemon's one rule for names: never a hidden file or
+// an option).
 bool isValidVmName(const QString& name);
+// Template names follow the same rule (they name a directory).
+inline bool isValidTemplateName(const QString& name) { return isValidVmName(name); }
+// What is wrong with `name` as a VM or template name, said for a person; empty when valid.
+QString nameError(const QString& name);
+// A name for a VM started from template `templateName` that is none of
+// `taken`: "web-1", "web-2", ... (shortened to stay within 64 bytes).
+QString suggestCloneName(const QString& templateName, const QStringList& taken);
 // "512M", "2G", "1048576" -> bytes; 0 when malformed.
 qint64 parseMemorySize(const QString& text);
 

@@ -65,7 +65,13 @@ HelpDialog* HelpDialog::shortcuts(QWidget* parent, const QList<QAction*>& action
                "<table cellpadding='3'>"
                "<tr><td><b>Ctrl+Shift+C</b>, <b>Ctrl+Shift+V</b></td><td>copy, paste</td></tr>"
                "<tr><td><b>Shift+PgUp</b>, <b>Shift+PgDown</b></td><td>scroll back, forward</td></tr>"
-               "<tr><td>middle click</td><td>paste the selection</td></tr></table>");
+               "<tr><td>middle click</td><td>paste the selection</td></tr></table>"
+               "<h4>In the Templates list</h4>"
+               "<table cellpadding='3'>"
+               "<tr><td><b>Enter</b>, double click</td><td>Start Clone of the selected template</td></tr>"
+               "<tr><td><b>Del</b></td><td>Delete the selected template (asks first)</td></tr>"
+               "<tr><td><b>F5</b></td><td>Refresh the list</td></tr>"
+               "<tr><td><b>Menu</b>, right click</td><td>its actions</td></tr></table>");
     dialog->m_browser->setHtml(html);
     return dialog;
 }

@@ -125,6 +125,7 @@ void AppController::onConnected(const DaemonInfo& daemon)
     m_backend.listVms();
     m_backend.subscribeMetrics(m_options.metricsHz);
     m_sparesRefresh.start();
+    refreshTemplates();
     if (!daemon.kvmAvailable) {
         // The daemon's reason, without its hint for developers (a path in
         // the source tree); the way out for a user is scripts/run.
@@ -144,6 +145,7 @@ void AppController::onDisconnected(const QString& reason)
 {
     m_sparesRefresh.stop();
     m_tree.clear();
+    m_templates.clear();
     switch (maybeStartDaemon()) {
     case Start::Started: return;  // "Started hyperforkd; connecting…" says it
     case Start::Failed: return;   // "Cannot start hyperforkd: …" says it
@@ -151,6 +153,30 @@ void AppController::onDisconnected(const QString& reason)
     }
     if (m_launcher.isRunning() && m_health == Health::Connecting) return;  // still coming up
     setHealth(Health::DaemonDown, reason + tr(" — reconnecting…"));
+}
+
+void AppController::refreshTemplates()
+{
+    if (!m_backend.isConnected()) return;
+    const quint64 asked = ++m_templatesAsked;
+    // Asked only of a daemon that has them (protocol_minor), not by calling and reading -32601.
+    const DaemonInfo& daemon = m_backend.daemonInfo();
+    if (!daemon.hasTemplatesOnDisk())
+        return m_templates.setListError(tr("hyperforkd %1 has no templates on disk (protocol %2.%3; they came with "
+                                           "%2.%4): update HyperFork")
+                                            .arg(daemon.version)
+                                            .arg(daemon.protocol)
+                                            .arg(daemon.protocolMinor)
+                                            .arg(DaemonInfo::templatesMinor));
+    m_backend.listTemplates(
+        this,
+        [this, asked](const QList<TemplateInfo>& templates) {
+            if (asked == m_templatesAsked) m_templates.setTemplates(templates);
+        },
+        // Said where the list would be (a daemon older than templates on disk, say), not in a box.
+        [this, asked](const RpcError& e) {
+            if (asked == m_templatesAsked) m_templates.setListError(e.text());
+        });
 }
 
 AppController::Start AppController::maybeStartDaemon()

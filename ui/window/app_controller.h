@@ -7,6 +7,7 @@
 #include "backend/daemon_launcher.h"
 #include "charts/metrics_history.h"
 #include "charts/fork_latency_table.h"
+#include "models/template_list_model.h"
 #include "models/vm_tree_model.h"
 
 #include <QObject>
@@ -39,6 +40,7 @@ public:
     void start();
     BackendClient* backend() { return &m_backend; }
     VmTreeModel* vmTree() { return &m_tree; }
+    TemplateListModel* templates() { return &m_templates; }
     ForkLatencyTable* forkLatencies() { return &m_latencies; }
     MetricsHistory* metricsHistory() { return &m_metrics; }
     Health health() const { return m_health; }
@@ -56,6 +58,10 @@ public:
 
 public Q_SLOTS:
     void retryNow();
+    // template.list again (on connecting, when the list is shown, after a
+    // save or delete, Refresh). Only the newest request's answer is kept: an
+    // older one may predate a save.
+    void refreshTemplates();
 
 Q_SIGNALS:
     void healthChanged(hf::ui::AppController::Health health, const QString& text);
@@ -79,6 +85,8 @@ private:
     QString m_healthText;
     bool m_triedStart = false;
     QTimer m_sparesRefresh;
+    TemplateListModel m_templates;
+    quint64 m_templatesAsked = 0;  // template.list requests sent; answers to older ones are stale
 };
 
 }  // namespace hf::ui

@@ -13,15 +13,19 @@
 #include "dialogs/boot_dialog.h"
 #include "dialogs/fork_dialog.h"
 #include "dialogs/help_dialog.h"
+#include "dialogs/name_dialog.h"
 #include "dialogs/quit_dialog.h"
+#include "dialogs/save_progress_dialog.h"
 #include "dialogs/stop_dialog.h"
 #include "dialogs/template_dialog.h"
+#include "models/template_list_model.h"
 #include "models/vm_tree_sort_model.h"
 #include "window/app_controller.h"
 #include "window/connection_banner.h"
 #include "window/console_tabs.h"
 #include "window/fork_status_text.h"
 #include "window/placeholder_label.h"
+#include "window/templates_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -103,6 +107,7 @@ MainWindow::MainWindow(AppController* controller, QWidget* parent)
 
     createActions();
     createDock();
+    createTemplatesDock();
     createMenusAndToolbar();
 
     VmTreeModel* model = controller->vmTree();
@@ -197,6 +202,7 @@ void MainWindow::createActions()
     add("boot", ":/icons/action-boot.svg", tr("&Boot VM…"), QKeySequence(tr("Ctrl+B")), [this] { boot(); });
     add("fork", ":/icons/action-fork.svg", tr("&Fork VM…"), QKeySequence(tr("Ctrl+F")), [this] { fork(); });
     add("template", "", tr("Keep as &Template…"), {}, [this] { keepSelectedAsTemplate(); });
+    add("saveTemplate", "", tr("Sa&ve as Template…"), {}, [this] { saveSelectedAsTemplate(); });
     add("pause", ":/icons/action-pause.svg", tr("&Pause"), QKeySequence(tr("Ctrl+P")), [this] { pauseSelected(); });
     add("resume", ":/icons/action-resume.svg", tr("&Resume"), QKeySequence(tr("Ctrl+R")), [this] { resumeSelected(); });
     add("stop", ":/icons/action-stop.svg", tr("&Stop…"), QKeySequence(tr("Ctrl+Del")), [this] { stopSelected(false); });
@@ -226,8 +232,15 @@ void MainWindow::createActions()
     });
     add("quit", "", tr("&Quit"), QKeySequence(tr("Ctrl+Q")), [this] { close(); });
     m_actions["stop"]->setToolTip(tr("Stop the selected VMs cleanly; asks first, and whether their clones stop too"));
-    m_actions["template"]->setToolTip(tr("Keep the selected VM paused as a template with warm spares: clones built "
-                                         "ahead, so its forks run at once; Resume ends it"));
+    // Two kinds of template: say which is which wherever they are offered.
+    m_actions["template"]->setToolTip(tr("Keep the selected VM paused in memory as a template with warm spares: "
+                                         "clones built ahead, so its forks run at once; Resume ends it, and it is "
+                                         "gone when the VM stops (Save as Template… keeps a VM on disk)"));
+    m_actions["template"]->setWhatsThis(m_actions["template"]->toolTip());
+    m_actions["saveTemplate"]->setToolTip(tr("Write the selected VM to a template on disk, which starts new VMs "
+                                             "later, after a restart too (the Templates list); the VM is paused "
+                                             "while it saves. Keep as Template… keeps a VM paused in memory instead"));
+    m_actions["saveTemplate"]->setWhatsThis(m_actions["saveTemplate"]->toolTip());
     m_actions["forceOff"]->setToolTip(tr("Kill the selected VMs at once, like pulling the plug; asks first"));
     m_actions["saveDisk"]->setToolTip(tr("Write what the selected VM sees on a disk (its image with its own writes) "
                                          "to a new image file"));
@@ -284,9 +297,14 @@ void MainWindow::createMenusAndToolbar()
     charts->setText(tr("&Charts"));
     m_actions.insert("showCharts", charts);
     view->addAction(charts);
+    QAction* templates = m_templatesDock->toggleViewAction();
+    templates->setObjectName("showTemplates");
+    templates->setText(tr("T&emplates on Disk"));
+    m_actions.insert("showTemplates", templates);
+    view->addAction(templates);
 
     QMenu* vm = menuBar()->addMenu(tr("&VM"));
-    for (const char* name : {"boot", "fork", "template"}) vm->addAction(m_actions[name]);
+    for (const char* name : {"boot", "fork", "template", "saveTemplate"}) vm->addAction(m_actions[name]);
     vm->addSeparator();
     for (const char* name : {"pause", "resume", "stop", "forceOff"}) vm->addAction(m_actions[name]);
     vm->addSeparator();
@@ -377,6 +395,33 @@ void MainWindow::createDock()
     connect(c->forkLatencies(), &QAbstractItemModel::modelReset, this, &MainWindow::updateExportActions);
 }
 
+void MainWindow::createTemplatesDock()
+{
+    m_templates = new TemplatesPanel(m_controller, this);
+    for (QAction* a : m_templates->actions()) m_actions.insert(a->objectName(), a);
+    m_templatesDock = new QDockWidget(tr("Templates"), this);
+    m_templatesDock->setObjectName("templatesDock");
+    m_templatesDock->setWidget(m_templates);
+    m_templatesDock->setToolTip(tr("Templates on disk, written by Save as Template…: each starts new VMs"));
+    // A tab next to the charts: on a laptop's screen there is no room for both at once.
+    addDockWidget(Qt::RightDockWidgetArea, m_templatesDock);
+    tabifyDockWidget(m_dock, m_templatesDock);
+    m_dock->raise();
+    // Shown (opened, or its tab chosen): what is on disk may have changed.
+    // A tab behind another is not hidden, so this is the dock's signal, not a show event.
+    connect(m_templatesDock, &QDockWidget::visibilityChanged, m_controller, [this](bool visible) {
+        if (visible) m_controller->refreshTemplates();
+    });
+    connect(m_templates, &TemplatesPanel::vmStarted, this, &MainWindow::showBootedVm);
+    connect(m_templates, &TemplatesPanel::errorOccurred, this, &MainWindow::showError);
+    connect(m_templates, &TemplatesPanel::statusMessage, this, [this](const QString& text) {
+        if (text.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(text, 15000);
+    });
+}
+
 QList<VmId> MainWindow::selectedVms() const
 {
     QList<VmId> vms;
@@ -408,6 +453,8 @@ void MainWindow::updateActions()
     m_actions["boot"]->setEnabled(connected && m_controller->backend()->daemonInfo().kvmAvailable);
     m_actions["fork"]->setEnabled(connected && one && anyIn({"running", "paused"}));
     m_actions["template"]->setEnabled(connected && one && anyIn({"running", "paused"}));
+    m_actions["saveTemplate"]->setEnabled(connected && one && anyIn({"running", "paused"}) &&
+                                          m_controller->backend()->daemonInfo().hasTemplatesOnDisk());
     m_actions["pause"]->setEnabled(connected && anyIn({"running"}));
     m_actions["resume"]->setEnabled(connected && anyIn({"paused"}));
     m_actions["stop"]->setEnabled(connected && anyIn({"booting", "running", "paused"}));
@@ -503,6 +550,7 @@ void MainWindow::showContextMenu(const QPoint& pos)
     if (index.isValid()) {
         menu.addAction(m_actions["fork"]);
         menu.addAction(m_actions["template"]);
+        menu.addAction(m_actions["saveTemplate"]);
         menu.addSeparator();
         for (const char* name : {"pause", "resume", "stop", "forceOff"}) menu.addAction(m_actions[name]);
         menu.addSeparator();
@@ -638,6 +686,78 @@ void MainWindow::keepAsTemplate(const TemplateRequest& request)
                                      15000);
         },
         [this, name](const RpcError& e) { showError(tr("Keeping %1 as a template failed: %2").arg(name, e.text())); });
+}
+
+void MainWindow::saveSelectedAsTemplate()
+{
+    const QList<VmId> vms = selectedVms();
+    const VmInfo* vm = vms.size() == 1 ? m_controller->vmTree()->vm(vms.first()) : nullptr;
+    if (!vm) return;
+    NameDialog::Text text{
+        tr("Save %1 as a Template").arg(vm->name),
+        tr("Writes %1 to disk as a template: Start Clone in the Templates list then starts new VMs from it, each "
+           "going on where %1 is now, after a restart too.%2 (Keep as Template… keeps a VM paused in memory "
+           "instead.)")
+            .arg(vm->name.toHtmlEscaped(),
+                 vm->state == "running" ? tr(" %1 is paused while it saves, and runs on after.").arg(vm->name.toHtmlEscaped())
+                                        : QString()),
+        tr("&Template name:"), tr("&Save")};
+    auto check = [this](const QString& name) {
+        if (const QString e = nameError(name); !e.isEmpty()) return e;
+        if (m_controller->templates()->find(name)) return tr("a template named %1 exists: choose another name, or delete it first").arg(name);
+        return QString();
+    };
+    auto* dialog = new NameDialog(text, vm->name, check, this);
+    dialog->setObjectName("saveTemplateDialog");
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog, id = vm->id] { saveAsTemplate(SaveTemplateRequest{id, dialog->name()}); });
+    dialog->open();
+}
+
+void MainWindow::saveAsTemplate(const SaveTemplateRequest& request)
+{
+    const VmInfo* vm = m_controller->vmTree()->vm(request.vm);
+    const QString name = vm ? vm->name : tr("VM %1").arg(request.vm);
+    if (const QString error = request.validate(); !error.isEmpty())
+        return showError(tr("Cannot save %1 as a template: %2").arg(name, error));
+    // The window only shows progress: hiding it leaves the save going, and
+    // the status bar carries the progress on.
+    QPointer<SaveProgressDialog> dialog =
+        new SaveProgressDialog(name, request.name, vm && vm->state == "running", this);
+    dialog->setObjectName("saveProgressDialog");
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    statusBar()->showMessage(tr("Saving %1 as the template %2…").arg(name, request.name));
+    auto progress = std::make_shared<QMetaObject::Connection>();
+    *progress = connect(m_controller->backend(), &BackendClient::templateSaveProgress, this,
+                        [this, dialog, request, name](const SaveProgress& p) {
+                            if (p.vm != request.vm || p.name != request.name) return;  // another save
+                            if (dialog) dialog->setProgress(p.done, p.total);
+                            statusBar()->showMessage(
+                                p.total > 0 ? tr("Saving %1 as the template %2: %3 of %4…")
+                                                  .arg(name, request.name, bytesText(p.done), bytesText(p.total))
+                                            : tr("Saving %1 as the template %2…").arg(name, request.name));
+                        });
+    auto finish = [this, dialog, progress] {
+        disconnect(*progress);
+        if (dialog) dialog->close();
+    };
+    m_controller->backend()->saveTemplate(
+        request, this,
+        [this, finish, name](const TemplateInfo& t) {
+            finish();
+            m_controller->templates()->addOrUpdate(t);
+            m_controller->refreshTemplates();
+            statusBar()->showMessage(tr("Saved %1 as the template %2: %3 on disk, %4 of RAM")
+                                         .arg(name, t.name, bytesText(t.bytes), bytesText(t.memoryBytes)),
+                                     15000);
+        },
+        [this, finish, name, request](const RpcError& e) {
+            finish();
+            statusBar()->clearMessage();
+            showError(tr("Saving %1 as the template %2 failed: %3").arg(name, request.name, e.text()));
+        });
 }
 
 void MainWindow::pauseSelected()
@@ -855,8 +975,11 @@ void MainWindow::showError(const QString& text)
 void MainWindow::resetLayout()
 {
     restoreState(m_defaultState);
-    m_dock->setFloating(false);
-    m_dock->show();
+    for (QDockWidget* dock : {m_dock, m_templatesDock}) {
+        dock->setFloating(false);
+        dock->show();
+    }
+    m_dock->raise();  // the charts on top, the templates a tab behind them
     m_tree->header()->restoreState(m_defaultHeader);
     m_tree->sortByColumn(-1, Qt::AscendingOrder);
     resizeDocks({m_dock}, {width() * 2 / 5}, Qt::Horizontal);

@@ -1,6 +1,7 @@
 #pragma once
 // The HyperFork window: the VM tree (sortable, context menu, toolbar,
 // shortcuts), console tabs below it, charts and the forks table in a dock,
+// the templates on disk in a second dock tabbed with it,
 // the connection banner on top, the VM count in the status bar. Widgets
 // only: data comes from AppController.
 //
@@ -35,6 +36,7 @@ class ForkLatencyChart;
 class MetricsChart;
 class PlaceholderLabel;
 class QuitDialog;
+class TemplatesPanel;
 class VmTreeSortModel;
 
 class MainWindow : public QMainWindow {
@@ -44,9 +46,10 @@ public:
     ~MainWindow() override;
 
     // The actions, named so tests and scripts find them: "boot", "fork",
-    // "template", "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk", "sendKey"
-    // (its menu: "sendCtrlC", "sendCtrlAltDel", ...), "exportChart",
-    // "exportChartPng", ..., "resetLayout", "documentation", "shortcuts", "quit".
+    // "template", "saveTemplate", "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk",
+    // "sendKey" (its menu: "sendCtrlC", "sendCtrlAltDel", ...), "exportChart",
+    // "exportChartPng", ..., "showCharts", "showTemplates", "resetLayout", "documentation", "shortcuts",
+    // "quit"; the Templates list's "startClone", "deleteTemplate", "refreshTemplates".
     QAction* action(const QString& name) const;
     QTreeView* treeView() const { return m_tree; }
     ConsoleTabs* consoles() const { return m_consoles; }
@@ -54,6 +57,7 @@ public:
     CowChart* cowChart() const { return m_cowChart; }
     CpuChart* cpuChart() const { return m_cpuChart; }
     ConnectionBanner* banner() const { return m_banner; }
+    TemplatesPanel* templatesPanel() const { return m_templates; }
     QTabWidget* chartTabs() const { return m_chartTabs; }
     const Sandbox& sandbox() const { return m_sandbox; }
 
@@ -68,6 +72,10 @@ public:
     // Keeps `vm` paused as a template with `spares` warm spares (vm.template);
     // the answer goes to the status bar, or an error box.
     void keepAsTemplate(const TemplateRequest& request);
+    // Writes a VM to a template on disk (vm.save): a progress window from
+    // vm.save_progress, then the status bar and the Templates list, or an
+    // error box. The VM is paused while it saves.
+    void saveAsTemplate(const SaveTemplateRequest& request);
     // Asks the daemon to write what `vm` sees on disk `disk` to the new file
     // `path` (vm.disk_save); the answer goes to the status bar, or an error box.
     void saveDisk(VmId vm, int disk, const QString& path);
@@ -86,6 +94,7 @@ private:
     void createMenusAndToolbar();
     void createTree();
     void createDock();
+    void createTemplatesDock();
     void updateActions();
     void updateExportActions();
     void updateVmCount();
@@ -98,6 +107,7 @@ private:
     void fork();
     void sendFork(const ForkRequest& request);
     void keepSelectedAsTemplate();
+    void saveSelectedAsTemplate();
     void pauseSelected();
     void resumeSelected();
     void stopSelected(bool force);
@@ -134,6 +144,8 @@ private:
     QTableView* m_latencyTable = nullptr;
     QWidget* m_forksPage = nullptr;  // the table and its legend
     QDockWidget* m_dock = nullptr;
+    TemplatesPanel* m_templates = nullptr;
+    QDockWidget* m_templatesDock = nullptr;
     QSplitter* m_splitter = nullptr;
     QHash<QString, QAction*> m_actions;
     QByteArray m_defaultState;    // the dock and toolbar as first laid out: Reset Layout
