@@ -44,8 +44,7 @@ Result<std::string> FanoutWorkDir::makeJobDisk(const std::string& guestDir, cons
     fs::permissions(job / "run", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                      fs::perms::others_read | fs::perms::others_exec, ec);
     const std::string image = m_path + "/job.ext4";
-    pid_t pid = spawn({"mke2fs", "-q", "-F", "-t", "ext4", "-L", "hf-job", "-d", job.string(), image, "8M"},
-                      STDERR_FILENO);
+    pid_t pid = spawn({"mke2fs", "-q", "-F", "-t", "ext4", "-L", "hf-job", "-d", job.string(), image, "8M"});
     int status = 0;
     if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return failMsg("mke2fs could not make the job disk " + image + " (is e2fsprogs installed?)");

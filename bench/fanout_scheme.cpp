@@ -326,7 +326,7 @@ void SchemeRunner::handleLine(Vm& vm, const json& j)
 void SchemeRunner::onForked(const json& result)
 {
     m_forked = true;
-    if (result["warm"].is_number_integer())
+    if (warm() && result["warm"].is_number_integer())
         m_res.warm = result["warm"].get<int>();
     // The fork schemes' reference VM is run 1; a template runs nothing.
     if (m_nextRun == 1 && !warm())
@@ -347,7 +347,7 @@ void SchemeRunner::onForked(const json& result)
     }
     std::printf("[%s] forked %zu clone(s) at %.1f s%s\n", m_res.id.c_str(), clones.size(),
                 seconds(Clock::now() - m_t0),
-                m_res.warm >= 0 ? (", " + std::to_string(m_res.warm) + " served by warm spares").c_str() : "");
+                warm() ? (", " + std::to_string(m_res.warm) + " served by warm spares").c_str() : "");
     std::fflush(stdout);
 }
 

@@ -15,7 +15,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # completion_mean_s,completion_ci95_s,peak_pss_mib,cpu_saved_pct. Labels hold no commas.
 # Rows: index, label (quoted for gnuplot), cpu, saved, bench mean, ci95.
 awk -F, '!/^#/ && $1 != "scheme" && $1 != "" {
-  printf "%d \"%s\" %s %s %s %s\n", n++, $2, ($5 == "" ? "NaN" : $5), ($12 == "" ? "-" : $12 "%"),
+  printf "%d \"%s\" %s %s %s %s\n", n++, $2, ($5 == "" ? "NaN" : $5), ($12 == "" ? ($1 == "boot" ? "baseline" : "-") : $12 "%"),
          ($7 == "" ? "NaN" : $7), ($8 == "" ? 0 : $8) }' "$csv" > "$tmp/rows"
 [[ -s $tmp/rows ]] || { echo "plot-fanout.sh: no scheme rows in $csv" >&2; exit 1; }
 meta=$(grep -m1 '^# bench-python-fanout' "$csv" | sed 's/^# bench-python-fanout //' || true)
