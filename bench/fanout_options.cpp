@@ -26,7 +26,8 @@ const std::vector<FanoutScheme>& fanoutSchemes()
 std::string fanoutUsage()
 {
     return "usage: bench-python-fanout [--n N] [--schemes LIST] [--workload FILE] [--size S] [--mem SIZE]\n"
-           "                           [--image IMG] [--spares K] [--out DIR] [--timeout S] [--no-plot]\n"
+           "                           [--image IMG] [--spares K] [--boot-parallel P] [--out DIR] [--timeout S]\n"
+           "                           [--no-plot]\n"
            "Runs a Python function in N VMs (default 64, 2..64) per scheme and measures the host's CPU\n"
            "time, wall time, each run's function time and completion, and peak memory (docs/benchmarks.md).\n"
            "  --schemes  comma-separated, in order (default all): boot, fork-after-boot,\n"
@@ -36,6 +37,8 @@ std::string fanoutUsage()
            "  --size     the workload's size (default its DEFAULT_SIZE; fanout-fft: rounds, ~17 ms each natively)\n"
            "  --mem      guest RAM (default 512M); --image the Debian image with python3 (default\n"
            "             build/guest/debian.ext4); --spares warm spares (default min(N, 8))\n"
+           "  --boot-parallel  boot scheme: at most P VMs at once, the next booted when one is done\n"
+           "             (default all N; nested emulation thrashes with many booting at once)\n"
            "  --out      where runs.csv, summary.csv, the two plots and logs/ go (default .)\n"
            "  --timeout  seconds per scheme (default 3600); --no-plot: CSV only\n"
            "Exit status: 0 when every run's result checked out, 1 when one did not, 2 on bad usage.\n";
@@ -100,6 +103,11 @@ Result<FanoutOptions> parseFanoutOptions(int argc, char** argv)
             if (!n)
                 return fail(n.error());
             o.spares = *n;
+        } else if (a == "--boot-parallel") {
+            auto n = intIn(a, v, 1, 64);
+            if (!n)
+                return fail(n.error());
+            o.bootParallel = *n;
         } else if (a == "--timeout") {
             auto n = intIn(a, v, 10, 86400);
             if (!n)
@@ -131,6 +139,8 @@ Result<FanoutOptions> parseFanoutOptions(int argc, char** argv)
     }
     if (o.spares < 0)
         o.spares = std::min(o.n, 8);
+    if (o.bootParallel <= 0 || o.bootParallel > o.n)
+        o.bootParallel = o.n;
     if (::access(o.workload.c_str(), R_OK) != 0)
         return failMsg("--workload " + o.workload + ": not a readable file");
     if (::access(o.image.c_str(), R_OK) != 0)

@@ -24,6 +24,7 @@ struct FanoutOptions {
     std::string mem = "512M";
     std::string image;                 // the Debian image (python3 + numpy)
     int spares = -1;                   // warm-spares' spares; -1: min(n, 8)
+    int bootParallel = 0;              // boot: VMs alive at once; 0: all n
     std::string out = ".";             // runs.csv, summary.csv, the plots, logs/
     int timeoutS = 3600;               // per scheme
     bool plot = true;

@@ -468,14 +468,16 @@ FanoutSchemeResult SchemeRunner::run()
     const auto deadline = m_t0 + std::chrono::seconds(m_opt.timeoutS);
     std::printf("[%s] %s: %d runs\n", m_res.id.c_str(), m_res.label.c_str(), m_opt.n);
     std::fflush(stdout);
-    if (boot()) {
-        for (int i = 1; i <= m_opt.n; ++i)
-            spawnVm("boot-" + std::to_string(i), i);
-    } else {
+    if (!boot())
         spawnVm(warm() ? "tpl" : "ref", warm() ? 0 : 1);
-    }
+    int nextBoot = 1;
     auto nextSample = m_t0;
     while (m_recorded < m_opt.n && m_fatal.empty()) {
+        // At most bootParallel booted VMs at once; the next when one is done.
+        while (boot() && nextBoot <= m_opt.n && nextBoot - 1 - m_recorded < m_opt.bootParallel) {
+            spawnVm("boot-" + std::to_string(nextBoot), nextBoot);
+            ++nextBoot;
+        }
         if (m_interrupted) {
             fatal("interrupted");
             break;

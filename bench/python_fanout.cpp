@@ -62,7 +62,7 @@ std::vector<std::string> metadata(const hf::bench::FanoutOptions& o, int size)
         "bench-python-fanout N=" + std::to_string(o.n) + " workload=" +
             std::filesystem::path(o.workload).filename().string() +
             " size=" + (size > 0 ? std::to_string(size) : std::string("default")) + " guest=" + o.mem +
-            ",1vCPU spares=" + std::to_string(o.spares),
+            ",1vCPU spares=" + std::to_string(o.spares) + " boot_parallel=" + std::to_string(o.bootParallel),
         "host=" + std::string(u.nodename) + " cpus=" + std::to_string(std::thread::hardware_concurrency()) +
             " kernel=" + u.release + " date=" + date + " where=" + where(),
         "host_cpu_s: getrusage(RUSAGE_CHILDREN) of every VMM process once reaped; peak_pss_mib: PSS sum sampled "
