@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -73,9 +74,11 @@ GuestResult parseResult(const std::string& history)
             const std::string key = (*f)[1], value = (*f)[2];
             if (key == "bench_ms")
                 r.benchMs = std::strtod(value.c_str(), nullptr);
-            else if (key == "digest")
-                r.digest = value;
-            else if (key == "error")
+            else if (key == "digest") {  // a CSV field: alphanumeric and bounded
+                for (char c : value)
+                    if (std::isalnum(static_cast<unsigned char>(c)) && r.digest.size() < 64)
+                        r.digest += c;
+            } else if (key == "error")
                 r.error = value;
         }
     }
@@ -353,7 +356,7 @@ void SchemeRunner::onForked(const json& result)
 
 void SchemeRunner::onHistory(Vm& vm, const std::string& history)
 {
-    if (vm.finished)
+    if (vm.finished || vm.run <= 0)
         return;
     const GuestResult g = parseResult(history);
     if (!g.found) {
