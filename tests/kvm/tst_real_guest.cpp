@@ -5,9 +5,9 @@
 // the initramfs (root=/dev/vda) and runs Python with numpy, in clones too.
 //
 // Needs hyperfork-vmm --disk PATH[,readonly]. The Debian image tests need
-// `cmake --build build --target debian-image` (it downloads packages, so CI
-// does not build it) and skip without it; HYPERFORK_DEBIAN_IMAGE names
-// another image. To register (tests/kvm/CMakeLists.txt):
+// `cmake --build build --target debian-image` (it downloads packages; in
+// scripts/test and CI the disk group's fixture guest.debian-image builds it)
+// and skip without it; HYPERFORK_DEBIAN_IMAGE names another image. To register (tests/kvm/CMakeLists.txt):
 //   hf_add_test(kvm real_guest LIBS hf-vmm-process TIMEOUT 1200)
 //   target_compile_definitions(tst_kvm_real_guest PRIVATE HF_DEBIAN_IMAGE="${CMAKE_BINARY_DIR}/guest/debian.ext4")
 //   add_dependencies(tst_kvm_real_guest hyperfork-vmm default-guest)
