@@ -92,8 +92,8 @@ BenchmarkCharts::BenchmarkCharts(QWidget* parent)
     m_source->setContentsMargins(6, 4, 6, 2);
     m_cpu->setObjectName("benchmarkCpuChart");
     m_time->setObjectName("benchmarkTimeChart");
-    m_cpu->setAxisTitles(tr("scheme"), tr("s"));
-    m_time->setAxisTitles(tr("scheme"), tr("ms"));
+    m_cpu->setAxisTitles({}, tr("s"));  // the categories name the schemes: no room for "scheme"
+    m_time->setAxisTitles({}, tr("ms"));
     for (auto [view, model, name] : {std::tuple{m_summaryView, m_summaryModel, "benchmarkSummaryTable"},
                                      std::tuple{m_runsView, m_runsModel, "benchmarkRunsTable"}}) {
         view->setObjectName(name);
