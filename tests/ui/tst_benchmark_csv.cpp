@@ -174,6 +174,11 @@ private Q_SLOTS:
                                     << "summary.csv line 2: a quoted field does not end on its line";
         QTest::newRow("NUL byte") << QByteArray("scheme,label\n\x7f" "ELF\x02\x01\x01\0\0\0", 22)
                                   << "summary.csv line 2: binary data (a NUL byte), not CSV text";
+        QTest::newRow("too many columns") << QByteArray("scheme,label\n") + QByteArray(5000, ',')
+                                          << "summary.csv line 2: more than 1000 fields";
+        QByteArray many = header;
+        for (int i = 0; i < 40; ++i) many += "s" + QByteArray::number(i) + ",l,1,1,1,1,1,1,1,1,1,1\n";
+        QTest::newRow("too many schemes") << many << "summary.csv line 34: more than 32 schemes";
         QTest::newRow("not UTF-8") << QByteArray("# n=8\nscheme,\xff\xfe\n") << "summary.csv line 2: not UTF-8 text";
     }
 

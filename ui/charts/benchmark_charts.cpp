@@ -202,10 +202,10 @@ void BenchmarkCharts::draw()
     // The paper's table beside Figure 5: each mean relative to boot's.
     QStringList relative;
     const BenchmarkScheme* boot = b.boot();
-    for (const BenchmarkScheme& s : b.schemes)
-        relative << (boot && boot->benchMeanMs > 0
-                         ? tr("%1%").arg(QLocale().toString(100.0 * s.benchMeanMs / boot->benchMeanMs, 'f', 1))
-                         : QString());
+    for (const BenchmarkScheme& s : b.schemes) {
+        const double pct = boot && boot->benchMeanMs > 0 ? 100.0 * s.benchMeanMs / boot->benchMeanMs : noValue;
+        relative << (std::isfinite(pct) ? tr("%1%").arg(QLocale().toString(pct, 'f', 1)) : QString());
+    }
     m_time->setBarLabels(relative);
 
     m_summaryModel->setTable(b.summary);

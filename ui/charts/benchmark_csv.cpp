@@ -11,7 +11,12 @@
 #include <QSet>
 #include <QStringDecoder>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 namespace hf::ui {
 
@@ -23,7 +28,7 @@ QString at(const QString& path, int line) { return tr("%1 line %2").arg(path).ar
 
 // Splits one line into fields, RFC 4180: a field in double quotes may hold
 // commas and "" for a quote. nullopt: a quote left open (a field over
-// several lines, which these files never have).
+// several lines, which these files never have); empty: more than maxColumns.
 std::optional<QStringList> splitFields(const QString& line)
 {
     QStringList fields;
@@ -44,6 +49,7 @@ std::optional<QStringList> splitFields(const QString& line)
             quoted = wasQuoted = true;
             field.clear();
         } else if (c == ',') {
+            if (fields.size() >= BenchmarkCsv::maxColumns) return QStringList();  // never a benchmark's
             fields << (wasQuoted ? field : field.trimmed());
             field.clear();
             wasQuoted = false;
@@ -119,25 +125,30 @@ bool checkColumns(const CsvTable& table, const QStringList& wanted, QString* err
     return false;
 }
 
-// Reads at most maxFileBytes of a regular file.
+// Reads at most maxFileBytes of a regular file. Opened non-blocking and
+// checked on the open descriptor: a FIFO or device put there is refused,
+// never waited on.
 std::optional<QByteArray> readFile(const QString& path, QString* error)
 {
-    const QFileInfo info(path);
     auto fail = [&](const QString& why) {
         if (error) *error = tr("%1: %2").arg(path, why);
         return std::nullopt;
     };
-    if (!info.exists()) return fail(tr("no such file"));
-    if (!info.isFile()) return fail(tr("not a regular file"));
-    if (info.size() > BenchmarkCsv::maxFileBytes)
+    QFile file;
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return fail(errno == ENOENT ? tr("no such file") : QString::fromLocal8Bit(std::strerror(errno)));
+    file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle);  // owns fd from here
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return fail(QString::fromLocal8Bit(std::strerror(errno)));
+    if (S_ISDIR(st.st_mode)) return fail(tr("a folder, not a file"));
+    if (!S_ISREG(st.st_mode)) return fail(tr("not a regular file"));
+    if (st.st_size > BenchmarkCsv::maxFileBytes)
         return fail(tr("%1, too large for a benchmark's CSV (at most %2)")
-                        .arg(QLocale().formattedDataSize(info.size(), 1, QLocale::DataSizeIecFormat),
+                        .arg(QLocale().formattedDataSize(st.st_size, 1, QLocale::DataSizeIecFormat),
                              QLocale().formattedDataSize(BenchmarkCsv::maxFileBytes, 0, QLocale::DataSizeIecFormat)));
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return fail(file.errorString());
     QByteArray data = file.read(BenchmarkCsv::maxFileBytes + 1);  // it may have grown since
-    if (data.size() > BenchmarkCsv::maxFileBytes) return fail(tr("too large for a benchmark's CSV"));
     if (file.error() != QFileDevice::NoError) return fail(file.errorString());
+    if (data.size() > BenchmarkCsv::maxFileBytes) return fail(tr("too large for a benchmark's CSV"));
     return data;
 }
 
@@ -256,6 +267,7 @@ std::optional<CsvTable> BenchmarkCsv::parseCsv(const QByteArray& data, const QSt
         }
         const std::optional<QStringList> fields = splitFields(text);
         if (!fields) return fail(lineNo, tr("a quoted field does not end on its line"));
+        if (fields->isEmpty()) return fail(lineNo, tr("more than %1 fields").arg(maxColumns));
         if (table.header.isEmpty()) {
             QSet<QString> seen;
             for (const QString& name : *fields) {
@@ -285,6 +297,10 @@ std::optional<QList<BenchmarkScheme>> BenchmarkCsv::parseSummary(const CsvTable&
     if (!checkColumns(table, summaryColumns(), error)) return std::nullopt;
     if (table.rows.isEmpty()) {
         if (error) *error = tr("%1: no schemes, only a header").arg(table.path);
+        return std::nullopt;
+    }
+    if (table.rows.size() > maxSchemes) {
+        if (error) *error = tr("%1: more than %2 schemes").arg(at(table.path, table.lines[maxSchemes]), QString::number(maxSchemes));
         return std::nullopt;
     }
     QList<BenchmarkScheme> schemes;

@@ -7,7 +7,7 @@
 // Pure code, no widget: the Benchmark charts draw what this reads. Reading
 // refuses anything else with one line naming the file and the line ("…/x.csv
 // line 4: column wall_s: "fast" is not a number"), never reads more than
-// maxFileBytes, and opens nothing but regular files (a FIFO would block).
+// maxFileBytes, and reads nothing but regular files (a FIFO is not waited on).
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -87,6 +87,8 @@ class BenchmarkCsv {
 public:
     static constexpr qint64 maxFileBytes = 8 * 1024 * 1024;  // 64 runs x 5 schemes take 30 KB
     static constexpr int maxRows = 100000;
+    static constexpr int maxColumns = 1000;
+    static constexpr int maxSchemes = 32;  // bars on one chart
 
     static const QStringList& summaryColumns();
     static const QStringList& runsColumns();

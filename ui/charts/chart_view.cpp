@@ -344,6 +344,7 @@ struct ChartView::Impl {
         const double width = chart->plotArea().width() / static_cast<double>(categoryNames.size());
         for (qsizetype i = 0; i < barLabelItems.size(); ++i) {
             QGraphicsTextItem* item = barLabelItems[i];
+            item->setVisible(width >= 36);  // narrower, a label would be a column of letters
             item->setTextWidth(width);
             const QPointF at = chart->mapToPosition(QPointF(static_cast<double>(i), top(i)), bars);
             item->setPos(at.x() - width / 2, at.y() - item->boundingRect().height());
