@@ -8,6 +8,7 @@
 #include <QBuffer>
 #include <QDir>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -266,6 +267,43 @@ private Q_SLOTS:
         QCOMPARE(error, dir.path() + ": no summary.csv in this folder");
         QVERIFY(!BenchmarkCsv::load(dir.filePath("none/runs.csv"), &error));
         QCOMPARE(error, dir.filePath("none/runs.csv") + ": no summary.csv next to it");
+    }
+
+    // The sample mangled a few thousand ways (fixed seed: the same cases each
+    // run): each is read or refused with a message naming the file, never a
+    // crash, and what is read is consistent.
+    void mangledSample()
+    {
+        QFile f(sampleDir + "/summary.csv");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray original = f.readAll();
+        QRandomGenerator random(15);
+        int refused = 0;
+        for (int i = 0; i < 3000; ++i) {
+            QByteArray data = original;
+            const int edits = 1 + static_cast<int>(random.bounded(4));
+            for (int e = 0; e < edits && !data.isEmpty(); ++e) {
+                const qsizetype at = random.bounded(data.size());
+                switch (random.bounded(4)) {
+                case 0: data[at] = static_cast<char>(random.bounded(256)); break;               // a byte changed
+                case 1: data.remove(at, 1 + random.bounded(20)); break;                         // bytes lost
+                case 2: data.insert(at, QByteArray(1 + random.bounded(3), ",\"\n#"[random.bounded(4)])); break;
+                default: data.truncate(at); break;                                              // cut short
+                }
+            }
+            QString error;
+            const std::optional<CsvTable> table = BenchmarkCsv::parseCsv(data, "m.csv", &error);
+            const std::optional<QList<BenchmarkScheme>> schemes =
+                table ? BenchmarkCsv::parseSummary(*table, &error) : std::nullopt;
+            if (!schemes) {
+                ++refused;
+                QVERIFY2(error.startsWith("m.csv"), qPrintable(error));
+                continue;
+            }
+            QCOMPARE(schemes->size(), table->rows.size());
+            for (const BenchmarkScheme& s : *schemes) QVERIFY(s.ok <= s.n && std::isfinite(s.hostCpuS));
+        }
+        QVERIFY(refused > 0 && refused < 3000);  // both kinds of outcome were exercised
     }
 
     // Written again as read: parsing the export gives the same table.

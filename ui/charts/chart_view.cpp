@@ -387,7 +387,12 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), d(std::make_unique<Impl
     d->rescaleLines();
 }
 
-ChartView::~ChartView() = default;
+ChartView::~ChartView()
+{
+    // The chart outlives d (QWidget deletes it later, as a child's child):
+    // no signal of it may reach d after this.
+    d->chart->disconnect(this);
+}
 
 void ChartView::setTitle(const QString& title)
 {
