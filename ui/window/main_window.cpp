@@ -363,6 +363,8 @@ void MainWindow::createDock()
     // A benchmark's results from a file (File > Open Benchmark…, or dropped on the page).
     m_benchmarkCharts = new BenchmarkCharts(this);
     m_chartTabs->addTab(m_benchmarkCharts, tr("Benchmark"));
+    m_chartTabs->setTabToolTip(m_chartTabs->indexOf(m_benchmarkCharts),
+                               tr("A benchmark's results as the paper's Figures 4 and 5: File > Open Benchmark…"));
     connect(m_benchmarkCharts, &BenchmarkCharts::opened, this, [this](const QString& path) {
         m_chartTabs->setCurrentWidget(m_benchmarkCharts);
         updateExportActions();
