@@ -33,7 +33,11 @@ int main(int argc, char** argv)
                                           "Only say that the KVM sandbox running HyperFork ended with STATUS, "
                                           "and that its VMs are gone (scripts/run uses it).",
                                           "status");
-    parser.addOptions({socket, noStart, daemon, bootDefault, hz, sandboxEnded});
+    const QCommandLineOption benchmark("benchmark",
+                                       "Open a benchmark's summary.csv (or its runs.csv, or their folder) on the "
+                                       "charts' Benchmark tab.",
+                                       "path");
+    parser.addOptions({socket, noStart, daemon, bootDefault, hz, benchmark, sandboxEnded});
     parser.process(app);
 
     if (parser.isSet(sandboxEnded)) {
@@ -64,5 +68,14 @@ int main(int argc, char** argv)
     if (parser.isSet(bootDefault)) window.bootDefaultGuestWhenIdle();
     window.show();
     controller.start();
+    if (parser.isSet(benchmark)) {
+        QString error;
+        if (!window.openBenchmark(parser.value(benchmark), &error)) {
+            // Said in the window, which carries on: the VMs do not depend on it.
+            auto* box = new QMessageBox(QMessageBox::Warning, QObject::tr("HyperFork"), error, QMessageBox::Ok, &window);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->show();
+        }
+    }
     return QApplication::exec();
 }

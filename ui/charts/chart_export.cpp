@@ -1,5 +1,6 @@
 #include "charts/chart_export.h"
 
+#include "charts/benchmark_csv.h"
 #include "charts/chart_view.h"
 #include "charts/metrics_history.h"
 #include "charts/fork_latency_table.h"
@@ -40,5 +41,7 @@ bool writeCsvFile(const Source& source, const QString& path, QString* error)
 bool exportCsv(const ForkLatencyTable& table, const QString& path, QString* error) { return writeCsvFile(table, path, error); }
 
 bool exportCsv(const MetricsHistory& history, const QString& path, QString* error) { return writeCsvFile(history, path, error); }
+
+bool exportCsv(const Benchmark& benchmark, const QString& path, QString* error) { return writeCsvFile(benchmark, path, error); }
 
 }  // namespace hf::ui

@@ -10,6 +10,7 @@ namespace hf::ui {
 class ChartView;
 class MetricsHistory;
 class ForkLatencyTable;
+struct Benchmark;
 
 inline constexpr QSize defaultExportSize{1200, 700};
 
@@ -17,5 +18,7 @@ bool exportChartPng(const ChartView* chart, const QString& path, QString* error,
 bool exportChartSvg(const ChartView* chart, const QString& path, QString* error, const QSize& size = defaultExportSize);
 bool exportCsv(const ForkLatencyTable& table, const QString& path, QString* error);
 bool exportCsv(const MetricsHistory& history, const QString& path, QString* error);
+// A benchmark's summary.csv as read (the Benchmark charts' data).
+bool exportCsv(const Benchmark& benchmark, const QString& path, QString* error);
 
 }  // namespace hf::ui

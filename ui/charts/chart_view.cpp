@@ -9,6 +9,10 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QFontMetricsF>
+#include <QGraphicsTextItem>
+#include <QTextDocument>
+#include <QTextOption>
+#include <QLegendMarker>
 #include <QLabel>
 #include <QLineSeries>
 #include <QPainter>
@@ -20,6 +24,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -123,6 +128,33 @@ struct ChartView::Impl {
     QLineSeries* markers = nullptr;
     QList<double> markerXs;
     QLabel* placeholder = nullptr;
+    QString title;
+    QString subtitle;
+    // Bar mode: each stack's top, the error bars (one whisker series per
+    // category) and the texts above the bars, placed in scene coordinates.
+    QStringList categoryNames;  // as given (made unique); the axis may show them wrapped
+    QList<double> barTops;
+    QList<QPair<double, double>> errorRanges;
+    QList<QLineSeries*> errorSeries;
+    QStringList barLabelTexts;
+    QList<QGraphicsTextItem*> barLabelItems;
+
+    void applyTitle()
+    {
+        if (subtitle.isEmpty()) {
+            chart->setTitle(title);
+            return;
+        }
+        // The chart title is rich text: a second line, smaller.
+        chart->setTitle(QStringLiteral("%1<br><small>%2</small>").arg(title.toHtmlEscaped(), subtitle.toHtmlEscaped()));
+    }
+
+    void removeBarLabels()
+    {
+        qDeleteAll(barLabelItems);
+        barLabelItems.clear();
+        barLabelTexts.clear();
+    }
 
     void removeAll()
     {
@@ -133,6 +165,11 @@ struct ChartView::Impl {
         }
         lines.clear();
         markers = nullptr;
+        errorSeries.clear();
+        errorRanges.clear();
+        barTops.clear();
+        categoryNames.clear();
+        removeBarLabels();
         bars = nullptr;
         categories = nullptr;
         x = nullptr;
@@ -231,19 +268,87 @@ struct ChartView::Impl {
         markers->replace(path);
     }
 
-    // Horizontal labels when they fit, vertical when a line of text fits,
-    // none when even that would overlap (many forks in a narrow dock).
+    // Horizontal labels when they fit, else wrapped at spaces onto up to
+    // three lines when that fits ("fork after / import numpy"), vertical when
+    // a line of text fits, none when even that would overlap (many forks in
+    // a narrow dock).
     void fitCategoryLabels(double chartWidth)
     {
-        if (!categories || categories->count() == 0) return;
+        if (!categories || categoryNames.isEmpty()) return;
         const QFontMetricsF metrics(categories->labelsFont());
-        const double perCategory = (chartWidth - 90) / categories->count();  // minus the y axis and margins
+        const double room = (chartWidth - 90) / categoryNames.size() - 6;  // minus the y axis and margins
         double widest = 0;
-        for (const QString& c : categories->categories()) widest = std::max(widest, metrics.horizontalAdvance(c));
-        const bool flat = perCategory >= widest + 6;
-        const bool upright = perCategory >= metrics.height();
+        for (const QString& c : categoryNames) widest = std::max(widest, metrics.horizontalAdvance(c));
+        QStringList shown = categoryNames;
+        bool flat = room >= widest;
+        if (!flat) {
+            QStringList wrapped;
+            for (const QString& c : categoryNames) {
+                const QStringList lines = wrapWords(c, metrics, room);
+                if (lines.isEmpty() || lines.size() > 3) break;
+                QStringList escaped;  // the axis draws its labels as rich text
+                for (const QString& l : lines) escaped << l.toHtmlEscaped();
+                wrapped << escaped.join(QStringLiteral("<br>"));
+            }
+            flat = wrapped.size() == categoryNames.size();
+            if (flat) shown = wrapped;
+        }
+        if (shown != categories->categories()) categories->setCategories(shown);
+        const bool upright = room + 6 >= metrics.height();
         categories->setLabelsAngle(flat ? 0 : -90);
         categories->setLabelsVisible(flat || upright);
+    }
+
+    // `text` in lines no wider than `room`, broken at spaces; empty when a
+    // word alone is wider.
+    static QStringList wrapWords(const QString& text, const QFontMetricsF& metrics, double room)
+    {
+        QStringList lines;
+        for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+            if (metrics.horizontalAdvance(word) > room) return {};
+            const QString longer = lines.isEmpty() ? QString() : lines.last() + QLatin1Char(' ') + word;
+            if (!lines.isEmpty() && metrics.horizontalAdvance(longer) <= room)
+                lines.last() = longer;
+            else
+                lines << word;
+        }
+        return lines;
+    }
+
+    // The bars' y axis: the stacks, the error bars, and room above them
+    // for the labels.
+    void fitBarAxis(double lo)
+    {
+        double hi = 0;
+        for (qsizetype i = 0; i < barTops.size(); ++i) hi = std::max(hi, top(i));
+        for (const auto& [low, high] : errorRanges)
+            if (std::isfinite(low) && std::isfinite(high)) lo = std::min(lo, low);
+        const bool labels = std::any_of(barLabelTexts.begin(), barLabelTexts.end(), [](const QString& t) { return !t.isEmpty(); });
+        fitValueAxis(y, lo, labels ? hi * 1.25 : hi);  // two lines of label in a short chart
+        placeBarLabels();
+    }
+
+    // What a bar's label sits on: the stack or its error bar, whichever is higher.
+    double top(qsizetype i) const
+    {
+        double t = barTops.value(i, 0.0);
+        if (i < errorRanges.size() && std::isfinite(errorRanges[i].second)) t = std::max(t, errorRanges[i].second);
+        return t;
+    }
+
+    // Each label centred over its bar, as wide as its category (wrapped
+    // when longer), in the scene as the chart is laid out now.
+    void placeBarLabels()
+    {
+        if (!bars || categoryNames.isEmpty()) return;
+        const double width = chart->plotArea().width() / static_cast<double>(categoryNames.size());
+        for (qsizetype i = 0; i < barLabelItems.size(); ++i) {
+            QGraphicsTextItem* item = barLabelItems[i];
+            item->setVisible(width >= 36);  // narrower, a label would be a column of letters
+            item->setTextWidth(width);
+            const QPointF at = chart->mapToPosition(QPointF(static_cast<double>(i), top(i)), bars);
+            item->setPos(at.x() - width / 2, at.y() - item->boundingRect().height());
+        }
     }
 
     // The chart laid out at `size`, drawn, then put back.
@@ -252,9 +357,11 @@ struct ChartView::Impl {
         const QRectF old = chart->geometry();
         fitCategoryLabels(size.width());
         chart->setGeometry(QRectF(QPointF(0, 0), size));
+        placeBarLabels();
         chart->scene()->render(painter, QRectF(QPointF(0, 0), size), chart->sceneBoundingRect());
         chart->setGeometry(old);
         fitCategoryLabels(old.width());
+        placeBarLabels();
     }
 };
 
@@ -270,6 +377,7 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), d(std::make_unique<Impl
     locale.setNumberOptions(locale.numberOptions() & ~QLocale::OmitGroupSeparator);
     d->chart->setLocale(locale);
     d->chart->setLocalizeNumbers(true);
+    connect(d->chart, &QChart::plotAreaChanged, this, [this] { d->placeBarLabels(); });
     d->view = new QChartView(d->chart, this);  // owns the chart
     d->view->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
@@ -279,11 +387,28 @@ ChartView::ChartView(QWidget* parent) : QWidget(parent), d(std::make_unique<Impl
     d->rescaleLines();
 }
 
-ChartView::~ChartView() = default;
+ChartView::~ChartView()
+{
+    // The chart outlives d (QWidget deletes it later, as a child's child):
+    // no signal of it may reach d after this.
+    d->chart->disconnect(this);
+}
 
-void ChartView::setTitle(const QString& title) { d->chart->setTitle(title); }
+void ChartView::setTitle(const QString& title)
+{
+    d->title = title;
+    d->applyTitle();
+}
 
-QString ChartView::title() const { return d->chart->title(); }
+QString ChartView::title() const { return d->title; }
+
+void ChartView::setSubtitle(const QString& text)
+{
+    d->subtitle = text;
+    d->applyTitle();
+}
+
+QString ChartView::subtitle() const { return d->subtitle; }
 
 void ChartView::setAxisTitles(const QString& x, const QString& y)
 {
@@ -449,7 +574,7 @@ void ChartView::setStackedBars(const QStringList& categories, const QList<BarSet
             }
             const QString value = QLocale().toString(set->at(index), 'f', 2);
             QToolTip::showText(QCursor::pos(),
-                               QStringLiteral("%1\n%2: %3 %4").arg(d->categories->at(index), set->label(), value, d->yTitle),
+                               QStringLiteral("%1\n%2: %3 %4").arg(d->categoryNames.value(index), set->label(), value, d->yTitle),
                                this);
         });
     }
@@ -483,19 +608,79 @@ void ChartView::setStackedBars(const QStringList& categories, const QList<BarSet
         bar->remove(0, static_cast<int>(bar->count()));
         bar->append(values);
     }
-    d->categories->setCategories(uniqueCategories(categories));
-    double hi = 0, lo = 0;
-    for (qsizetype i = 0; i < count; ++i) {
-        hi = std::max(hi, up[i]);
-        lo = std::min(lo, down[i]);
+    const QStringList unique = uniqueCategories(categories);
+    if (unique != d->categoryNames) {
+        // Labels and error bars belonged to the old categories.
+        setErrorBars({}, {});
+        d->removeBarLabels();
+        d->categoryNames = unique;
+        d->categories->setCategories(unique);  // fitCategoryLabels may wrap them
     }
-    fitValueAxis(d->y, lo, hi);
+    double lo = 0;
+    for (qsizetype i = 0; i < count; ++i) lo = std::min(lo, down[i]);
+    d->barTops = up;
+    d->fitBarAxis(lo);
     d->fitCategoryLabels(d->chart->geometry().width() > 0 ? d->chart->geometry().width() : width());
 }
 
-int ChartView::barCategoryCount() const { return d->categories ? static_cast<int>(d->categories->count()) : 0; }
+void ChartView::setBarLabels(const QStringList& labels)
+{
+    d->removeBarLabels();
+    if (!d->bars) return;
+    d->barLabelTexts = labels.mid(0, d->barTops.size());
+    for (const QString& text : std::as_const(d->barLabelTexts)) {
+        auto* item = new QGraphicsTextItem(d->chart);  // in the scene: exported with the chart
+        item->setPlainText(text);
+        item->setDefaultTextColor(QColor("#3c4043"));
+        item->document()->setDocumentMargin(1);
+        QTextOption centred(Qt::AlignHCenter);
+        centred.setWrapMode(QTextOption::WordWrap);
+        item->document()->setDefaultTextOption(centred);
+        d->barLabelItems << item;
+    }
+    d->fitBarAxis(d->y->min());
+}
 
-QStringList ChartView::barCategories() const { return d->categories ? d->categories->categories() : QStringList(); }
+QStringList ChartView::barLabels() const { return d->barLabelTexts; }
+
+void ChartView::setErrorBars(const QList<QPair<double, double>>& ranges, const QString& name)
+{
+    for (QLineSeries* s : std::as_const(d->errorSeries)) {
+        d->chart->removeSeries(s);
+        delete s;
+    }
+    d->errorSeries.clear();
+    d->errorRanges.clear();
+    if (!d->bars) return;
+    d->errorRanges = ranges.mid(0, d->barTops.size());
+    constexpr double halfWidth = 0.12;  // of a category: a whisker narrower than its bar
+    QPen pen(QColor("#202124"));
+    pen.setWidthF(1.5);
+    for (qsizetype i = 0; i < d->errorRanges.size(); ++i) {
+        const auto [lo, hi] = d->errorRanges[i];
+        if (!std::isfinite(lo) || !std::isfinite(hi)) continue;
+        // One path: the top whisker, back to the middle, down, the bottom whisker.
+        const double x = static_cast<double>(i);
+        auto* s = new QLineSeries;
+        s->setPen(pen);
+        s->setName(name);
+        s->append({{x - halfWidth, hi}, {x + halfWidth, hi}, {x, hi}, {x, lo}, {x - halfWidth, lo}, {x + halfWidth, lo}});
+        d->chart->addSeries(s);
+        s->attachAxis(d->categories);
+        s->attachAxis(d->y);
+        // One legend entry for all of them.
+        if (!d->errorSeries.isEmpty())
+            for (QLegendMarker* marker : d->chart->legend()->markers(s)) marker->setVisible(false);
+        d->errorSeries << s;
+    }
+    d->fitBarAxis(d->y->min());
+}
+
+QList<QPair<double, double>> ChartView::errorBars() const { return d->errorRanges; }
+
+int ChartView::barCategoryCount() const { return static_cast<int>(d->categoryNames.size()); }
+
+QStringList ChartView::barCategories() const { return d->categoryNames; }
 
 QStringList ChartView::barSetNames() const
 {
@@ -543,10 +728,15 @@ QImage ChartView::renderImage(const QSize& size) const
     image.setDotsPerMeterY(qRound(d->view->logicalDpiY() / 0.0254));
     image.fill(Qt::white);
     QPainter painter(&image);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setRenderHint(QPainter::TextAntialiasing);
-    d->renderAt(&painter, size);
+    paintChart(&painter, size);
     return image;
+}
+
+void ChartView::paintChart(QPainter* painter, const QSize& size) const
+{
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setRenderHint(QPainter::TextAntialiasing);
+    d->renderAt(painter, size);
 }
 
 namespace {
@@ -579,7 +769,7 @@ bool ChartView::exportSvg(const QString& path, QString* error, const QSize& size
     svg.setSize(size);
     svg.setViewBox(QRect(QPoint(0, 0), size));
     svg.setResolution(d->view->logicalDpiY());  // as renderImage: text the size the layout expects
-    svg.setTitle(d->chart->title());
+    svg.setTitle(d->title);
     svg.setDescription(QStringLiteral("HyperFork chart"));
     {
         QPainter painter(&svg);

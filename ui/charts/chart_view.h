@@ -11,6 +11,8 @@
 #include <QStringList>
 #include <QWidget>
 
+class QPainter;
+
 #include <memory>
 
 namespace hf::ui {
@@ -35,6 +37,10 @@ public:
 
     void setTitle(const QString& title);
     QString title() const;
+    // A second, smaller line under the title (what the data is: its source,
+    // its parameters); plain text. Empty: none.
+    void setSubtitle(const QString& text);
+    QString subtitle() const;
     void setAxisTitles(const QString& x, const QString& y);
     void setLegendVisible(bool visible);
 
@@ -66,6 +72,17 @@ public:
     QStringList barSetNames() const;
     // The values of the set named `set`, one per category; empty: no such set.
     QList<double> barValues(const QString& set) const;
+    // Bar mode, after setStackedBars: a text above each category's bar
+    // ("-25% vs boot"); empty strings and missing ones: none. The y axis
+    // leaves room for them. Cleared by setStackedBars with other categories.
+    void setBarLabels(const QStringList& labels);
+    QStringList barLabels() const;
+    // Bar mode, after setStackedBars: an error bar over each category from
+    // low to high (a 95% confidence interval), one legend entry `name`; a
+    // NaN bound: none for that category. Empty: none. Qt Charts has no error
+    // bars: each is a line drawn as a whisker.
+    void setErrorBars(const QList<QPair<double, double>>& ranges, const QString& name);
+    QList<QPair<double, double>> errorBars() const;
 
     // The axis ranges as drawn: x of line mode (ms since the epoch for
     // DateTime), y of either mode.
@@ -83,6 +100,8 @@ public:
     // Laid out at `size` rather than scaled from the widget, which may be
     // small or never shown.
     QImage renderImage(const QSize& size) const;
+    // The same, drawn by `painter` from its origin (several charts on one page).
+    void paintChart(QPainter* painter, const QSize& size) const;
     // Atomic (QSaveFile); false with "cannot write <path>: why" in *error.
     bool exportPng(const QString& path, QString* error, const QSize& size = {1200, 700}) const;
     bool exportSvg(const QString& path, QString* error, const QSize& size = {1200, 700}) const;

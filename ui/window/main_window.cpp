@@ -1,6 +1,7 @@
 #include "window/main_window.h"
 
 #include "backend/display_text.h"
+#include "charts/benchmark_charts.h"
 #include "charts/chart_export.h"
 #include "charts/chart_view.h"
 #include "charts/cow_chart.h"
@@ -217,6 +218,7 @@ void MainWindow::createActions()
     add("exportChartSvg", "", tr("Export Chart as &SVG…"), {}, [this] { exportChart("svg"); });
     add("exportChartCsv", "", tr("Export Chart &Data as CSV…"), {}, [this] { exportChart("csv"); });
     add("exportLatencyCsv", "", tr("Export &Forks Table as CSV…"), {}, [this] { exportLatencyCsv(); });
+    add("openBenchmark", "", tr("Open &Benchmark…"), {}, [this] { chooseBenchmark(); });
     add("resetLayout", "", tr("&Reset Layout"), {}, [this] { resetLayout(); });
     add("documentation", "", tr("HyperFork &Documentation"), QKeySequence::HelpContents,
         [this] { HelpDialog::documentation(this)->show(); });
@@ -286,6 +288,8 @@ void MainWindow::createSendKeyActions()
 void MainWindow::createMenusAndToolbar()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_actions["openBenchmark"]);
+    file->addSeparator();
     for (const char* name : {"exportChartPng", "exportChartSvg", "exportChartCsv", "exportLatencyCsv"})
         file->addAction(m_actions[name]);
     file->addSeparator();
@@ -374,6 +378,17 @@ void MainWindow::createDock()
     forksLayout->addWidget(legendLabel);
     m_forksPage = forksPage;
     m_chartTabs->addTab(forksPage, tr("Forks"));
+    // A benchmark's results from a file (File > Open Benchmark…, or dropped on the page).
+    m_benchmarkCharts = new BenchmarkCharts(this);
+    m_chartTabs->addTab(m_benchmarkCharts, tr("Benchmark"));
+    m_chartTabs->setTabToolTip(m_chartTabs->indexOf(m_benchmarkCharts),
+                               tr("A benchmark's results as the paper's Figures 4 and 5: File > Open Benchmark…"));
+    connect(m_benchmarkCharts, &BenchmarkCharts::opened, this, [this](const QString& path) {
+        m_chartTabs->setCurrentWidget(m_benchmarkCharts);
+        updateExportActions();
+        statusBar()->showMessage(tr("Opened %1").arg(path), 15000);
+    });
+    connect(m_benchmarkCharts, &BenchmarkCharts::openFailed, this, &MainWindow::showError);
     m_chartTabs->setTabToolTip(1, tr("Host memory used against the VMs' size: what copy-on-write sharing saves"));
     m_chartTabs->setMinimumWidth(320);
 
@@ -513,12 +528,14 @@ void MainWindow::updateExportActions()
     const bool forks = m_controller->forkLatencies()->rowCount() > 0;
     MetricsChart* metrics = shownMetricsChart();
     const bool table = m_chartTabs->currentWidget() == m_forksPage;
-    const bool data = metrics ? metrics->hasData() : forks;
+    const bool benchmark = m_chartTabs->currentWidget() == m_benchmarkCharts;
+    const bool data = metrics ? metrics->hasData() : benchmark ? m_benchmarkCharts->hasData() : forks;
     QAction* shown = m_actions["exportChart"];
     shown->setText(metrics == m_cowChart ? tr("Export Memory Chart…")
                    : metrics == m_cpuChart ? tr("Export CPU Chart…")
                    : table ? tr("Export Forks Table…")
-                           : tr("Export Fork Latency Chart…"));
+                   : benchmark ? tr("Export Benchmark Charts…")
+                               : tr("Export Fork Latency Chart…"));
     shown->setToolTip(data ? tr("Save the chart on show as PNG, SVG or CSV") : tr("Nothing to export yet"));
     shown->setEnabled(data);
     for (const char* name : {"exportChartPng", "exportChartSvg"}) m_actions[name]->setEnabled(data && !table);
@@ -861,6 +878,17 @@ bool MainWindow::exportCurrentChart(const QString& path, QString* error)
         return false;
     }
     const QString suffix = QFileInfo(path).suffix().toLower();
+    if (m_chartTabs->currentWidget() == m_benchmarkCharts) {
+        if (suffix == "png") return m_benchmarkCharts->exportPng(path, error);
+        if (suffix == "svg") return m_benchmarkCharts->exportSvg(path, error);
+        if (suffix == "csv") {
+            if (const Benchmark* b = m_benchmarkCharts->benchmark()) return exportCsv(*b, path, error);
+            *error = tr("cannot write %1: no benchmark is open").arg(path);
+            return false;
+        }
+        *error = tr("%1: unknown format (use .png, .svg or .csv)").arg(path);
+        return false;
+    }
     MetricsChart* metrics = shownMetricsChart();
     if (metrics) metrics->refresh();
     ChartView* view = metrics ? metrics->chartView() : m_latencyChart->chartView();
@@ -876,7 +904,8 @@ bool MainWindow::exportCurrentChart(const QString& path, QString* error)
 void MainWindow::exportChart(const QString& format)
 {
     MetricsChart* metrics = shownMetricsChart();
-    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : "fork-latency";
+    const bool benchmark = m_chartTabs->currentWidget() == m_benchmarkCharts;
+    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : benchmark ? "benchmark" : "fork-latency";
     const QString filter = format == "png" ? tr("PNG images (*.png)") : format == "svg" ? tr("SVG images (*.svg)") : tr("CSV (*.csv)");
     QString path = chooseSaveFile(tr("Export chart"), base + "." + format, filter);
     if (path.isEmpty()) return;
@@ -892,7 +921,8 @@ void MainWindow::exportShownChart()
 {
     if (m_chartTabs->currentWidget() == m_forksPage) return exportLatencyCsv();
     MetricsChart* metrics = shownMetricsChart();
-    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : "fork-latency";
+    const bool benchmark = m_chartTabs->currentWidget() == m_benchmarkCharts;
+    const QString base = metrics == m_cowChart ? "memory" : metrics == m_cpuChart ? "cpu" : benchmark ? "benchmark" : "fork-latency";
     const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), csv = tr("CSV data (*.csv)");
     QString path = chooseSaveFile(tr("Export chart"), base + ".png", png + ";;" + svg + ";;" + csv);
     if (path.isEmpty()) return;
@@ -902,6 +932,24 @@ void MainWindow::exportShownChart()
         showError(error);
     else
         statusBar()->showMessage(tr("Wrote %1").arg(path), 15000);
+}
+
+void MainWindow::chooseBenchmark()
+{
+    QSettings settings;
+    QString dir = settings.value("paths/lastBenchmarkDir").toString();
+    if (dir.isEmpty() || !QFileInfo(dir).isDir()) dir = QDir::currentPath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a benchmark's summary.csv (or its runs.csv)"), dir,
+                                                      tr("Benchmark CSV (*.csv);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setValue("paths/lastBenchmarkDir", QFileInfo(path).absolutePath());
+    QString error;
+    if (!openBenchmark(path, &error)) showError(error);
+}
+
+bool MainWindow::openBenchmark(const QString& path, QString* error)
+{
+    return m_benchmarkCharts->open(path, error);  // its opened() shows it
 }
 
 void MainWindow::exportLatencyCsv()

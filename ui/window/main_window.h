@@ -28,6 +28,7 @@ class QTreeView;
 namespace hf::ui {
 
 class AppController;
+class BenchmarkCharts;
 class ConnectionBanner;
 class ConsoleTabs;
 class CowChart;
@@ -48,14 +49,15 @@ public:
     // The actions, named so tests and scripts find them: "boot", "fork",
     // "template", "saveTemplate", "pause", "resume", "stop", "forceOff", "console", "copyPty", "saveDisk",
     // "sendKey" (its menu: "sendCtrlC", "sendCtrlAltDel", ...), "exportChart",
-    // "exportChartPng", ..., "showCharts", "showTemplates", "resetLayout", "documentation", "shortcuts",
-    // "quit"; the Templates list's "startClone", "deleteTemplate", "refreshTemplates".
+    // "exportChartPng", ..., "openBenchmark", "showCharts", "showTemplates", "resetLayout", "documentation",
+    // "shortcuts", "quit"; the Templates list's "startClone", "deleteTemplate", "refreshTemplates".
     QAction* action(const QString& name) const;
     QTreeView* treeView() const { return m_tree; }
     ConsoleTabs* consoles() const { return m_consoles; }
     ForkLatencyChart* latencyChart() const { return m_latencyChart; }
     CowChart* cowChart() const { return m_cowChart; }
     CpuChart* cpuChart() const { return m_cpuChart; }
+    BenchmarkCharts* benchmarkCharts() const { return m_benchmarkCharts; }
     ConnectionBanner* banner() const { return m_banner; }
     TemplatesPanel* templatesPanel() const { return m_templates; }
     QTabWidget* chartTabs() const { return m_chartTabs; }
@@ -82,6 +84,10 @@ public:
     // Exports the chart on the visible chart tab; the format from the suffix.
     // In the KVM sandbox only to a folder that reaches the user's disk.
     bool exportCurrentChart(const QString& path, QString* error);
+    // Shows the benchmark the summary.csv meant by `path` holds (a runs.csv or
+    // a folder: the summary.csv there) on the charts' Benchmark tab; false
+    // with the reason, naming file and line, in *error, nothing changed.
+    bool openBenchmark(const QString& path, QString* error);
     // The first window's size on a screen with this much room.
     static QSize initialSize(const QSize& available);
 
@@ -117,6 +123,7 @@ private:
     void exportChart(const QString& format);
     void exportShownChart();
     void exportLatencyCsv();
+    void chooseBenchmark();
     // The shown chart tab: one of the MetricsCharts, or null for the latency chart and table.
     MetricsChart* shownMetricsChart() const;
     QString chooseSaveFile(const QString& title, const QString& suggested, const QString& filter,
@@ -141,6 +148,7 @@ private:
     ForkLatencyChart* m_latencyChart = nullptr;
     CowChart* m_cowChart = nullptr;
     CpuChart* m_cpuChart = nullptr;
+    BenchmarkCharts* m_benchmarkCharts = nullptr;
     QTableView* m_latencyTable = nullptr;
     QWidget* m_forksPage = nullptr;  // the table and its legend
     QDockWidget* m_dock = nullptr;
