@@ -113,7 +113,8 @@ nlohmann::json waitSpares(const std::string& control, size_t n)
     using namespace std::chrono_literals;
     for (int i = 0; i < 600; ++i) {
         nlohmann::json s = controlCall(control, {{"cmd", "status"}});
-        if (s.is_object() && s["spares"].is_object() && s["spares"]["ready"].get<size_t>() >= n)
+        if (s.is_object() && s["spares"].is_object() && s["spares"]["ready"].is_number_unsigned() &&
+            s["spares"]["ready"].get<size_t>() >= n)
             return s;
         std::this_thread::sleep_for(100ms);
     }

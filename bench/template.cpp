@@ -275,14 +275,15 @@ bool forkOnce(const BenchVm& vm, double* clientMs, double* vmmMs)
     return true;
 }
 
-void latencyPart(const Config& c, std::ofstream& csv)
+// false: nothing could be measured (said on stderr).
+bool latencyPart(const Config& c, std::ofstream& csv)
 {
     const int mb = c.latencyMb;
     std::printf("\n== latency at %d MB: request (or spawn) to the VM running, %d each ==\n", mb, c.reps);
     json status;
     auto ref = bootReady(c, "ref", mb, 0, &status);
     if (!ref)
-        return;
+        return false;
     auto row = [&](const char* kind, int rep, double client, double vmm) {
         csv << kind << "," << mb << "," << rep << "," << client << "," << vmm << std::endl;
     };
@@ -295,8 +296,9 @@ void latencyPart(const Config& c, std::ofstream& csv)
     sample("boot", 0, msSince(ref->started()), status["ready_ms"].get<double>());
     // Before each measurement, a pause: the last sample's VM or clone is
     // torn down by then and does not share the emulated CPU with the next.
-    // (The first sample of each path is the slowest anyway, 1.5-8x: the
-    // emulator translating code it has not run yet. Hence medians.)
+    // (The first sample of each path is the slowest anyway, 1.5-8x in the
+    // sandbox, likely the emulator translating code it has not run yet:
+    // hence medians.)
     auto quiet = [&] { std::this_thread::sleep_for(std::chrono::milliseconds(c.gapMs)); };
     for (int r = 0; r < c.reps; ++r) {
         quiet();
@@ -310,7 +312,7 @@ void latencyPart(const Config& c, std::ofstream& csv)
     const auto t0 = Clock::now();
     json saved = save(*ref, tmplDir);
     if (!saved.is_object())
-        return;
+        return false;
     row("save", 0, msSince(t0), saved["ms"].is_number() ? saved["ms"].get<double>() : -1);
     const FileSize ram = fileSize(tmplDir + "/memory.raw");
 
@@ -358,6 +360,7 @@ void latencyPart(const Config& c, std::ofstream& csv)
                 saved["ms"].is_number() ? saved["ms"].get<double>() : -1, tmplDir.c_str(), ram.apparentMb,
                 ram.allocatedMb);
     std::fflush(stdout);
+    return true;
 }
 
 struct MemorySum {
@@ -395,18 +398,18 @@ void printSum(const char* what, const MemorySum& s, size_t n)
                 s.rssKib / 1024, s.privateKib / 1024, s.swapKib / 1024, s.alive ? s.pssKib / 1024 / s.alive : 0.0);
 }
 
-void memoryPart(const Config& c, std::ofstream& csv)
+bool memoryPart(const Config& c, std::ofstream& csv)
 {
     const int mb = c.memoryMb;
     std::printf("\n== host memory: %d VMs at %d MB from one template file vs %d booted, idle %d s ==\n", c.vms, mb,
                 c.vms, c.settleS);
-    std::printf("sandbox before: MemAvailable %.0f MiB, SwapTotal %.0f MiB\n", meminfoMb("MemAvailable"),
+    std::printf("memory before: MemAvailable %.0f MiB, SwapTotal %.0f MiB\n", meminfoMb("MemAvailable"),
                 meminfoMb("SwapTotal"));
     const std::string tmplDir = c.dir + "/mem-tmpl-" + std::to_string(mb);
     {
         auto src = bootReady(c, "src", mb, 0, nullptr);
         if (!src || !save(*src, tmplDir).is_object())
-            return;
+            return false;
         // Stopped: the template's VMs share only the file, not this process.
     }
     const FileSize ram = fileSize(tmplDir + "/memory.raw");
@@ -444,9 +447,10 @@ void memoryPart(const Config& c, std::ofstream& csv)
                 tmplDir.c_str());
     if (fileSum.pssKib > 0)
         std::printf("booted / from file, PSS: %.1fx\n", bootSum.pssKib / fileSum.pssKib);
-    std::printf("sandbox MemAvailable with the VMs: %.0f MiB (from file), %.0f MiB (booted); booting %zu took %.0f s\n",
+    std::printf("MemAvailable with the VMs: %.0f MiB (from file), %.0f MiB (booted); booting %zu took %.0f s\n",
                 availFile, availBoot, size_t(c.vms), bootMs / 1000);
     std::fflush(stdout);
+    return fileSum.alive > 0 && bootSum.alive > 0;
 }
 
 } // namespace
@@ -476,17 +480,18 @@ int main(int argc, char** argv)
     if (c.logFd < 0)
         std::perror(logPath.c_str());
 
+    bool ok = true;
     // Each CSV is written only by its part, so running one part leaves the
     // other's last results alone.
     if (parts.find("latency") != std::string::npos) {
         std::ofstream csv(hf::bench::env("HYPERFORK_BENCH_CSV", "template.csv"));
         csv << "kind,memory_mb,rep,client_ms,vmm_ms\n";
-        latencyPart(c, csv);
+        ok = latencyPart(c, csv) && ok;
     }
     if (parts.find("memory") != std::string::npos) {
         std::ofstream csv(hf::bench::env("HYPERFORK_BENCH_MEMORY_CSV", "template-memory.csv"));
         csv << "kind,memory_mb,vm,pid,pss_kib,rss_kib,private_kib,swap_kib\n";
-        memoryPart(c, csv);
+        ok = memoryPart(c, csv) && ok;
     }
 
     std::error_code ec;
@@ -495,5 +500,5 @@ int main(int argc, char** argv)
         ::close(c.logFd);
     std::printf("CSV: %s, %s; the VMMs' output: %s\n", hf::bench::env("HYPERFORK_BENCH_CSV", "template.csv").c_str(),
                 hf::bench::env("HYPERFORK_BENCH_MEMORY_CSV", "template-memory.csv").c_str(), logPath.c_str());
-    return 0;
+    return ok ? 0 : 1;
 }
