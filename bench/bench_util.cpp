@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "vm/control_client.h"
 
@@ -24,6 +26,7 @@ pid_t spawn(std::vector<std::string> argv, int outFd)
     ::dup2(devnull, 0);
     ::dup2(outFd >= 0 ? outFd : devnull, 1);
     ::dup2(outFd >= 0 ? outFd : devnull, 2);
+    ::close_range(3, ~0U, 0);  // the bench's CSV files and sockets are not the child's
     std::vector<char*> a;
     for (auto& s : argv)
         a.push_back(s.data());
@@ -88,6 +91,43 @@ nlohmann::json controlCall(const std::string& path, const nlohmann::json& reques
 {
     auto r = vm::ControlClient::call(path, request, std::chrono::seconds(60));
     return r ? *r : nlohmann::json(nullptr);
+}
+
+nlohmann::json waitReady(const std::string& control, pid_t pid)
+{
+    using namespace std::chrono_literals;
+    const auto deadline = std::chrono::steady_clock::now() + 300s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (::waitpid(pid, nullptr, WNOHANG) == pid)
+            return nullptr;
+        nlohmann::json s = controlCall(control, {{"cmd", "status"}});
+        if (s.is_object() && s["ready_ms"].is_number())
+            return s;
+        std::this_thread::sleep_for(200ms);
+    }
+    return nullptr;
+}
+
+nlohmann::json waitSpares(const std::string& control, size_t n)
+{
+    using namespace std::chrono_literals;
+    for (int i = 0; i < 600; ++i) {
+        nlohmann::json s = controlCall(control, {{"cmd", "status"}});
+        if (s.is_object() && s["spares"].is_object() && s["spares"]["ready"].is_number_unsigned() &&
+            s["spares"]["ready"].get<size_t>() >= n)
+            return s;
+        std::this_thread::sleep_for(100ms);
+    }
+    return nullptr;
+}
+
+double rollupKib(pid_t pid, const std::string& field)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(field + ":", 0) == 0)
+            return std::atof(line.c_str() + field.size() + 1);
+    return -1;
 }
 
 } // namespace hf::bench

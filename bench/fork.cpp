@@ -33,21 +33,9 @@ using nlohmann::json;
 const char* const kPhases[] = {"pause", "capture", "fork", "rebuild", "restore", "resume"};
 
 using hf::bench::controlCall;
-
-// Status once the guest said "ready", or null.
-json waitReady(const std::string& control, pid_t pid)
-{
-    auto deadline = std::chrono::steady_clock::now() + 300s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (::waitpid(pid, nullptr, WNOHANG) == pid)
-            return nullptr;
-        json s = controlCall(control, {{"cmd", "status"}});
-        if (s.is_object() && s["ready_ms"].is_number())
-            return s;
-        std::this_thread::sleep_for(200ms);
-    }
-    return nullptr;
-}
+using hf::bench::rollupKib;
+using hf::bench::waitReady;
+using hf::bench::waitSpares;
 
 double phase(const json& timeline, const char* name)
 {
@@ -63,28 +51,6 @@ std::vector<std::string> words(const std::string& csv)
         if (!w.empty())
             out.push_back(w);
     return out;
-}
-
-// One field of /proc/PID/smaps_rollup, in KiB (-1: unreadable).
-double rollupKib(pid_t pid, const std::string& field)
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind(field + ":", 0) == 0)
-            return std::atof(line.c_str() + field.size() + 1);
-    return -1;
-}
-
-// Waits until the template has `n` ready spares; its status then.
-json waitSpares(const std::string& control, size_t n)
-{
-    for (int i = 0; i < 600; ++i) {
-        json s = controlCall(control, {{"cmd", "status"}});
-        if (s.is_object() && s["spares"].is_object() && s["spares"]["ready"].get<size_t>() >= n)
-            return s;
-        std::this_thread::sleep_for(100ms);
-    }
-    return nullptr;
 }
 
 // Each fine step of a timeline as a CSV row (fork-steps.csv).
