@@ -16,6 +16,7 @@
 #include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
+#include "rpc_answers.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -41,19 +42,6 @@ struct TempDir {
     }
     ~TempDir() { std::filesystem::remove_all(path); }
 };
-
-json listedVm(RawClient& c, const std::string& name)
-{
-    for (int i = 0; i < 200; ++i) {
-        auto list = c.call("vm.list");
-        if (list && list->contains("result"))
-            for (const json& vm : (*list)["result"]["vms"])
-                if (vm["name"] == name)
-                    return vm;
-        std::this_thread::sleep_for(20ms);
-    }
-    return nullptr;
-}
 
 } // namespace
 

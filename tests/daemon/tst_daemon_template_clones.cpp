@@ -31,6 +31,7 @@
 #include "daemon_process.h"
 #include "log_on_failure.h"
 #include "raw_client.h"
+#include "rpc_answers.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -38,15 +39,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-json resultOf(const std::optional<json>& answer, const std::string& what)
-{
-    EXPECT_TRUE(answer) << what << ": no answer";
-    if (!answer)
-        return nullptr;
-    EXPECT_TRUE(answer->contains("result")) << what << ": " << answer->dump();
-    return answer->value("result", json());
-}
 
 // Processes named hyperfork* (the daemon, VMMs, clones, spares) still alive.
 std::vector<std::string> hyperforkProcesses()

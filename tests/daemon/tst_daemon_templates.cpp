@@ -22,6 +22,7 @@
 #include "fake_vmm_process.h"
 #include "log_on_failure.h"
 #include "raw_client.h"
+#include "rpc_answers.h"
 #include "template/template_writer.h"
 
 using namespace hf::test;
@@ -65,19 +66,6 @@ void writeSampleTemplate(const std::string& dir, const std::string& source)
     ASSERT_TRUE(ok) << ok.error().message();
 }
 
-bool listed(RawClient& c, const std::string& name)
-{
-    for (int i = 0; i < 200; ++i) {
-        auto list = c.call("vm.list");
-        if (list && list->contains("result"))
-            for (const json& vm : (*list)["result"]["vms"])
-                if (vm["name"] == name)
-                    return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
-}
-
 } // namespace
 
 TEST(DaemonTemplates, SaveListAndDelete)
@@ -100,7 +88,7 @@ TEST(DaemonTemplates, SaveListAndDelete)
 
     FakeVmm vmm(d.vmDir() + "/src.boot1.sock", "src", 0, d.registerSocket());
     ASSERT_TRUE(vmm.listening());
-    ASSERT_TRUE(listed(c, "src")) << d.log();
+    ASSERT_TRUE(!listedVm(c, "src").is_null()) << d.log();
 
     // By name: into the templates directory (made 0700), progress as events.
     const long long before = std::time(nullptr);

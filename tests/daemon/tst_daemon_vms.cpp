@@ -20,21 +20,13 @@
 #include "daemon_process.h"
 #include "log_on_failure.h"
 #include "raw_client.h"
+#include "rpc_answers.h"
 
 using namespace hf::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-json resultOf(const std::optional<json>& answer, const std::string& what)
-{
-    EXPECT_TRUE(answer) << what << ": no answer";
-    if (!answer)
-        return nullptr;
-    EXPECT_TRUE(answer->contains("result")) << what << ": " << answer->dump();
-    return answer->value("result", json());
-}
 
 bool processGone(pid_t pid)
 {

@@ -1,0 +1,42 @@
+#pragma once
+// Reading the daemon's answers in tests: shared by the daemon test files,
+// which each had their own copy.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "raw_client.h"
+
+namespace hf::test {
+
+// The answer's "result"; a test failure naming `what` when there is none.
+inline nlohmann::json resultOf(const std::optional<nlohmann::json>& answer, const std::string& what)
+{
+    EXPECT_TRUE(answer) << what << ": no answer";
+    if (!answer)
+        return nullptr;
+    EXPECT_TRUE(answer->contains("result")) << what << ": " << answer->dump();
+    return answer->value("result", nlohmann::json());
+}
+
+// The VM named `name` in vm.list, asked again every 20 ms for up to 4 s
+// (registration is asynchronous); null when it never shows.
+inline nlohmann::json listedVm(RawClient& c, const std::string& name)
+{
+    for (int i = 0; i < 200; ++i) {
+        auto list = c.call("vm.list");
+        if (list && list->contains("result"))
+            for (const nlohmann::json& vm : (*list)["result"]["vms"])
+                if (vm["name"] == name)
+                    return vm;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return nullptr;
+}
+
+} // namespace hf::test
