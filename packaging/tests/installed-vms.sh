@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # installed-vms.sh BUILD_DIR: the programs of the .deb, installed, boot the
-# default guest and fork it, on KVM (the `package` group, in the sandbox).
+# default guest and fork it, on KVM (the `app` group, in the sandbox).
 # The .deb is unpacked into a prefix of its own (dpkg-deb -x: the sandbox's
 # root is read-only); the installed hyperforkd starts the installed
 # hyperfork-vmm, which finds its default guest from its own prefix:

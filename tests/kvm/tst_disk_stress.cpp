@@ -36,9 +36,8 @@ namespace fs = std::filesystem;
 const bool g_subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
 
 constexpr int kClones = 8;
-// The 16 MiB per clone; HF_DISK_STRESS_MIB makes it smaller (CI
-// runs 4: the same eight clones writing at once, a quarter of the volume;
-// kvm.disk_stress_full in the stress group runs all of it).
+// The 16 MiB per clone, which CI runs; HF_DISK_STRESS_MIB makes it
+// smaller for a quick local run.
 const size_t kFileBytes = [] {
     const char* v = std::getenv("HF_DISK_STRESS_MIB");
     const long mib = v ? std::strtol(v, nullptr, 10) : 16;
