@@ -208,3 +208,46 @@ TEST(VmTree, AttachMovesARootUnderItsParent)
     EXPECT_FALSE(t.attach(ref, 999));
     expectConsistent(t);
 }
+
+TEST(VmTree, ACloneNodeTakesWhatItSharesWithItsParentAndNothingOfItsOwn)
+{
+    VmNode parent;
+    parent.id = 7;
+    parent.parent = 3;
+    parent.name = "ref";
+    parent.pid = 700;
+    parent.state = VmState::Paused;
+    parent.ready = true;
+    parent.memory = 256u << 20;
+    parent.cpus = 2;
+    parent.kernel = "/k";
+    parent.initrd = "/i";
+    parent.pty = "/dev/pts/4";
+    parent.control = "/run/ref.sock";
+    parent.templateDir = "/t/base";
+    parent.cloneId = 9;
+    parent.origin = "guest";
+    parent.disks = json::array({{{"index", 0}, {"path", "/d.ext4"}}});
+    parent.spares = {{"template", true}};
+
+    VmNode c = cloneNodeOf(parent);
+    EXPECT_EQ(c.parent, 7u);
+    EXPECT_EQ(c.state, VmState::Running);
+    EXPECT_TRUE(c.ready);
+    EXPECT_EQ(c.memory, parent.memory);
+    EXPECT_EQ(c.cpus, 2u);
+    EXPECT_EQ(c.kernel, "/k");
+    EXPECT_EQ(c.initrd, "/i");
+    EXPECT_EQ(c.templateDir, "/t/base");
+    EXPECT_EQ(c.disks, parent.disks);
+    // Its own: name, pid, sockets, fork facts, and it is no template.
+    EXPECT_EQ(c.id, 0u);
+    EXPECT_TRUE(c.name.empty());
+    EXPECT_EQ(c.pid, 0);
+    EXPECT_TRUE(c.pty.empty());
+    EXPECT_TRUE(c.control.empty());
+    EXPECT_EQ(c.cloneId, 0u);
+    EXPECT_TRUE(c.origin.empty());
+    EXPECT_TRUE(c.spares.is_null());
+    EXPECT_TRUE(c.children.empty());
+}

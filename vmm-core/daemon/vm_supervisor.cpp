@@ -292,28 +292,19 @@ VmSupervisor::Answer VmSupervisor::registerVmm(const json& params, int peerPid)
         return json{{"id", p->vm}};  // already known from its parent's fork answer
 
     VmNode node;
-    node.name = name;
-    node.pid = pid;
-    node.control = control;
-    node.createdUnixMs = unixMs();
     if (!p) {
         // A clone (or a VMM somebody else started with --register).
         auto pidfd = openPidFd(pid);
         if (!pidfd)
             return rpcError(rpc::InvalidParams, pidfd.error().message());
         p = &watch(pid, std::move(*pidfd));
-        if (const VmNode* parent = parentPid ? m_tree.findByPid(parentPid) : nullptr) {
-            node.parent = parent->id;
-            node.ready = parent->ready;
-            node.disks = parent->disks;  // the same disks, its overlays as of the fork
-            node.memory = parent->memory;
-            node.cpus = parent->cpus;
-            node.kernel = parent->kernel;
-            node.initrd = parent->initrd;
-            node.templateDir = parent->templateDir;
-            node.state = VmState::Running;
-        }
+        if (const VmNode* parent = parentPid ? m_tree.findByPid(parentPid) : nullptr)
+            node = cloneNodeOf(*parent);
     }
+    node.name = name;
+    node.pid = pid;
+    node.control = control;
+    node.createdUnixMs = unixMs();
     auto id = m_tree.add(std::move(node));
     if (!id)
         return rpcError(rpc::InternalError, id.error().message());
@@ -522,18 +513,9 @@ VmId VmSupervisor::ensureClone(const json& entry, VmId parentId, const std::stri
             return 0;  // gone already: nothing to list
         p = &watch(pid, std::move(*pidfd));
     }
-    VmNode node;
-    node.parent = parentId;
+    VmNode node = cloneNodeOf(*parent);
     node.name = entry.value("name", parent->name + "-clone");
     node.pid = pid;
-    node.state = VmState::Running;
-    node.ready = parent->ready;
-    node.disks = parent->disks;  // the same disks, its overlays as of the fork
-    node.memory = parent->memory;
-    node.cpus = parent->cpus;
-    node.kernel = parent->kernel;
-    node.initrd = parent->initrd;
-    node.templateDir = parent->templateDir;
     node.pty = entry.value("pty", std::string());
     node.control = entry.value("control", std::string());
     node.createdUnixMs = unixMs();

@@ -179,6 +179,21 @@ std::optional<uint64_t> overlayBytes(const VmNode& n)
 }
 
 // What a client sees of each disk: the VMM's counters stay in its status.
+VmNode cloneNodeOf(const VmNode& parent)
+{
+    VmNode node;
+    node.parent = parent.id;
+    node.state = VmState::Running;
+    node.ready = parent.ready;
+    node.disks = parent.disks;
+    node.memory = parent.memory;
+    node.cpus = parent.cpus;
+    node.kernel = parent.kernel;
+    node.initrd = parent.initrd;
+    node.templateDir = parent.templateDir;
+    return node;
+}
+
 json sparesFromStatus(const json& status)
 {
     auto s = status.find("spares");

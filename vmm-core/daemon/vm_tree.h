@@ -47,6 +47,11 @@ struct VmNode {
     nlohmann::json spares = nullptr;
 };
 
+// A clone of `parent` as of its fork: the parent's link, readiness, disks
+// (its overlays as of the fork), size, guest files and template, running.
+// Name, pid, sockets and the fork's own facts are the caller's.
+VmNode cloneNodeOf(const VmNode& parent);
+
 // What the tree keeps of a VMM status's "spares": null unless a template.
 nlohmann::json sparesFromStatus(const nlohmann::json& status);
 
