@@ -52,11 +52,34 @@ std::string capture(const std::string& transcript, const std::string& key)
     return std::regex_search(transcript, m, re) ? m[1].str() : std::string();
 }
 
-TEST(Fork, ThreeClonesOnCommandAreIsolatedAndTheParentRuns)
+// Three tests fork the same plain guest (256 MB, one vCPU, no fork options):
+// it boots once for all three, two boots less (~20 s each in the sandbox).
+// Each test's clones are killed when it ends, so each starts from a parent
+// with none. Their order matters once: the last kills the guest's agent.
+class ForkOfOneGuest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { s_parent = bootGuest({"--mem", "256M", "--name", "ref"}); }
+    static void TearDownTestSuite() { s_parent.reset(); }
+    void SetUp() override
+    {
+        ASSERT_TRUE(g_subreaper);
+        ASSERT_TRUE(s_parent) << "the shared guest did not boot";
+        ASSERT_TRUE(s_parent->alive());
+        // The clones of the test before are gone (their VMM reaps them).
+        ASSERT_TRUE(waitFor(
+            [] {
+                json s = s_parent->request({{"cmd", "status"}});
+                return s.is_object() && s["live_clones"].empty();
+            },
+            10s));
+    }
+    static std::unique_ptr<VmmProcess> s_parent;
+};
+std::unique_ptr<VmmProcess> ForkOfOneGuest::s_parent;
+
+TEST_F(ForkOfOneGuest, ThreeClonesOnCommandAreIsolatedAndTheParentRuns)
 {
-    ASSERT_TRUE(g_subreaper);
-    auto parent = bootGuest({"--mem", "256M", "--name", "ref"});
-    ASSERT_TRUE(parent);
+    VmmProcess* parent = s_parent.get();
     json reply;
     auto clones = forkClones(*parent, 3, &reply);
     ASSERT_EQ(clones.size(), 3u) << reply.dump();
@@ -104,14 +127,14 @@ TEST(Fork, ThreeClonesOnCommandAreIsolatedAndTheParentRuns)
     ASSERT_TRUE(clones[0]->shell("echo hi > /tmp/only-in-0 && echo wrote-$((2+3))", "wrote-5"));
     const std::string probe = "test -e /tmp/only-in-0 && echo present-$((1+1)) || echo absent-$((1+2))";
     EXPECT_TRUE(clones[0]->shell(probe, "present-2"));
-    for (VmmProcess* vm : {parent.get(), clones[1].get(), clones[2].get()}) {
+    for (VmmProcess* vm : {parent, clones[1].get(), clones[2].get()}) {
         EXPECT_TRUE(vm->shell(probe, "absent-3")) << vm->transcript();
         EXPECT_EQ(vm->transcript().find("present-2"), std::string::npos);
     }
 
     // Each clone reseeded its RNG and took its own hostname (guest init's watcher).
     std::set<std::string> randoms;
-    for (VmmProcess* vm : {parent.get(), clones[0].get(), clones[1].get(), clones[2].get()}) {
+    for (VmmProcess* vm : {parent, clones[0].get(), clones[1].get(), clones[2].get()}) {
         ASSERT_TRUE(vm->shell("echo rnd=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n')=$((3*5))end", "=15end"));
         std::string r = capture(vm->transcript(), "rnd");
         EXPECT_EQ(r.size(), 24u) << vm->transcript();
@@ -236,10 +259,9 @@ TEST(Fork, ACloneOfACloneAndTwoVcpusRunInTheClone)
     EXPECT_TRUE(root->shell("echo root-$((7*7))", "root-49"));
 }
 
-TEST(Fork, CopyOnWriteCountsFollowWhatACloneWrites)
+TEST_F(ForkOfOneGuest, CopyOnWriteCountsFollowWhatACloneWrites)
 {
-    auto parent = bootGuest({"--mem", "256M", "--name", "cow"});
-    ASSERT_TRUE(parent);
+    VmmProcess* parent = s_parent.get();
     auto clones = forkClones(*parent, 2);
     ASSERT_EQ(clones.size(), 2u);
     auto privateKiB = [](VmmProcess& vm) {
@@ -335,11 +357,10 @@ namespace {
 // draws between the fork and the read shift where each clone is on it, so a
 // single read differed even without the device (seen twice). With a shared
 // chain most of the 16 chunks show up in both clones; after a reseed none do.
-TEST(Fork, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
+// Last of the shared guest's tests: it kills the guest's agent.
+TEST_F(ForkOfOneGuest, ClonesReseedTheirRngThroughTheVmGenerationIdWithNoAgent)
 {
-    ASSERT_TRUE(g_subreaper);
-    auto parent = bootGuest({"--mem", "256M", "--name", "gen"});
-    ASSERT_TRUE(parent);
+    VmmProcess* parent = s_parent.get();
     EXPECT_TRUE(parent->shell("test -e /sys/bus/acpi/drivers/vmgenid/QEMUVGID:00 && echo bound-$((6*7)) || "
                               "echo unbound-$((6*8))",
                               "bound-42"))
