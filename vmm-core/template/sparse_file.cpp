@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
+#include "base/positional_io.h"
 #include "template/template_format.h"
 
 namespace hf::tmpl {
@@ -15,38 +15,15 @@ namespace {
 // Progress is reported once per chunk, not once per page.
 constexpr uint64_t kChunk = 16ull << 20;
 
-Status pwriteFull(int fd, const uint8_t* p, uint64_t size, uint64_t offset, const std::string& what)
+// pwriteFull with the file named in the error.
+Status writeAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const std::string& what)
 {
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, p, size_t(std::min<uint64_t>(size, 1ull << 30)), off_t(offset));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return failErrno("write " + what);
-        if (n == 0)
-            return fail(Error::fromErrno(EIO, "write " + what));
-        p += n;
-        size -= uint64_t(n);
-        offset += uint64_t(n);
-    }
+    if (int e = pwriteFull(fd, bytes, offset))
+        return fail(Error::fromErrno(e, "write " + what));
     return {};
 }
 
 } // namespace
-
-bool allZero(std::span<const uint8_t> bytes)
-{
-    size_t i = 0;
-    for (uint64_t word; i + 8 <= bytes.size(); i += 8) {
-        std::memcpy(&word, bytes.data() + i, 8);
-        if (word)
-            return false;
-    }
-    for (; i < bytes.size(); ++i)
-        if (bytes[i])
-            return false;
-    return true;
-}
 
 Result<UniqueFd> createSparse(BorrowedFd dirFd, const std::string& name, uint64_t size, const std::string& what)
 {
@@ -70,13 +47,13 @@ Status writeNonZeroPages(BorrowedFd fd, uint64_t offset, std::span<const uint8_t
                 continue;
             if (runEnd != page) {
                 if (runEnd > runStart)
-                    HF_TRY(pwriteFull(fd.get(), data.data() + runStart, runEnd - runStart, offset + runStart, what));
+                    HF_TRY(writeAll(fd.get(), data.subspan(runStart, runEnd - runStart), offset + runStart, what));
                 runStart = page;
             }
             runEnd = page + n;
         }
         if (runEnd > runStart)
-            HF_TRY(pwriteFull(fd.get(), data.data() + runStart, runEnd - runStart, offset + runStart, what));
+            HF_TRY(writeAll(fd.get(), data.subspan(runStart, runEnd - runStart), offset + runStart, what));
         if (advanced)
             advanced(chunkEnd - chunk);
     }

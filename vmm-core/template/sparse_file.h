@@ -14,8 +14,6 @@
 
 namespace hf::tmpl {
 
-bool allZero(std::span<const uint8_t> bytes);
-
 // A new file (O_EXCL) in the directory `dirFd`, sized to `size`: all hole.
 // `what` names it in errors.
 Result<UniqueFd> createSparse(BorrowedFd dirFd, const std::string& name, uint64_t size, const std::string& what);

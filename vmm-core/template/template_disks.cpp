@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/positional_io.h"
 #include "template/template_files.h"
 #include "template/template_format.h"
 
@@ -48,17 +49,12 @@ Status loadOverlay(const std::string& dir, size_t index, const DiskRecord& disk,
     for (const auto& run : disk.overlayRuns) {
         const uint64_t end = std::min(disk.capacity, (run.first + run.count) * DiskOverlay::kBlockSize);
         for (uint64_t at = run.first * DiskOverlay::kBlockSize; at < end;) {
-            const size_t n = size_t(std::min<uint64_t>(buf.size(), end - at));
-            ssize_t got = ::pread(file->fd.get(), buf.data(), n, off_t(at));
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0)
-                return failErrno(where + name);
-            if (got == 0)
-                return failMsg(where + name + " ends early");
-            if (auto ok = overlay.write(at, {buf.data(), size_t(got)}); !ok)
+            const std::span<uint8_t> part(buf.data(), size_t(std::min<uint64_t>(buf.size(), end - at)));
+            if (int e = preadFull(file->fd.get(), part, at))
+                return fail(Error::fromErrno(e, where + name));
+            if (auto ok = overlay.write(at, part); !ok)
                 return fail(ok.error().withContext(templatePrefix(dir) + name));
-            at += uint64_t(got);
+            at += part.size();
         }
     }
     return {};

@@ -9,64 +9,9 @@
 #include <cstring>
 
 #include "base/file.h"
+#include "base/positional_io.h"
 
 namespace hf::devices::virtio {
-
-namespace {
-
-// The full range or an errno value; 0 at end of file is EIO here: the base
-// is at least capacity() long, so a short read means it shrank under us.
-// Async-signal-safe: the disk-saving child calls it too.
-int preadFull(int fd, uint8_t* out, uint64_t size, uint64_t offset) noexcept
-{
-    while (size > 0) {
-        ssize_t n = ::pread(fd, out, size, off_t(offset));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno;
-        if (n == 0)
-            return EIO;
-        out += n;
-        offset += uint64_t(n);
-        size -= uint64_t(n);
-    }
-    return 0;
-}
-
-int pwriteFull(int fd, const uint8_t* in, uint64_t size, uint64_t offset) noexcept
-{
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, in, size, off_t(offset));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno;
-        if (n == 0)
-            return EIO;
-        in += n;
-        offset += uint64_t(n);
-        size -= uint64_t(n);
-    }
-    return 0;
-}
-
-bool allZero(const uint8_t* p, uint64_t size) noexcept
-{
-    uint64_t word = 0;
-    uint64_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        std::memcpy(&word, p + i, 8);
-        if (word)
-            return false;
-    }
-    for (; i < size; ++i)
-        if (p[i])
-            return false;
-    return true;
-}
-
-} // namespace
 
 Result<std::unique_ptr<DiskOverlay>> DiskOverlay::open(const std::string& path, bool readonly)
 {
@@ -133,7 +78,7 @@ Status DiskOverlay::read(uint64_t offset, std::span<uint8_t> out) const
         uint64_t n = std::min(left, kBlockSize - offset % kBlockSize);
         while (n < left && !present((offset + n) / kBlockSize))
             n += std::min(left - n, kBlockSize);
-        if (int e = preadFull(m_base.get(), dst, n, offset))
+        if (int e = preadFull(m_base.get(), {dst, size_t(n)}, offset))
             return fail(Error::fromErrno(e, "disk " + m_path + ": read at " + std::to_string(offset)));
         dst += n, offset += n, left -= n;
     }
@@ -158,7 +103,7 @@ Status DiskOverlay::write(uint64_t offset, std::span<const uint8_t> in)
             if (n < kBlockSize) {
                 const uint64_t start = block * kBlockSize;
                 const uint64_t fill = std::min(kBlockSize, m_capacity - start);
-                if (int e = preadFull(m_base.get(), blockData(block), fill, start))
+                if (int e = preadFull(m_base.get(), {blockData(block), size_t(fill)}, start))
                     return fail(Error::fromErrno(e, "disk " + m_path + ": reading block " + std::to_string(block) +
                                                         " of the base"));
             }
@@ -206,15 +151,15 @@ int DiskOverlay::exportTo(int fd, std::span<uint8_t> scratch) const noexcept
         for (uint64_t b = first; b <= last && all; ++b)
             all = present(b);
         if (!all)
-            if (int e = preadFull(m_base.get(), scratch.data(), n, offset))
+            if (int e = preadFull(m_base.get(), {scratch.data(), size_t(n)}, offset))
                 return e;
         for (uint64_t b = first; b <= last; ++b)
             if (present(b))
                 std::memcpy(scratch.data() + (b - first) * kBlockSize, blockData(b),
                             std::min(kBlockSize, offset + n - b * kBlockSize));
-        if (allZero(scratch.data(), n))
+        if (allZero({scratch.data(), size_t(n)}))
             continue;  // a hole: the file reads zeros there
-        if (int e = pwriteFull(fd, scratch.data(), n, offset))
+        if (int e = pwriteFull(fd, {scratch.data(), size_t(n)}, offset))
             return e;
     }
     if (::ftruncate(fd, off_t(m_capacity)) < 0)
