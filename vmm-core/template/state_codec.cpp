@@ -419,23 +419,37 @@ Status readVcpu(const FdtReader& r, int node, state::VcpuState& v)
     return {};
 }
 
-Status readVcpus(const FdtReader& r, std::vector<state::VcpuState>& vcpus)
+// The nodes under /`node`, whose `count` property says how many follow;
+// `noun` names them in errors ("count is 9 vCPUs, 1 to 8 allowed", "count
+// is 1 but 2 vCPU nodes follow").
+Result<std::vector<int>> countedChildren(const FdtReader& r, const char* node, uint32_t min, uint32_t max,
+                                         const std::string& noun, const std::string& nodeNoun)
 {
-    auto node = r.subnode(FdtReader::kRoot, "vcpus");
-    if (!node)
-        return fail(node.error());
-    auto count = r.u32(*node, prop::count);
+    auto parent = r.subnode(FdtReader::kRoot, node);
+    if (!parent)
+        return fail(parent.error());
+    auto count = r.u32(*parent, prop::count);
     if (!count)
         return fail(count.error());
-    if (*count == 0 || *count > kMaxVcpus)
-        return r.error(*node, "count is " + std::to_string(*count) + " vCPUs, 1 to " + std::to_string(kMaxVcpus) +
-                                  " allowed");
-    auto children = r.children(*node, kMaxVcpus, "vCPU nodes");
+    if (*count < min || *count > max)
+        return r.error(*parent, "count is " + std::to_string(*count) + " " + noun + ", " +
+                                    (min == 0 ? "at most " : std::to_string(min) + " to ") + std::to_string(max) +
+                                    " allowed");
+    const std::string nodes = nodeNoun + " nodes";
+    auto children = r.children(*parent, max, nodes.c_str());
     if (!children)
         return fail(children.error());
     if (children->size() != *count)
-        return r.error(*node, "count is " + std::to_string(*count) + " but " + std::to_string(children->size()) +
-                                  " vCPU nodes follow");
+        return r.error(*parent, "count is " + std::to_string(*count) + " but " + std::to_string(children->size()) +
+                                    " " + nodes + " follow");
+    return children;
+}
+
+Status readVcpus(const FdtReader& r, std::vector<state::VcpuState>& vcpus)
+{
+    auto children = countedChildren(r, "vcpus", 1, kMaxVcpus, "vCPUs", "vCPU");
+    if (!children)
+        return fail(children.error());
     std::set<uint32_t> ids;
     for (int child : *children) {
         state::VcpuState v;
@@ -473,21 +487,9 @@ Status readDevices(const FdtReader& r, devices::DeviceStates& states)
 
 Status readDisks(const FdtReader& r, std::vector<DiskRecord>& disks)
 {
-    auto node = r.subnode(FdtReader::kRoot, "disks");
-    if (!node)
-        return fail(node.error());
-    auto count = r.u32(*node, prop::count);
-    if (!count)
-        return fail(count.error());
-    if (*count > kMaxDisks)
-        return r.error(*node, "count is " + std::to_string(*count) + " disks, at most " + std::to_string(kMaxDisks) +
-                                  " allowed");
-    auto children = r.children(*node, kMaxDisks, "disk nodes");
+    auto children = countedChildren(r, "disks", 0, kMaxDisks, "disks", "disk");
     if (!children)
         return fail(children.error());
-    if (children->size() != *count)
-        return r.error(*node, "count is " + std::to_string(*count) + " but " + std::to_string(children->size()) +
-                                  " disk nodes follow");
     for (size_t i = 0; i < children->size(); ++i) {
         const int child = (*children)[i];
         auto reg = r.u32(child, prop::reg);
