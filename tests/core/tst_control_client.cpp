@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "base/unix_socket.h"
@@ -17,17 +18,31 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string socketPath()
-{
-    char tmpl[] = "/tmp/hf-ctl-client-XXXXXX";
-    return std::string(::mkdtemp(tmpl)) + "/s.sock";
-}
+// A socket in a directory of its own, removed with it.
+struct SocketDir {
+    std::filesystem::path dir;
+    std::string path;
+    SocketDir()
+    {
+        char tmpl[] = "/tmp/hf-ctl-client-XXXXXX";
+        if (::mkdtemp(tmpl))
+            dir = tmpl;
+        path = (dir / "s.sock").string();
+    }
+    ~SocketDir()
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
 
 } // namespace
 
 TEST(ControlClient, ReadsTheRefusalOfAServerThatClosedBeforeTheRequest)
 {
-    const std::string path = socketPath();
+    SocketDir sock;
+    ASSERT_FALSE(sock.dir.empty());
+    const std::string& path = sock.path;
     auto server = hf::listenUnix(path, 4);
     ASSERT_TRUE(server) << server.error().message();
     auto client = hf::vm::ControlClient::connect(path);
@@ -45,7 +60,9 @@ TEST(ControlClient, ReadsTheRefusalOfAServerThatClosedBeforeTheRequest)
 
 TEST(ControlClient, AServerThatClosesSilentlyIsAnError)
 {
-    const std::string path = socketPath();
+    SocketDir sock;
+    ASSERT_FALSE(sock.dir.empty());
+    const std::string& path = sock.path;
     auto server = hf::listenUnix(path, 4);
     ASSERT_TRUE(server);
     auto client = hf::vm::ControlClient::connect(path);
