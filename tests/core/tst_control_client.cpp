@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "base/unix_socket.h"
+#include "temp_dir.h"
 #include "vm/control_client.h"
 
 using nlohmann::json;
@@ -20,20 +20,8 @@ namespace {
 
 // A socket in a directory of its own, removed with it.
 struct SocketDir {
-    std::filesystem::path dir;
-    std::string path;
-    SocketDir()
-    {
-        char tmpl[] = "/tmp/hf-ctl-client-XXXXXX";
-        if (::mkdtemp(tmpl))
-            dir = tmpl;
-        path = (dir / "s.sock").string();
-    }
-    ~SocketDir()
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
+    hf::test::TempDir dir{"hf-ctl-client"};
+    std::string path = (dir.path / "s.sock").string();
 };
 
 } // namespace
@@ -41,7 +29,7 @@ struct SocketDir {
 TEST(ControlClient, ReadsTheRefusalOfAServerThatClosedBeforeTheRequest)
 {
     SocketDir sock;
-    ASSERT_FALSE(sock.dir.empty());
+    ASSERT_FALSE(sock.dir.path.empty());
     const std::string& path = sock.path;
     auto server = hf::listenUnix(path, 4);
     ASSERT_TRUE(server) << server.error().message();
@@ -61,7 +49,7 @@ TEST(ControlClient, ReadsTheRefusalOfAServerThatClosedBeforeTheRequest)
 TEST(ControlClient, AServerThatClosesSilentlyIsAnError)
 {
     SocketDir sock;
-    ASSERT_FALSE(sock.dir.empty());
+    ASSERT_FALSE(sock.dir.path.empty());
     const std::string& path = sock.path;
     auto server = hf::listenUnix(path, 4);
     ASSERT_TRUE(server);

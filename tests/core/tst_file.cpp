@@ -11,18 +11,11 @@
 #include <thread>
 
 #include "base/file.h"
+#include "temp_dir.h"
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/hf-file-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using TempDir = hf::test::TempDir;
 
 // Runs `fn` in a child process; its exit code, or -1 when it did not end
 // within `limit` (then it is killed): a read that blocks forever fails the

@@ -23,6 +23,7 @@
 #include "template/template_format.h"
 #include "template/template_reader.h"
 #include "template/template_writer.h"
+#include "temp_dir.h"
 #include "template_sample.h"
 
 using namespace hf;
@@ -33,15 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/hf-template-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using TempDir = test::TempDir;
 
 // A base image of `size` bytes whose byte i is uint8_t(i * 13 + 1).
 std::string makeBase(const fs::path& path, size_t size)
