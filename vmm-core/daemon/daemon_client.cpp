@@ -1,10 +1,6 @@
 #include "daemon/daemon_client.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
-#include <cstring>
-
+#include "base/blocking_line.h"
 #include "base/unix_socket.h"
 
 namespace hf::daemon {
@@ -50,34 +46,22 @@ DaemonClient::Expected<void> DaemonClient::sendLine(const std::string& line)
 DaemonClient::Expected<std::optional<rpc::Message>> DaemonClient::readMessage(
     std::chrono::steady_clock::time_point deadline)
 {
-    for (;;) {
-        if (size_t nl = m_in.find('\n'); nl != std::string::npos) {
-            std::string line = m_in.substr(0, nl);
-            m_in.erase(0, nl + 1);
-            auto m = rpc::decode(line);
-            if (!m)
-                return transport("unreadable line from hyperforkd: " + m.error().error.message);
-            return std::optional<rpc::Message>(std::move(*m));
-        }
-        if (m_in.size() > rpc::kMaxLine)
-            return transport("a line from hyperforkd is longer than 1 MiB");
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            return std::optional<rpc::Message>();
-        pollfd p{m_fd.get(), POLLIN, 0};
-        int r = ::poll(&p, 1, int(left.count()));
-        if (r < 0 && errno != EINTR)
-            return transport(std::string("poll: ") + std::strerror(errno));
-        if (r <= 0)
-            continue;
-        char buf[65536];
-        ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return transport("hyperforkd closed the connection");
-        m_in.append(buf, size_t(n));
-    }
+    const int64_t deadlineNs =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+    auto wait = readLineBlocking(m_fd.get(), deadlineNs, m_in, rpc::kMaxLine);
+    if (!wait)
+        return transport("reading from hyperforkd: " + wait.error().message());
+    if (*wait == LineWait::TimedOut)
+        return std::optional<rpc::Message>();
+    if (*wait == LineWait::Closed)
+        return transport("hyperforkd closed the connection");
+    const size_t nl = m_in.find('\n');
+    std::string line = m_in.substr(0, nl);
+    m_in.erase(0, nl + 1);
+    auto m = rpc::decode(line);
+    if (!m)
+        return transport("unreadable line from hyperforkd: " + m.error().error.message);
+    return std::optional<rpc::Message>(std::move(*m));
 }
 
 DaemonClient::Expected<json> DaemonClient::call(const std::string& method, const json& params,

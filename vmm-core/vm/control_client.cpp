@@ -1,11 +1,8 @@
 #include "vm/control_client.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
-#include <cstring>
 #include <optional>
 
+#include "base/blocking_line.h"
 #include "base/unix_socket.h"
 
 namespace hf::vm {
@@ -32,38 +29,29 @@ Result<json> ControlClient::request(const json& req, std::chrono::milliseconds t
             return fail(sent.error().withContext("writing to the VMM control socket"));
         sendError = sent.error().withContext("writing to the VMM control socket");
     }
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    const int64_t deadlineNs =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            (std::chrono::steady_clock::now() + timeout).time_since_epoch())
+            .count();
     for (;;) {
-        for (size_t nl; (nl = m_in.find('\n')) != std::string::npos;) {
-            json j = json::parse(m_in.substr(0, nl), nullptr, false);
-            m_in.erase(0, nl + 1);
-            if (!j.is_object())
-                return failMsg("malformed line from the VMM control socket");
-            if (!j.contains("event"))
-                return j;
-            if (onEvent)
-                onEvent(j);
-        }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            return failMsg("no answer from the VMM within " + std::to_string(timeout.count()) + " ms");
-        pollfd pfd{m_fd.get(), POLLIN, 0};
-        int r = ::poll(&pfd, 1, int(left.count()));
-        if (r < 0 && errno != EINTR)
-            return failErrno("poll");
-        if (r <= 0)
-            continue;
-        char buf[65536];
-        ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && sendError)
+        auto wait = readLineBlocking(m_fd.get(), deadlineNs, m_in);
+        if (!wait && sendError)
             return fail(*sendError);
-        if (n < 0)
-            return failErrno("recv from the VMM control socket");
-        if (n == 0)
+        if (!wait)
+            return fail(wait.error().withContext("reading the VMM control socket"));
+        if (*wait == LineWait::TimedOut)
+            return failMsg("no answer from the VMM within " + std::to_string(timeout.count()) + " ms");
+        if (*wait == LineWait::Closed)
             return sendError ? fail(*sendError) : failMsg("the VMM closed its control socket");
-        m_in.append(buf, size_t(n));
+        const size_t nl = m_in.find('\n');
+        json j = json::parse(m_in.substr(0, nl), nullptr, false);
+        m_in.erase(0, nl + 1);
+        if (!j.is_object())
+            return failMsg("malformed line from the VMM control socket");
+        if (!j.contains("event"))
+            return j;
+        if (onEvent)
+            onEvent(j);
     }
 }
 
