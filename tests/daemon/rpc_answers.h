@@ -24,6 +24,23 @@ inline nlohmann::json resultOf(const std::optional<nlohmann::json>& answer, cons
     return answer->value("result", nlohmann::json());
 }
 
+// An answer's error code (0 for a result), its error's message (or the
+// whole answer, or "(no answer)"), its error's data (null if none).
+inline int errorCode(const std::optional<nlohmann::json>& answer)
+{
+    return answer && answer->contains("error") ? (*answer)["error"].value("code", 0) : 0;
+}
+inline std::string errorMessage(const std::optional<nlohmann::json>& answer)
+{
+    if (!answer)
+        return "(no answer)";
+    return answer->contains("error") ? (*answer)["error"].value("message", std::string()) : answer->dump();
+}
+inline nlohmann::json errorData(const std::optional<nlohmann::json>& answer)
+{
+    return answer && answer->contains("error") ? (*answer)["error"].value("data", nlohmann::json()) : nullptr;
+}
+
 // The VM named `name` in vm.list, asked again every 20 ms for up to 4 s
 // (registration is asynchronous); null when it never shows.
 inline nlohmann::json listedVm(RawClient& c, const std::string& name)

@@ -13,6 +13,7 @@
 #include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
+#include "rpc_answers.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -43,12 +44,6 @@ std::vector<json> answers(RawClient& c, std::vector<int> ids, std::chrono::secon
         got.push_back(*line);
     }
     return got;
-}
-
-int code(const json& answer) { return answer.contains("error") ? answer["error"].value("code", 0) : 0; }
-std::string message(const json& answer)
-{
-    return answer.contains("error") ? answer["error"].value("message", std::string()) : answer.dump();
 }
 
 } // namespace
@@ -83,15 +78,15 @@ TEST(DaemonDeadlines, StoppedVmmAnswersWithErrorsAndRecovers)
         byId[a["id"]] = a;
     // The second fork is refused by the daemon at once: first answer of all.
     EXPECT_EQ(got.front()["id"], 102) << got.front().dump();
-    EXPECT_EQ(code(byId[102]), -32013) << byId[102].dump();
-    EXPECT_NE(message(byId[102]).find(label + " is already forking"), std::string::npos) << message(byId[102]);
+    EXPECT_EQ(errorCode(byId[102]), -32013) << byId[102].dump();
+    EXPECT_NE(errorMessage(byId[102]).find(label + " is already forking"), std::string::npos) << errorMessage(byId[102]);
     for (int rid : {101, 103, 104}) {
-        EXPECT_EQ(code(byId[rid]), -32018) << byId[rid].dump();
-        EXPECT_NE(message(byId[rid]).find(label + " does not respond"), std::string::npos) << message(byId[rid]);
+        EXPECT_EQ(errorCode(byId[rid]), -32018) << byId[rid].dump();
+        EXPECT_NE(errorMessage(byId[rid]).find(label + " does not respond"), std::string::npos) << errorMessage(byId[rid]);
         EXPECT_EQ(byId[rid]["error"]["data"]["vm"], id);
     }
-    EXPECT_NE(message(byId[101]).find("\"fork\""), std::string::npos) << message(byId[101]);
-    EXPECT_NE(message(byId[103]).find("\"pause\" within 10 s"), std::string::npos) << message(byId[103]);
+    EXPECT_NE(errorMessage(byId[101]).find("\"fork\""), std::string::npos) << errorMessage(byId[101]);
+    EXPECT_NE(errorMessage(byId[103]).find("\"pause\" within 10 s"), std::string::npos) << errorMessage(byId[103]);
 
     // Unresponsive, as the event and the list say; a fork is refused at once.
     auto responsive = [&](bool r) {
@@ -103,8 +98,8 @@ TEST(DaemonDeadlines, StoppedVmmAnswersWithErrorsAndRecovers)
     EXPECT_EQ(listed["responsive"], false);
     auto refused = c.call("vm.fork", {{"vm", id}}, 5s);
     ASSERT_TRUE(refused) << "a fork of an unresponsive VM must be refused at once";
-    EXPECT_EQ(code(*refused), -32013);
-    EXPECT_NE(message(*refused).find("does not respond"), std::string::npos) << message(*refused);
+    EXPECT_EQ(errorCode(*refused), -32013);
+    EXPECT_NE(errorMessage(*refused).find("does not respond"), std::string::npos) << errorMessage(*refused);
 
     // It answers again: responsive, and requests work.
     ref.signal(SIGCONT);
@@ -116,7 +111,7 @@ TEST(DaemonDeadlines, StoppedVmmAnswersWithErrorsAndRecovers)
     // The fork slot is free again: the (fake) VMM itself answers this one.
     auto fork = c.call("vm.fork", {{"vm", id}});
     ASSERT_TRUE(fork);
-    EXPECT_NE(message(*fork).find("cannot fork"), std::string::npos) << fork->dump();
+    EXPECT_NE(errorMessage(*fork).find("cannot fork"), std::string::npos) << fork->dump();
     EXPECT_EQ(d.terminate(30s), 0);
     EXPECT_TRUE(ref.waitExit(10s));
 }

@@ -16,41 +16,20 @@
 #include "log_on_failure.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
+#include "temp_dir.h"
 #include "rpc_answers.h"
 
 using namespace hf::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace {
-
-int code(const std::optional<json>& a) { return a && a->contains("error") ? (*a)["error"].value("code", 0) : 0; }
-std::string message(const std::optional<json>& a)
-{
-    if (!a)
-        return "(no answer)";
-    return a->contains("error") ? (*a)["error"].value("message", std::string()) : a->dump();
-}
-
-// A scratch directory removed with the test.
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/hf-disks-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-} // namespace
-
 TEST(DaemonDisks, MalformedDisksAreRefusedBeforeAnythingStarts)
 {
-    TempDir dir;
-    const std::string image = dir.path + "/base.img";
+    TempDir dir("hf-disks-test");
+    ASSERT_FALSE(dir.path.empty());
+    const std::string image = dir.path.string() + "/base.img";
     std::ofstream(image) << "an image";
-    ::mkfifo((dir.path + "/fifo").c_str(), 0600);
+    ::mkfifo((dir.path.string() + "/fifo").c_str(), 0600);
     DaemonProcess d;
     ASSERT_TRUE(d.started()) << d.log();
     LogOnFailure logGuard{d};
@@ -64,27 +43,28 @@ TEST(DaemonDisks, MalformedDisksAreRefusedBeforeAnythingStarts)
         {"/a.img", "must be an array"},
         {json::array({"/a.img"}), "disk 0 must be an object"},
         {json::array({{{"path", "rel.img"}}}), "must be absolute: rel.img"},
-        {json::array({{{"path", dir.path + "/a,b.img"}}}), "cannot contain a comma"},
+        {json::array({{{"path", dir.path.string() + "/a,b.img"}}}), "cannot contain a comma"},
         {json::array({{{"path", image}, {"readonly", "yes"}}}), "\"readonly\" must be true or false"},
         {json::array({{{"path", image}, {"size", 1}}}), "unknown field 'size'"},
         {json::array({{{"readonly", true}}}), "\"path\" must be a non-empty string"},
         {json(std::vector<json>(9, {{"path", image}})), "at most 8 disks"},
-        {json::array({{{"path", image}}, {{"path", dir.path + "/missing.img"}}}), "disks[1]"},
-        {json::array({{{"path", dir.path}}}), "not a directory"},
-        {json::array({{{"path", dir.path + "/fifo"}}}), "not a FIFO"},
+        {json::array({{{"path", image}}, {{"path", dir.path.string() + "/missing.img"}}}), "disks[1]"},
+        {json::array({{{"path", dir.path.string()}}}), "not a directory"},
+        {json::array({{{"path", dir.path.string() + "/fifo"}}}), "not a FIFO"},
     };
     for (const Case& k : cases) {
         SCOPED_TRACE(k.disks.dump());
         auto a = c.call("vm.boot", {{"name", "d"}, {"disks", k.disks}}, 10s);
-        EXPECT_EQ(code(a), -32602) << message(a);
-        EXPECT_NE(message(a).find(k.says), std::string::npos) << message(a);
+        EXPECT_EQ(errorCode(a), -32602) << errorMessage(a);
+        EXPECT_NE(errorMessage(a).find(k.says), std::string::npos) << errorMessage(a);
     }
     EXPECT_EQ((*c.call("vm.list"))["result"]["vms"].size(), 0u) << "a refused boot started a VM";
 }
 
 TEST(DaemonDisks, OverlaySizesShowAndDiskSaveReachesTheVmm)
 {
-    TempDir dir;
+    TempDir dir("hf-disks-test");
+    ASSERT_FALSE(dir.path.empty());
     DaemonProcess d;
     ASSERT_TRUE(d.started()) << d.log();
     LogOnFailure logGuard{d};
@@ -115,44 +95,44 @@ TEST(DaemonDisks, OverlaySizesShowAndDiskSaveReachesTheVmm)
     }
     EXPECT_GT(later, first) << "overlay sizes are never refreshed";
     auto stats = c.call("vm.stats", {{"vm", "disky"}});
-    ASSERT_TRUE(stats && stats->contains("result")) << message(stats);
+    ASSERT_TRUE(stats && stats->contains("result")) << errorMessage(stats);
     EXPECT_GE((*stats)["result"]["overlay_bytes"].get<uint64_t>(), later);
     auto plainStats = c.call("vm.stats", {{"vm", "plain"}});
-    ASSERT_TRUE(plainStats && plainStats->contains("result")) << message(plainStats);
+    ASSERT_TRUE(plainStats && plainStats->contains("result")) << errorMessage(plainStats);
     EXPECT_FALSE((*plainStats)["result"].contains("overlay_bytes"));
 
     // disk-save through the daemon: a new file; an existing one is the
     // VMM's refusal, passed on with the VM's name.
-    const std::string saved = dir.path + "/saved.img";
+    const std::string saved = dir.path.string() + "/saved.img";
     auto a = c.call("vm.disk_save", {{"vm", "disky"}, {"path", saved}}, 10s);
-    ASSERT_TRUE(a && a->contains("result")) << message(a);
+    ASSERT_TRUE(a && a->contains("result")) << errorMessage(a);
     EXPECT_EQ((*a)["result"]["path"], saved);
     EXPECT_EQ((*a)["result"]["disk"], 0);
     EXPECT_EQ((*a)["result"]["bytes"], 1u << 20);
     EXPECT_TRUE(std::filesystem::is_regular_file(saved));
     auto again = c.call("vm.disk_save", {{"vm", "disky"}, {"path", saved}}, 10s);
-    EXPECT_NE(code(again), 0);
-    EXPECT_NE(message(again).find("'disky'"), std::string::npos) << message(again);
-    EXPECT_NE(message(again).find("File exists"), std::string::npos) << message(again);
-    auto second = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 1}, {"path", dir.path + "/tools.img"}}, 10s);
-    ASSERT_TRUE(second && second->contains("result")) << message(second);
+    EXPECT_NE(errorCode(again), 0);
+    EXPECT_NE(errorMessage(again).find("'disky'"), std::string::npos) << errorMessage(again);
+    EXPECT_NE(errorMessage(again).find("File exists"), std::string::npos) << errorMessage(again);
+    auto second = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 1}, {"path", dir.path.string() + "/tools.img"}}, 10s);
+    ASSERT_TRUE(second && second->contains("result")) << errorMessage(second);
     EXPECT_EQ((*second)["result"]["disk"], 1);
 
     // Refused by the daemon itself.
-    auto noDisk = c.call("vm.disk_save", {{"vm", "plain"}, {"path", dir.path + "/p.img"}});
-    EXPECT_EQ(code(noDisk), -32602);
-    EXPECT_NE(message(noDisk).find("has no disk 0 (it has 0)"), std::string::npos) << message(noDisk);
-    auto past = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 2}, {"path", dir.path + "/x.img"}});
-    EXPECT_EQ(code(past), -32602);
-    EXPECT_NE(message(past).find("has no disk 2 (it has 2)"), std::string::npos) << message(past);
+    auto noDisk = c.call("vm.disk_save", {{"vm", "plain"}, {"path", dir.path.string() + "/p.img"}});
+    EXPECT_EQ(errorCode(noDisk), -32602);
+    EXPECT_NE(errorMessage(noDisk).find("has no disk 0 (it has 0)"), std::string::npos) << errorMessage(noDisk);
+    auto past = c.call("vm.disk_save", {{"vm", "disky"}, {"disk", 2}, {"path", dir.path.string() + "/x.img"}});
+    EXPECT_EQ(errorCode(past), -32602);
+    EXPECT_NE(errorMessage(past).find("has no disk 2 (it has 2)"), std::string::npos) << errorMessage(past);
     for (const json& params : {json{{"vm", "disky"}, {"path", "rel.img"}}, json{{"vm", "disky"}},
                                json{{"vm", "disky"}, {"path", "/x"}, {"disk", -1}},
                                json{{"vm", "disky"}, {"path", "/x"}, {"what", 1}}}) {
         auto r = c.call("vm.disk_save", params);
-        EXPECT_EQ(code(r), -32602) << params.dump() << ": " << message(r);
+        EXPECT_EQ(errorCode(r), -32602) << params.dump() << ": " << errorMessage(r);
     }
     auto nobody = c.call("vm.disk_save", {{"vm", "nobody"}, {"path", "/x"}});
-    EXPECT_EQ(code(nobody), -32010) << message(nobody);
+    EXPECT_EQ(errorCode(nobody), -32010) << errorMessage(nobody);
     EXPECT_EQ(d.terminate(30s), 0);
 }
 
@@ -176,10 +156,10 @@ TEST(DaemonTemplates, VmTemplateShowsSparesAndResumeEndsIt)
     for (const json& bad : {json{{"vm", "tpl"}, {"spares", 9}}, json{{"vm", "tpl"}, {"spares", "2"}},
                             json{{"vm", "tpl"}, {"spares", 2}, {"extra", 1}}, json{{"spares", 2}}}) {
         auto r = c.call("vm.template", bad);
-        EXPECT_EQ(code(r), -32602) << bad.dump() << " -> " << message(r);
+        EXPECT_EQ(errorCode(r), -32602) << bad.dump() << " -> " << errorMessage(r);
     }
     auto r = c.call("vm.template", {{"vm", "tpl"}, {"spares", 3}}, 10s);
-    ASSERT_TRUE(r && r->contains("result")) << message(r);
+    ASSERT_TRUE(r && r->contains("result")) << errorMessage(r);
     EXPECT_EQ((*r)["result"]["vm"]["state"], "paused");
     EXPECT_EQ((*r)["result"]["vm"]["spares"]["template"], true) << r->dump();
     EXPECT_EQ((*r)["result"]["vm"]["spares"]["wanted"], 3) << r->dump();
@@ -193,7 +173,7 @@ TEST(DaemonTemplates, VmTemplateShowsSparesAndResumeEndsIt)
     EXPECT_EQ(listedVm(c, "tpl")["spares"]["ready"], 3);
 
     auto resumed = c.call("vm.resume", {{"vm", "tpl"}}, 10s);
-    ASSERT_TRUE(resumed && resumed->contains("result")) << message(resumed);
+    ASSERT_TRUE(resumed && resumed->contains("result")) << errorMessage(resumed);
     EXPECT_TRUE((*resumed)["result"]["vm"]["spares"].is_null()) << resumed->dump();
-    EXPECT_EQ(code(c.call("vm.template", {{"vm", "nope"}, {"spares", 1}})), -32010);
+    EXPECT_EQ(errorCode(c.call("vm.template", {{"vm", "nope"}, {"spares", 1}})), -32010);
 }

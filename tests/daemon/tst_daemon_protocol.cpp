@@ -17,6 +17,7 @@
 #include "daemon_process.h"
 #include "fake_vmm_process.h"
 #include "raw_client.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -448,13 +449,13 @@ TEST(DaemonProtocol, BadArgumentsAndMissingVmm)
     auto [s1, o1] = runDaemonToEnd({"--max-vms", "zero"});
     EXPECT_EQ(s1, 2);
     EXPECT_NE(o1.find("invalid --max-vms 'zero'"), std::string::npos) << o1;
-    char tmpl[] = "/tmp/hf-daemon-vmm-XXXXXX";
-    std::string dir = ::mkdtemp(tmpl);
+    TempDir scratch("hf-daemon-vmm");
+    ASSERT_FALSE(scratch.path.empty());
+    const std::string dir = scratch.path.string();
     auto [s2, o2] = runDaemonToEnd({"--runtime-dir", dir + "/rt", "--vmm", "/nonexistent/hyperfork-vmm"});
     EXPECT_EQ(s2, 1);
     EXPECT_NE(o2.find("/nonexistent/hyperfork-vmm"), std::string::npos) << o2;
     EXPECT_FALSE(std::filesystem::exists(dir + "/rt/hyperforkd.sock"));
-    std::filesystem::remove_all(dir);
 }
 
 TEST(DaemonProtocol, SigtermLeavesNothingBehind)

@@ -32,6 +32,7 @@
 #include "log_on_failure.h"
 #include "raw_client.h"
 #include "rpc_answers.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -85,13 +86,9 @@ const char* kRandom = "$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \\n')";
 
 TEST(DaemonTemplateClones, SavedGuestGoesOnInFourVmsOfANewDaemon)
 {
-    char tmpl[] = "/tmp/hf-tpl-clones-XXXXXX";
-    const std::string tmp = ::mkdtemp(tmpl);
-    const std::string templates = tmp + "/templates";
-    struct Cleanup {
-        std::string dir;
-        ~Cleanup() { fs::remove_all(dir); }
-    } cleanup{tmp};
+    TempDir scratch("hf-tpl-clones");
+    ASSERT_FALSE(scratch.path.empty());
+    const std::string templates = scratch.path.string() + "/templates";
 
     long long savedCounter = 0, savedDate = 0;
     double savedUptime = 0;

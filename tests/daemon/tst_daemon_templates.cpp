@@ -22,6 +22,7 @@
 #include "fake_vmm_process.h"
 #include "log_on_failure.h"
 #include "raw_client.h"
+#include "temp_dir.h"
 #include "rpc_answers.h"
 #include "template/template_writer.h"
 
@@ -31,28 +32,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-int code(const std::optional<json>& a) { return a && a->contains("error") ? (*a)["error"].value("code", 0) : 0; }
-std::string message(const std::optional<json>& a)
-{
-    if (!a)
-        return "(no answer)";
-    return a->contains("error") ? (*a)["error"].value("message", std::string()) : a->dump();
-}
-json errorData(const std::optional<json>& a)
-{
-    return a && a->contains("error") ? (*a)["error"].value("data", json()) : json();
-}
-
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/hf-daemon-tpl-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 // A template of the synthetic machine (no KVM), saved from a VM named `source`.
 void writeSampleTemplate(const std::string& dir, const std::string& source)
@@ -70,8 +49,9 @@ void writeSampleTemplate(const std::string& dir, const std::string& source)
 
 TEST(DaemonTemplates, SaveListAndDelete)
 {
-    TempDir tmp;
-    const std::string templates = tmp.path + "/data/hyperfork/templates";  // created on demand
+    TempDir tmp("hf-daemon-tpl");
+    ASSERT_FALSE(tmp.path.empty());
+    const std::string templates = tmp.path.string() + "/data/hyperfork/templates";  // created on demand
     DaemonProcess d({"--templates", templates});
     ASSERT_TRUE(d.started()) << d.log();
     LogOnFailure logGuard{d};
@@ -82,7 +62,7 @@ TEST(DaemonTemplates, SaveListAndDelete)
     EXPECT_EQ((*hello)["result"]["templates_dir"], templates);
 
     auto none = c.call("template.list");
-    ASSERT_TRUE(none && none->contains("result")) << message(none);
+    ASSERT_TRUE(none && none->contains("result")) << errorMessage(none);
     EXPECT_EQ((*none)["result"]["templates"], json::array()) << "a missing directory holds no templates";
     EXPECT_FALSE(fs::exists(templates)) << "listing creates nothing";
 
@@ -93,7 +73,7 @@ TEST(DaemonTemplates, SaveListAndDelete)
     // By name: into the templates directory (made 0700), progress as events.
     const long long before = std::time(nullptr);
     auto saved = c.call("vm.save", {{"vm", "src"}, {"name", "web"}}, 60s);
-    ASSERT_TRUE(saved && saved->contains("result")) << message(saved);
+    ASSERT_TRUE(saved && saved->contains("result")) << errorMessage(saved);
     const json info = (*saved)["result"]["template"];
     EXPECT_EQ(info["name"], "web");
     EXPECT_EQ(info["dir"], templates + "/web");
@@ -134,15 +114,15 @@ TEST(DaemonTemplates, SaveListAndDelete)
 
     // An existing template is never written over, and said so before the VMM is asked.
     auto again = c.call("vm.save", {{"vm", "src"}, {"name", "web"}}, 30s);
-    EXPECT_EQ(code(again), -32602) << message(again);
-    EXPECT_NE(message(again).find("template 'web' already exists"), std::string::npos) << message(again);
+    EXPECT_EQ(errorCode(again), -32602) << errorMessage(again);
+    EXPECT_NE(errorMessage(again).find("template 'web' already exists"), std::string::npos) << errorMessage(again);
     EXPECT_EQ(errorData(again)["param"], "name");
 
     // By directory: anywhere (absolute); its progress names no template.
     c.events().clear();
-    const std::string elsewhere = tmp.path + "/elsewhere";
+    const std::string elsewhere = tmp.path.string() + "/elsewhere";
     auto byDir = c.call("vm.save", {{"vm", "src"}, {"dir", elsewhere + "/"}}, 60s);
-    ASSERT_TRUE(byDir && byDir->contains("result")) << message(byDir);
+    ASSERT_TRUE(byDir && byDir->contains("result")) << errorMessage(byDir);
     EXPECT_EQ((*byDir)["result"]["template"]["dir"], elsewhere);
     EXPECT_EQ((*byDir)["result"]["template"]["name"], "elsewhere");
     auto ev = c.waitEvent("vm.save_progress", {}, 1s);
@@ -172,10 +152,10 @@ TEST(DaemonTemplates, SaveListAndDelete)
     };
     for (const auto& k : refusals) {
         auto r = c.call("vm.save", k.params);
-        EXPECT_EQ(code(r), k.code) << k.params.dump() << ": " << message(r);
-        EXPECT_NE(message(r).find(k.says), std::string::npos) << k.params.dump() << ": " << message(r);
+        EXPECT_EQ(errorCode(r), k.code) << k.params.dump() << ": " << errorMessage(r);
+        EXPECT_NE(errorMessage(r).find(k.says), std::string::npos) << k.params.dump() << ": " << errorMessage(r);
     }
-    EXPECT_FALSE(fs::exists(tmp.path + "/etc")) << "a name never escapes the templates directory";
+    EXPECT_FALSE(fs::exists(tmp.path.string() + "/etc")) << "a name never escapes the templates directory";
 
     // The list: every directory, sorted; a broken one with its error; files
     // and hidden entries (a save's work directory) are not templates.
@@ -185,7 +165,7 @@ TEST(DaemonTemplates, SaveListAndDelete)
     std::ofstream(templates + "/notes.txt") << "not a template";
     fs::create_directory(templates + "/.web2.tmp-abcdef");
     auto list = c.call("template.list");
-    ASSERT_TRUE(list && list->contains("result")) << message(list);
+    ASSERT_TRUE(list && list->contains("result")) << errorMessage(list);
     const json& tpls = (*list)["result"]["templates"];
     ASSERT_EQ(tpls.size(), 3u) << tpls.dump();
     EXPECT_EQ(tpls[0]["name"], "alpha");
@@ -205,18 +185,18 @@ TEST(DaemonTemplates, SaveListAndDelete)
 
     // Delete: only a name in the templates directory.
     auto del = c.call("template.delete", {{"name", "web"}});
-    ASSERT_TRUE(del && del->contains("result")) << message(del);
+    ASSERT_TRUE(del && del->contains("result")) << errorMessage(del);
     EXPECT_EQ((*del)["result"]["deleted"], "web");
     EXPECT_FALSE(fs::exists(templates + "/web"));
     auto gone = c.call("template.delete", {{"name", "web"}});
-    EXPECT_EQ(code(gone), -32602) << message(gone);
-    EXPECT_NE(message(gone).find("no template named 'web'"), std::string::npos) << message(gone);
+    EXPECT_EQ(errorCode(gone), -32602) << errorMessage(gone);
+    EXPECT_NE(errorMessage(gone).find("no template named 'web'"), std::string::npos) << errorMessage(gone);
     auto broken = c.call("template.delete", {{"name", "broken"}});
-    EXPECT_TRUE(broken && broken->contains("result")) << "a broken template can be deleted: " << message(broken);
+    EXPECT_TRUE(broken && broken->contains("result")) << "a broken template can be deleted: " << errorMessage(broken);
     for (const json& bad : {json{{"name", ".."}}, json{{"name", "../elsewhere"}}, json{{"name", "/tmp"}},
                             json::object(), json{{"name", "notes.txt"}}, json{{"name", "alpha"}, {"x", 1}}}) {
         auto r = c.call("template.delete", bad);
-        EXPECT_EQ(code(r), -32602) << bad.dump() << ": " << message(r);
+        EXPECT_EQ(errorCode(r), -32602) << bad.dump() << ": " << errorMessage(r);
     }
     EXPECT_TRUE(fs::exists(elsewhere + "/state.dtb")) << "a directory outside is never deleted";
     EXPECT_TRUE(fs::exists(templates + "/notes.txt"));
@@ -229,8 +209,9 @@ TEST(DaemonTemplates, SaveListAndDelete)
 
 TEST(DaemonTemplates, BootFromATemplateRefusesWhatTheTemplateDecides)
 {
-    TempDir tmp;
-    const std::string templates = tmp.path + "/templates";
+    TempDir tmp("hf-daemon-tpl");
+    ASSERT_FALSE(tmp.path.empty());
+    const std::string templates = tmp.path.string() + "/templates";
     fs::create_directory(templates);
     writeSampleTemplate(templates + "/web", "ref");
     fs::create_directory(templates + "/broken");
@@ -254,10 +235,10 @@ TEST(DaemonTemplates, BootFromATemplateRefusesWhatTheTemplateDecides)
                                                    {"huge_pages", false},
                                                    {"disks", json::array()}}) {
         auto r = c.call("vm.boot", {{"template", "web"}, {param, value}});
-        EXPECT_EQ(code(r), -32602) << param << ": " << message(r);
-        EXPECT_EQ(errorData(r)["param"], param) << message(r);
-        EXPECT_NE(message(r).find("\"" + param + "\" cannot be given with \"template\""), std::string::npos)
-            << message(r);
+        EXPECT_EQ(errorCode(r), -32602) << param << ": " << errorMessage(r);
+        EXPECT_EQ(errorData(r)["param"], param) << errorMessage(r);
+        EXPECT_NE(errorMessage(r).find("\"" + param + "\" cannot be given with \"template\""), std::string::npos)
+            << errorMessage(r);
     }
     struct Case {
         json tpl;
@@ -266,7 +247,7 @@ TEST(DaemonTemplates, BootFromATemplateRefusesWhatTheTemplateDecides)
     const std::vector<Case> refusals = {
         {"nope", "template " + templates + "/nope: No such file or directory"},
         {"broken", "template " + templates + "/broken: "},
-        {tmp.path + "/missing", "template " + tmp.path + "/missing: No such file or directory"},
+        {tmp.path.string() + "/missing", "template " + tmp.path.string() + "/missing: No such file or directory"},
         {"rel/web", "must be a template name or an absolute directory"},
         {"../templates/web", "must be a template name or an absolute directory"},
         {"..", "a template name must be"},
@@ -275,23 +256,23 @@ TEST(DaemonTemplates, BootFromATemplateRefusesWhatTheTemplateDecides)
     };
     for (const auto& k : refusals) {
         auto r = c.call("vm.boot", {{"template", k.tpl}});
-        EXPECT_EQ(code(r), -32602) << k.tpl.dump() << ": " << message(r);
-        EXPECT_NE(message(r).find(k.says), std::string::npos) << k.tpl.dump() << ": " << message(r);
+        EXPECT_EQ(errorCode(r), -32602) << k.tpl.dump() << ": " << errorMessage(r);
+        EXPECT_NE(errorMessage(r).find(k.says), std::string::npos) << k.tpl.dump() << ": " << errorMessage(r);
     }
     EXPECT_EQ((*c.call("vm.list"))["result"]["vms"].size(), 0u) << "a refused boot started a VM";
 
     // A template that checks out passes the daemon's checks.
     auto r = c.call("vm.boot", {{"template", "web"}, {"wait", "ready"}}, 30s);
     if (!kvm) {
-        EXPECT_EQ(code(r), -32016) << message(r);
+        EXPECT_EQ(errorCode(r), -32016) << errorMessage(r);
     } else {
-        ASSERT_TRUE(r && r->contains("result")) << message(r) << d.log();
+        ASSERT_TRUE(r && r->contains("result")) << errorMessage(r) << d.log();
         const json& vm = (*r)["result"]["vm"];
         EXPECT_EQ(vm["name"], "ref") << "named after the VM it was saved from";
         EXPECT_EQ(vm["template"], templates + "/web");
         EXPECT_EQ(vm["ready"], true);
     }
     auto byDir = c.call("vm.boot", {{"template", templates + "/web/"}, {"name", "w"}}, 30s);
-    EXPECT_EQ(code(byDir), kvm ? 0 : -32016) << message(byDir);
+    EXPECT_EQ(errorCode(byDir), kvm ? 0 : -32016) << errorMessage(byDir);
     EXPECT_EQ(d.terminate(30s), 0);
 }

@@ -21,6 +21,7 @@
 #include "log_on_failure.h"
 #include "raw_client.h"
 #include "rpc_answers.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using nlohmann::json;
@@ -557,8 +558,9 @@ TEST(DaemonVms, FailedBootRemovesItsControlSocket)
 // (Guest writes through a fork: tst_kvm_disk_clone.)
 TEST(DaemonVms, DisksReachTheVmmAndDiskSaveWritesAnImage)
 {
-    char tmpl[] = "/tmp/hf-daemon-disk-XXXXXX";
-    const std::string dir = ::mkdtemp(tmpl);
+    TempDir scratch("hf-daemon-disk");
+    ASSERT_FALSE(scratch.path.empty());
+    const std::string dir = scratch.path.string();
     const std::string image = dir + "/base.ext4", saved = dir + "/clone.ext4";
     ASSERT_EQ(std::system(("mke2fs -q -F -t ext4 " + image + " 16M").c_str()), 0);
     auto bytesOf = [](const std::string& path) {
@@ -597,5 +599,4 @@ TEST(DaemonVms, DisksReachTheVmmAndDiskSaveWritesAnImage)
 
     EXPECT_EQ(d.terminate(30s), 0);
     EXPECT_TRUE(bytesOf(image) == before) << "the base image was written";
-    std::filesystem::remove_all(dir);
 }

@@ -21,6 +21,7 @@
 #include "guest_session.h"
 #include "run_command.h"
 #include "vmm_process.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using namespace std::chrono_literals;
@@ -39,21 +40,6 @@ std::string contents(const fs::path& p)
     return {std::istreambuf_iterator<char>(f), {}};
 }
 
-struct Dir {
-    fs::path path;
-    Dir()
-    {
-        std::string t = (fs::temp_directory_path() / "hf-disk-clone.XXXXXX").string();
-        if (::mkdtemp(t.data()))
-            path = t;
-    }
-    ~Dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 const std::string kFlush = "sync; echo 3 > /proc/sys/vm/drop_caches; ";
 
 // `echo` a computed marker, so the typed command's echo never matches.
@@ -70,7 +56,7 @@ std::string no(const std::string& file, int n) { return file + "-" + std::to_str
 TEST(DiskClone, CloneSeesParentsDiskAsOfTheForkAndWritesItsOwn)
 {
     ASSERT_TRUE(g_subreaper);
-    Dir dir;
+    TempDir dir("hf-disk-clone");
     ASSERT_FALSE(dir.path.empty());
     fs::create_directories(dir.path / "content");
     std::ofstream(dir.path / "content" / "hello.txt") << "hello from the host disk\n";

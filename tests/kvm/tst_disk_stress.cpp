@@ -24,6 +24,7 @@
 #include "guest_session.h"
 #include "run_command.h"
 #include "vmm_process.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using namespace std::chrono_literals;
@@ -64,21 +65,6 @@ std::string sha256(const fs::path& file) { return digest("sha256sum", file); }
 // The patterns' check: md5 because busybox hashes it faster in the emulated guest.
 std::string md5(const fs::path& file) { return digest("md5sum", file); }
 
-struct Dir {
-    fs::path path;
-    Dir()
-    {
-        std::string t = (fs::temp_directory_path() / "hf-disk-stress.XXXXXX").string();
-        if (::mkdtemp(t.data()))
-            path = t;
-    }
-    ~Dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 // Clone i's line: every 4 KiB block of its file holds it, so a block of
 // another clone's is a wrong hash.
 std::string patternLine(int i) { return "hyperfork clone " + std::to_string(i) + " writes its own disk"; }
@@ -111,7 +97,7 @@ TEST(DiskStress, EightClonesEachWriteSixteenMiBAndReadItBackIntact)
 {
     ASSERT_TRUE(g_subreaper);
     const auto started = std::chrono::steady_clock::now();
-    Dir dir;
+    TempDir dir("hf-disk-stress");
     ASSERT_FALSE(dir.path.empty());
     const fs::path image = dir.path / "base.ext4";
     std::string out;

@@ -28,6 +28,7 @@
 #include "guest_session.h"
 #include "run_command.h"
 #include "vmm_process.h"
+#include "temp_dir.h"
 
 using hf::test::VmmProcess;
 using namespace hf::test;
@@ -40,35 +41,13 @@ namespace fs = std::filesystem;
 // Clones whose parent VMM dies are reparented to us, so the harness can reap them.
 const bool g_subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
 
-// A directory of ours, removed with everything in it at the end of a test.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string tmpl = (fs::temp_directory_path() / "hf-real-guest.XXXXXX").string();
-        if (::mkdtemp(tmpl.data()))
-            m_path = tmpl;
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        if (!m_path.empty())
-            fs::remove_all(m_path, ec);
-    }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
-
-
 // A small ext4 image holding hello.txt, made without root or a loop mount.
 std::string makeDataDisk(const TempDir& dir)
 {
-    fs::path content = dir.path() / "content";
+    fs::path content = dir.path / "content";
     fs::create_directories(content);
     std::ofstream(content / "hello.txt") << "hello from the host disk\n";
-    std::string image = (dir.path() / "data.ext4").string();
+    std::string image = (dir.path / "data.ext4").string();
     if (run({"mke2fs", "-q", "-F", "-t", "ext4", "-d", content.string(), image, "32M"}) != 0)
         return {};
     return image;
@@ -97,7 +76,8 @@ TEST(RealGuest, WithoutADiskTheDefaultGuestLoadsNoModules)
 
 TEST(RealGuest, TheDefaultGuestFindsADiskAndMountsItByHand)
 {
-    TempDir dir;
+    TempDir dir("hf-real-guest");
+    ASSERT_FALSE(dir.path.empty());
     std::string image = makeDataDisk(dir);
     ASSERT_FALSE(image.empty()) << "mke2fs failed";
     auto vm = bootGuest({"--mem", "256M", "--name", "disk", "--disk", image});
@@ -116,7 +96,8 @@ TEST(RealGuest, TheDefaultGuestFindsADiskAndMountsItByHand)
 TEST(RealGuest, EachCloneWritesItsOwnDisk)
 {
     ASSERT_TRUE(g_subreaper);
-    TempDir dir;
+    TempDir dir("hf-real-guest");
+    ASSERT_FALSE(dir.path.empty());
     std::string image = makeDataDisk(dir);
     ASSERT_FALSE(image.empty()) << "mke2fs failed";
     auto parent = bootGuest({"--mem", "256M", "--name", "disk-ref", "--disk", image});

@@ -19,6 +19,7 @@
 #include "guest_session.h"
 #include "run_command.h"
 #include "vmm_process.h"
+#include "temp_dir.h"
 
 using namespace hf::test;
 using namespace std::chrono_literals;
@@ -27,21 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
-struct Dir {
-    fs::path path;
-    Dir()
-    {
-        std::string t = (fs::temp_directory_path() / "hf-virtio-hostile.XXXXXX").string();
-        if (::mkdtemp(t.data()))
-            path = t;
-    }
-    ~Dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 const std::string kDriverDir = "/sys/bus/platform/drivers/virtio-mmio";
 
@@ -57,7 +43,7 @@ json diskStatus(VmmProcess& vm)
 
 TEST(VirtioHostile, BadChainsPutTheDeviceInNeedsResetAndTheVmmGoesOn)
 {
-    Dir dir;
+    TempDir dir("hf-virtio-hostile");
     ASSERT_FALSE(dir.path.empty());
     fs::create_directories(dir.path / "content");
     std::ofstream(dir.path / "content" / "hello.txt") << "still a good disk\n";
