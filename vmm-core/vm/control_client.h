@@ -1,7 +1,8 @@
 #pragma once
 // The client side of a VMM control socket (docs/vmm-control.md): one JSON
 // request per line, answered by one line; event lines may come in between and
-// are handed to an optional callback. Used by benchmarks, tests and the daemon.
+// are handed to an optional callback. Used by benchmarks and tests, and by a
+// VMM for its one-line `vmm.register` to hyperforkd (vm/daemon_registration).
 
 #include <chrono>
 #include <functional>
