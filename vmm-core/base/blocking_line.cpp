@@ -66,4 +66,12 @@ Result<LineWait> readLineBlocking(int fd, int64_t deadlineNs, std::string& line,
     return LineWait::Line;
 }
 
+std::string takeLine(std::string& buffer)
+{
+    const size_t nl = buffer.find('\n');
+    std::string line = buffer.substr(0, nl);
+    buffer.erase(0, nl == std::string::npos ? nl : nl + 1);
+    return line;
+}
+
 } // namespace hf

@@ -24,4 +24,8 @@ enum class LineWait { Line, TimedOut, Closed };
 // longer than `maxBytes`.
 Result<LineWait> readLineBlocking(int fd, int64_t deadlineNs, std::string& line, size_t maxBytes = 1u << 20);
 
+// Removes the first line from `buffer`, which holds a '\n' (as it does after
+// LineWait::Line), and returns it without the '\n'; what follows stays.
+std::string takeLine(std::string& buffer);
+
 } // namespace hf

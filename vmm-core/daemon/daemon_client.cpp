@@ -55,10 +55,7 @@ DaemonClient::Expected<std::optional<rpc::Message>> DaemonClient::readMessage(
         return std::optional<rpc::Message>();
     if (*wait == LineWait::Closed)
         return transport("hyperforkd closed the connection");
-    const size_t nl = m_in.find('\n');
-    std::string line = m_in.substr(0, nl);
-    m_in.erase(0, nl + 1);
-    auto m = rpc::decode(line);
+    auto m = rpc::decode(takeLine(m_in));
     if (!m)
         return transport("unreadable line from hyperforkd: " + m.error().error.message);
     return std::optional<rpc::Message>(std::move(*m));

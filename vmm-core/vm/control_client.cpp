@@ -43,9 +43,7 @@ Result<json> ControlClient::request(const json& req, std::chrono::milliseconds t
             return failMsg("no answer from the VMM within " + std::to_string(timeout.count()) + " ms");
         if (*wait == LineWait::Closed)
             return sendError ? fail(*sendError) : failMsg("the VMM closed its control socket");
-        const size_t nl = m_in.find('\n');
-        json j = json::parse(m_in.substr(0, nl), nullptr, false);
-        m_in.erase(0, nl + 1);
+        json j = json::parse(takeLine(m_in), nullptr, false);
         if (!j.is_object())
             return failMsg("malformed line from the VMM control socket");
         if (!j.contains("event"))

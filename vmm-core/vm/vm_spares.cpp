@@ -49,7 +49,7 @@ Result<json> readLine(int fd, int timeoutMs)
         return failMsg("no answer within " + std::to_string(timeoutMs) + " ms");
     if (*wait == LineWait::Closed)
         return failMsg("the other end closed the channel");
-    json j = json::parse(line.substr(0, line.find('\n')), nullptr, false);
+    json j = json::parse(takeLine(line), nullptr, false);
     if (!j.is_object())
         return failMsg("not a JSON object");
     return j;
@@ -290,11 +290,8 @@ void Vm::becomeSpare(const ForkSnapshot& snap, int64_t capturedNs, int channelFd
         auto wait = readLineBlocking(channel.get(), fork::nowNs() + int64_t(kSparePollMs) * 1'000'000, line);
         if (!wait || *wait == LineWait::Closed || ::getppid() != templateId)
             ::_exit(0);
-        if (*wait == LineWait::Line) {
-            const size_t end = line.find('\n');
-            activation = json::parse(line.substr(0, end), nullptr, false);
-            line.erase(0, end + 1);
-        }
+        if (*wait == LineWait::Line)
+            activation = json::parse(takeLine(line), nullptr, false);
     }
     fork::ForkTimeline t;
     t.warm = true;
